@@ -1,0 +1,2 @@
+export * from "./trpc/index.ts";
+export * from "./rest/index.ts";

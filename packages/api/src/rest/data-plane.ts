@@ -1,0 +1,91 @@
+import crypto from "node:crypto";
+import type { FastifyInstance } from "fastify";
+import type { Actor } from "@modelgate/core";
+import type { Db } from "@modelgate/db";
+import { authenticateRequest } from "./authenticate.ts";
+import { sendMlflowError, toMlflowError } from "./errors.ts";
+import { createMetrics } from "./metrics.ts";
+
+/** Every route states what it needs; anything undeclared is treated as "user" (deny by default). */
+export type RouteAuth = "public" | "user";
+
+declare module "fastify" {
+  interface FastifyContextConfig {
+    auth?: RouteAuth;
+  }
+  interface FastifyRequest {
+    actor: Actor | null;
+  }
+}
+
+export interface DataPlaneOptions {
+  db: Db;
+  version: string;
+  /** Reports whether the database answers; used by /health. */
+  checkDatabase?: () => Promise<boolean>;
+}
+
+/** Path prefixes the custom server hands to the data plane instead of Next.js. */
+export const DATA_PLANE_PREFIXES = ["/api/2.0/mlflow", "/ajax-api/2.0/mlflow", "/api/2.0/mlflow-artifacts", "/ajax-api/2.0/mlflow-artifacts"];
+export const DATA_PLANE_EXACT = ["/health", "/version", "/metrics"];
+
+export function isDataPlanePath(url: string): boolean {
+  const path = url.split("?", 1)[0]!;
+  return DATA_PLANE_EXACT.includes(path) || DATA_PLANE_PREFIXES.some((p) => path === p || path.startsWith(`${p}/`));
+}
+
+export function newRequestId(incoming: string | string[] | undefined): string {
+  return typeof incoming === "string" && /^[\w.:-]{8,128}$/.test(incoming) ? incoming : crypto.randomUUID();
+}
+
+/**
+ * The MLflow data plane: REST (tracking, registry: filled by later issues), artifacts, health,
+ * version, metrics. Authentication happens once here, before routing to handlers.
+ */
+export async function registerDataPlane(app: FastifyInstance, opts: DataPlaneOptions) {
+  const { db } = opts;
+  const metrics = createMetrics();
+
+  app.decorateRequest("actor", null);
+
+  app.addHook("onRequest", async (req, reply) => {
+    reply.header("x-request-id", req.id);
+    const auth = req.routeOptions.config?.auth ?? "user";
+    if (auth === "public") return;
+    req.actor = await authenticateRequest(db, req);
+    if (!req.actor) {
+      reply.header("www-authenticate", 'Bearer realm="modelgate"');
+      return sendMlflowError(reply, "UNAUTHENTICATED", "Authentication required: send an access token as 'Authorization: Bearer <token>' or basic credentials");
+    }
+  });
+
+  app.addHook("onResponse", async (req, reply) => {
+    const route = req.routeOptions.url ?? "unmatched";
+    metrics.observe(req.method, route, reply.statusCode, reply.elapsedTime / 1000);
+  });
+
+  app.setErrorHandler((err, req, reply) => {
+    const e = toMlflowError(err);
+    if (e.status >= 500) req.log.error({ err }, "request failed");
+    return sendMlflowError(reply, e.code, e.message, e.status);
+  });
+
+  app.get("/health", { config: { auth: "public" } }, async (_req, reply) => {
+    const ok = await (opts.checkDatabase?.() ?? db.$queryRaw`SELECT 1`.then(() => true, () => false));
+    return reply.code(ok ? 200 : 503).type("text/plain").send(ok ? "OK" : "database unavailable");
+  });
+
+  app.get("/version", { config: { auth: "public" } }, async (_req, reply) => reply.type("text/plain").send(opts.version));
+
+  app.get("/metrics", { config: { auth: "public" } }, async (_req, reply) =>
+    reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
+  );
+
+  // Until tracking and the registry fill the MLflow prefixes, every endpoint answers (after
+  // authentication, in the onRequest hook) the way MLflow answers an unknown endpoint.
+  app.setNotFoundHandler((req, reply) =>
+    sendMlflowError(reply, "ENDPOINT_NOT_FOUND", `No API endpoint ${req.method} ${req.url.split("?", 1)[0]}`),
+  );
+
+  return { metrics };
+}

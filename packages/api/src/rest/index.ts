@@ -1,0 +1,2 @@
+export { registerDataPlane, isDataPlanePath, newRequestId, DATA_PLANE_PREFIXES, type DataPlaneOptions } from "./data-plane.ts";
+export { sendMlflowError, toMlflowError } from "./errors.ts";

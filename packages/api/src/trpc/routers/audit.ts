@@ -1,0 +1,7 @@
+import { auditActions, listAuditEvents, listAuditEventsInput } from "@modelgate/core";
+import { procedure, router } from "../init.ts";
+
+export const auditRouter = router({
+  list: procedure.input(listAuditEventsInput.partial()).query(({ ctx, input }) => listAuditEvents(ctx.core, input)),
+  actions: procedure.query(() => auditActions),
+});

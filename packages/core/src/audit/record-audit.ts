@@ -1,0 +1,44 @@
+import type { Prisma } from "@modelgate/db";
+import type { Actor, Ctx } from "../context.ts";
+import type { AuditAction, AuditResourceType } from "./events.ts";
+
+export type DbOrTx = Ctx["db"] | Prisma.TransactionClient;
+
+export interface AuditInput {
+  action: AuditAction;
+  resourceType: AuditResourceType;
+  resourceId?: string | null;
+  before?: unknown;
+  after?: unknown;
+  /** Overrides the context's actor (e.g. a failed sign-in names the account tried, not a user). */
+  actorName?: string;
+}
+
+function actorColumns(actor: Actor) {
+  return actor.kind === "user"
+    ? { actorId: actor.userId, actorName: actor.username, tokenId: actor.tokenId ?? null }
+    : { actorId: null, actorName: `system:${actor.reason}`, tokenId: null };
+}
+
+const json = (v: unknown) => (v === undefined ? undefined : (v as Prisma.InputJsonValue));
+
+/**
+ * The one function every mutation calls, inside the mutation's transaction (pass `tx`), so an
+ * event exists exactly when its change does. Secrets never go in `before`/`after`.
+ */
+export async function recordAudit(ctx: Pick<Ctx, "actor" | "requestId" | "ip">, tx: DbOrTx, event: AuditInput) {
+  const cols = actorColumns(ctx.actor);
+  await tx.auditEvent.create({
+    data: {
+      ...cols,
+      actorName: event.actorName ?? cols.actorName,
+      action: event.action,
+      resourceType: event.resourceType,
+      resourceId: event.resourceId ?? null,
+      before: json(event.before),
+      after: json(event.after),
+      requestId: ctx.requestId ?? null,
+      ip: ctx.ip ?? null,
+    },
+  });
+}

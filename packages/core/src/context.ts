@@ -1,0 +1,18 @@
+import type { Db } from "@modelgate/db";
+
+export type Role = "ADMIN" | "USER";
+
+/** Who is acting: a signed-in user (through the portal, a token, or basic auth) or the system. */
+export type Actor =
+  | { kind: "user"; userId: string; username: string; role: Role; tokenId?: string | undefined }
+  | { kind: "system"; reason: string };
+
+/** Everything a core function needs about the request it serves. */
+export interface Ctx {
+  db: Db;
+  actor: Actor;
+  requestId?: string | undefined;
+  ip?: string | undefined;
+}
+
+export const systemActor = (reason: string): Actor => ({ kind: "system", reason });

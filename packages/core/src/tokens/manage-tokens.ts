@@ -1,0 +1,74 @@
+import { z } from "zod";
+import type { AccessToken } from "@modelgate/db";
+import type { Ctx } from "../context.ts";
+import { authorize, requireUser } from "../auth/permissions.ts";
+import { recordAudit } from "../audit/record-audit.ts";
+import { notFound } from "../errors.ts";
+import { parseInput } from "../validation.ts";
+import { generateTokenSecret } from "./token-secret.ts";
+
+export interface TokenView {
+  id: string;
+  name: string;
+  /** What lists show: `mgt_<prefix>_…`. */
+  prefix: string;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  expiresAt: Date | null;
+  revokedAt: Date | null;
+}
+
+export const toTokenView = (t: AccessToken): TokenView => ({
+  id: t.id,
+  name: t.name,
+  prefix: `mgt_${t.prefix}_…`,
+  createdAt: t.createdAt,
+  lastUsedAt: t.lastUsedAt,
+  expiresAt: t.expiresAt,
+  revokedAt: t.revokedAt,
+});
+
+const auditToken = (t: AccessToken) => ({ name: t.name, prefix: t.prefix, expiresAt: t.expiresAt, revokedAt: t.revokedAt, userId: t.userId });
+
+export const createTokenInput = z.object({
+  name: z.string().trim().min(1, "Token name is required").max(100, "Token name must be at most 100 characters"),
+  /** Days until expiry; omitted or null means it does not expire. */
+  expiresInDays: z.number().int().min(1).max(3650).nullable().optional(),
+});
+
+/** Creates a token for the caller. The secret is returned here once and never stored. */
+export async function createToken(ctx: Ctx, input: z.input<typeof createTokenInput>): Promise<{ token: TokenView; secret: string }> {
+  authorize(ctx.actor, "tokens:manage-own");
+  const me = requireUser(ctx.actor);
+  const q = parseInput(createTokenInput, input);
+  const { prefix, secret, hash } = generateTokenSecret();
+  const expiresAt = q.expiresInDays ? new Date(Date.now() + q.expiresInDays * 86_400_000) : null;
+  return ctx.db.$transaction(async (tx) => {
+    const row = await tx.accessToken.create({ data: { userId: me.userId, name: q.name, prefix, secretHash: new Uint8Array(hash), expiresAt } });
+    await recordAudit(ctx, tx, { action: "token.create", resourceType: "token", resourceId: row.id, after: auditToken(row) });
+    return { token: toTokenView(row), secret };
+  });
+}
+
+export async function listTokens(ctx: Ctx): Promise<TokenView[]> {
+  authorize(ctx.actor, "tokens:manage-own");
+  const me = requireUser(ctx.actor);
+  const rows = await ctx.db.accessToken.findMany({ where: { userId: me.userId }, orderBy: { createdAt: "desc" } });
+  return rows.map(toTokenView);
+}
+
+/** Revokes one of the caller's tokens (admins may revoke anyone's). Takes effect on the next request. */
+export async function revokeToken(ctx: Ctx, input: { tokenId: string }): Promise<TokenView> {
+  authorize(ctx.actor, "tokens:manage-own");
+  const me = requireUser(ctx.actor);
+  const { tokenId } = parseInput(z.object({ tokenId: z.uuid("Invalid token id") }), input);
+  return ctx.db.$transaction(async (tx) => {
+    const before = await tx.accessToken.findUnique({ where: { id: tokenId } });
+    // someone else's token looks exactly like a missing one, unless the caller is an admin
+    if (!before || (before.userId !== me.userId && me.role !== "ADMIN")) throw notFound(`Token with id=${tokenId} not found`);
+    if (before.revokedAt) return toTokenView(before);
+    const row = await tx.accessToken.update({ where: { id: tokenId }, data: { revokedAt: new Date() } });
+    await recordAudit(ctx, tx, { action: "token.revoke", resourceType: "token", resourceId: row.id, before: auditToken(before), after: auditToken(row) });
+    return toTokenView(row);
+  });
+}
