@@ -41,7 +41,7 @@ function loadWasm() {
     const instance = new WebAssembly.Instance(wasmModule, { "./schema_engine_bg.js": bg });
     bg.__wbg_set_wasm(instance.exports);
     (instance.exports as { __wbindgen_start?: () => void }).__wbindgen_start?.();
-    return bg;
+    return bg as unknown as { SchemaEngine: { new: (...a: unknown[]) => Promise<Engine> } };
   })();
   return wasmLoaded;
 }
@@ -105,15 +105,17 @@ async function patchAdapter(config: pg.PoolConfig) {
  * per shadow session and drop it after its pool has ended.
  */
 class SafeShadowPg extends PrismaPg {
-  constructor(private readonly config: pg.PoolConfig) {
+  private readonly shadowConfig: pg.PoolConfig;
+  constructor(config: pg.PoolConfig) {
     super(config);
+    this.shadowConfig = config;
   }
   override async connectToShadowDb() {
-    const admin = new pg.Client(this.config);
+    const admin = new pg.Client(this.shadowConfig);
     await admin.connect();
     const db = `prisma_shadow_${crypto.randomUUID().replaceAll("-", "")}`;
     await admin.query(`CREATE DATABASE "${db}"`);
-    const pool = new pg.Pool({ ...this.config, database: db });
+    const pool = new pg.Pool({ ...this.shadowConfig, database: db });
     const shadow = await new PrismaPg(pool, { disposeExternalPool: true }).connect();
     const dispose = shadow.dispose.bind(shadow);
     shadow.dispose = async () => {

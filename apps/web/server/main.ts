@@ -1,0 +1,140 @@
+// The one process: Fastify serves the MLflow data plane, Next.js serves everything else
+// (portal pages, /api/trpc, /api/auth). See shared/design/architecture.md, "One process, two planes".
+import fs from "node:fs";
+import http from "node:http";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import Fastify from "fastify";
+import next from "next";
+import { isDataPlanePath, newRequestId, registerDataPlane } from "@modelgate/api/rest";
+import { ensureAuthSecret } from "@modelgate/auth";
+import { ensureFirstAdmin } from "@modelgate/core";
+import { createDb } from "@modelgate/db";
+import { startEmbeddedPostgres } from "@modelgate/db/embedded";
+import { applyMigrations } from "@modelgate/db/migrate";
+import { readEnv } from "../src/env.ts";
+
+const appDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const repoRoot = path.resolve(appDir, "../..");
+const version = (JSON.parse(fs.readFileSync(path.join(repoRoot, "package.json"), "utf8")) as { version: string }).version;
+
+const MUTATING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
+export interface StartedServer {
+  url: string;
+  close: () => Promise<void>;
+}
+
+export async function startServer({ dev = false }: { dev?: boolean } = {}): Promise<StartedServer> {
+  const env = readEnv();
+  const t0 = performance.now();
+  const dataDir = path.resolve(repoRoot, env.DATA_DIR);
+  process.env.DATA_DIR = dataDir;
+
+  // 1. database: the configured server, or an embedded PostgreSQL under DATA_DIR
+  let databaseUrl = env.DATABASE_URL;
+  let stopDatabase = async () => {};
+  if (!databaseUrl) {
+    const pg = await startEmbeddedPostgres({ dir: path.join(dataDir, "postgres"), database: "modelgate" });
+    databaseUrl = pg.url;
+    stopDatabase = pg.stop;
+    log(`embedded PostgreSQL running on 127.0.0.1:${pg.port} (data in ${path.join(dataDir, "postgres")})`);
+  }
+  process.env.DATABASE_URL = databaseUrl;
+  const applied = await applyMigrations(databaseUrl);
+  if (applied.length) log(`applied migrations: ${applied.join(", ")}`);
+
+  // 2. secrets and the first admin
+  const secret = ensureAuthSecret({ fromEnv: env.AUTH_SECRET, dataDir });
+  process.env.AUTH_SECRET = secret.secret;
+  if (secret.source === "generated") log(`generated AUTH_SECRET, kept in ${path.join(dataDir, "auth-secret")} (mode 0600)`);
+  const db = createDb({ url: databaseUrl, max: 10 });
+  const admin = await ensureFirstAdmin({ db, username: env.ADMIN_USERNAME, password: env.ADMIN_PASSWORD });
+
+  // 3. the two planes on one port
+  const nextApp = next({ dev, dir: appDir, hostname: "localhost", port: env.PORT });
+  const handleNext = nextApp.getRequestHandler();
+  await nextApp.prepare();
+
+  const app = Fastify({
+    bodyLimit: env.BODY_LIMIT,
+    trustProxy: env.TRUST_PROXY,
+    logger: { level: env.LOG_LEVEL },
+    genReqId: (req) => newRequestId(req.headers["x-request-id"]),
+    serverFactory: (fastifyHandler) =>
+      http.createServer((req, res) => {
+        if (isDataPlanePath(req.url ?? "/")) return fastifyHandler(req, res);
+        // the portal plane: record the client address and a request id for audit events;
+        // client-sent values of these headers are overwritten, never trusted
+        const forwarded = env.TRUST_PROXY ? String(req.headers["x-forwarded-for"] ?? "").split(",")[0]?.trim() : "";
+        req.headers["x-modelgate-client-ip"] = forwarded || req.socket.remoteAddress || "";
+        req.headers["x-request-id"] = newRequestId(req.headers["x-request-id"]);
+        res.setHeader("x-request-id", req.headers["x-request-id"]);
+        // tRPC mutations must be JSON: a cross-site form post cannot send application/json
+        if (req.url?.startsWith("/api/trpc") && MUTATING.has(req.method ?? "") && !String(req.headers["content-type"] ?? "").startsWith("application/json")) {
+          res.writeHead(415, { "content-type": "application/json" });
+          return res.end(JSON.stringify({ error: "Content-Type must be application/json" }));
+        }
+        void handleNext(req, res);
+      }),
+  });
+  await registerDataPlane(app, { db, version });
+  await app.ready();
+  await app.listen({ port: env.PORT, host: env.HOST });
+  const address = app.server.address();
+  const port = typeof address === "object" && address ? address.port : env.PORT;
+  const url = `http://localhost:${port}`;
+
+  log(`Modelgate ${version} ready at ${url} in ${Math.round(performance.now() - t0)} ms`);
+  if (admin.created) {
+    if (admin.generatedPassword) {
+      log("");
+      log("  First start: created the admin account. This password is shown only once:");
+      log(`    username: ${admin.username}`);
+      log(`    password: ${admin.generatedPassword}`);
+      log("");
+    } else {
+      log(`First start: created the admin account '${admin.username}' with ADMIN_PASSWORD`);
+    }
+  }
+  log("Point the mlflow client at it (create a token on the Account page):");
+  log(`  export MLFLOW_TRACKING_URI=${url}`);
+  log("  export MLFLOW_TRACKING_TOKEN=<your token>");
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      await app.close();
+      await nextApp.close?.();
+      await db.$disconnect();
+      await stopDatabase();
+    })());
+  return { url, close };
+}
+
+function log(line: string) {
+  console.log(line ? `[modelgate] ${line}` : "");
+}
+
+/** Runs until SIGINT/SIGTERM, then closes both planes and stops an embedded database cleanly. */
+export async function runUntilSignal(opts: { dev?: boolean }) {
+  const server = await startServer(opts);
+  const shutdown = (signal: string) => {
+    log(`${signal}: shutting down`);
+    const force = setTimeout(() => process.exit(1), 15_000);
+    force.unref();
+    server.close().then(
+      () => process.exit(0),
+      (e) => {
+        console.error(e);
+        process.exit(1);
+      },
+    );
+  };
+  process.once("SIGINT", () => shutdown("SIGINT"));
+  process.once("SIGTERM", () => shutdown("SIGTERM"));
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+  await runUntilSignal({ dev: process.argv.includes("--dev") });
+}

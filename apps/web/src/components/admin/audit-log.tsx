@@ -1,0 +1,126 @@
+"use client";
+import { Badge, Button, Card, Code, Group, Select, Stack, Table, Text, TextInput } from "@mantine/core";
+import { useDebouncedValue } from "@mantine/hooks";
+import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
+import { Fragment, useState } from "react";
+import { PageHeader } from "@/components/shell/page-header";
+import { formatDateTime } from "@/lib/format";
+import { useTRPC } from "@/lib/trpc";
+
+const resourceTypes = ["user", "token", "session"];
+
+export function AuditLogView() {
+  const trpc = useTRPC();
+  const [actor, setActor] = useState("");
+  const [action, setAction] = useState<string | null>(null);
+  const [resourceType, setResourceType] = useState<string | null>(null);
+  const [resourceId, setResourceId] = useState("");
+  const [from, setFrom] = useState("");
+  const [to, setTo] = useState("");
+  const [open, setOpen] = useState<string | null>(null);
+  const [debounced] = useDebouncedValue({ actor, resourceId }, 300);
+  const actions = useQuery(trpc.audit.actions.queryOptions());
+
+  const filters = {
+    ...(debounced.actor ? { actor: debounced.actor } : {}),
+    ...(action ? { action } : {}),
+    ...(resourceType ? { resourceType } : {}),
+    ...(debounced.resourceId ? { resourceId: debounced.resourceId } : {}),
+    ...(from ? { from: new Date(from) } : {}),
+    ...(to ? { to: new Date(to) } : {}),
+    limit: 50,
+  };
+  const events = useInfiniteQuery(
+    trpc.audit.list.infiniteQueryOptions(filters, { getNextPageParam: (last) => last.nextCursor ?? undefined }),
+  );
+  const rows = events.data?.pages.flatMap((p) => p.events) ?? [];
+
+  return (
+    <Stack maw={1400}>
+      <PageHeader title="Audit log" description="Every change, sign-in and failed sign-in, newest first. Append-only." />
+      <Card withBorder>
+        <Group align="flex-end" gap="sm" role="search" aria-label="Filter audit events">
+          <TextInput label="Actor" placeholder="username" value={actor} onChange={(e) => setActor(e.currentTarget.value)} w={180} />
+          <Select label="Action" placeholder="any" data={actions.data ? [...actions.data] : []} value={action} onChange={setAction} clearable searchable w={220} />
+          <Select label="Resource" placeholder="any" data={resourceTypes} value={resourceType} onChange={setResourceType} clearable w={140} />
+          <TextInput label="Resource id" value={resourceId} onChange={(e) => setResourceId(e.currentTarget.value)} w={200} />
+          <TextInput label="From" type="datetime-local" value={from} onChange={(e) => setFrom(e.currentTarget.value)} w={200} />
+          <TextInput label="To" type="datetime-local" value={to} onChange={(e) => setTo(e.currentTarget.value)} w={200} />
+        </Group>
+      </Card>
+      <Card withBorder p={0}>
+        <Table.ScrollContainer minWidth={900}>
+          <Table verticalSpacing="xs" highlightOnHover aria-label="Audit events">
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>Time</Table.Th>
+                <Table.Th>Actor</Table.Th>
+                <Table.Th>Action</Table.Th>
+                <Table.Th>Resource</Table.Th>
+                <Table.Th>Client</Table.Th>
+                <Table.Th />
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {rows.map((e) => (
+                <Fragment key={e.id}>
+                  <Table.Tr>
+                    <Table.Td style={{ whiteSpace: "nowrap" }}>{formatDateTime(e.at)}</Table.Td>
+                    <Table.Td>
+                      {e.actorName ?? "—"}
+                      {e.tokenId && <Badge ml={6} size="xs" variant="outline">token</Badge>}
+                    </Table.Td>
+                    <Table.Td>
+                      <Badge variant="light" color={e.action.includes("failed") || e.action.includes("throttled") ? "red" : "blue"}>{e.action}</Badge>
+                    </Table.Td>
+                    <Table.Td>
+                      <Text size="sm">{e.resourceType}</Text>
+                      {e.resourceId && <Text size="xs" c="dimmed" ff="monospace">{e.resourceId}</Text>}
+                    </Table.Td>
+                    <Table.Td>
+                      <Text size="xs" ff="monospace">{e.ip ?? ""}</Text>
+                    </Table.Td>
+                    <Table.Td ta="right">
+                      {(e.before != null || e.after != null) && (
+                        <Button size="xs" variant="subtle" onClick={() => setOpen(open === e.id ? null : e.id)} aria-expanded={open === e.id}>
+                          {open === e.id ? "Hide" : "Details"}
+                        </Button>
+                      )}
+                    </Table.Td>
+                  </Table.Tr>
+                  {open === e.id && (
+                    <Table.Tr>
+                      <Table.Td colSpan={6}>
+                        <Group align="flex-start" grow>
+                          <div>
+                            <Text size="xs" fw={600}>Before</Text>
+                            <Code block>{JSON.stringify(e.before, null, 2) ?? "—"}</Code>
+                          </div>
+                          <div>
+                            <Text size="xs" fw={600}>After</Text>
+                            <Code block>{JSON.stringify(e.after, null, 2) ?? "—"}</Code>
+                          </div>
+                        </Group>
+                        {e.requestId && <Text size="xs" c="dimmed" mt={4}>request {e.requestId}</Text>}
+                      </Table.Td>
+                    </Table.Tr>
+                  )}
+                </Fragment>
+              ))}
+              {events.isSuccess && rows.length === 0 && (
+                <Table.Tr>
+                  <Table.Td colSpan={6}><Text c="dimmed" ta="center" py="md" size="sm">No events match these filters.</Text></Table.Td>
+                </Table.Tr>
+              )}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
+      </Card>
+      {events.hasNextPage && (
+        <Button variant="default" onClick={() => void events.fetchNextPage()} loading={events.isFetchingNextPage} style={{ alignSelf: "center" }}>
+          Load more
+        </Button>
+      )}
+    </Stack>
+  );
+}

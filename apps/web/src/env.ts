@@ -1,0 +1,43 @@
+import { z } from "zod";
+
+/**
+ * The app's environment, validated in one place. The custom server fills in what it derives
+ * (embedded DATABASE_URL, generated AUTH_SECRET, absolute DATA_DIR) before Next.js loads, so
+ * server code in both planes reads the same values.
+ */
+const schema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("production"),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default("0.0.0.0"),
+  DATABASE_URL: z.string().url().optional(),
+  DATA_DIR: z.string().default(".data"),
+  AUTH_SECRET: z.string().min(16).optional(),
+  ADMIN_USERNAME: z.string().default("admin"),
+  ADMIN_PASSWORD: z.string().optional(),
+  /** Largest accepted request body on the data plane, in bytes. */
+  BODY_LIMIT: z.coerce.number().int().min(1024).default(32 * 1024 * 1024),
+  /** Behind a reverse proxy: take the client address from X-Forwarded-For. */
+  TRUST_PROXY: z.stringbool().default(false),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("warn"),
+});
+
+export type Env = z.infer<typeof schema>;
+
+export function readEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  const blankless = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== ""));
+  const r = schema.safeParse(blankless);
+  if (!r.success) {
+    const lines = r.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`).join("\n");
+    throw new Error(`Invalid environment:\n${lines}`);
+  }
+  return r.data;
+}
+
+/** For code running inside Next.js: the server has set these before Next was loaded. */
+export function runtimeEnv() {
+  const env = readEnv();
+  if (!env.DATABASE_URL || !env.AUTH_SECRET) {
+    throw new Error("DATABASE_URL and AUTH_SECRET must be set: start the portal with `npm start` (the custom server sets them)");
+  }
+  return { ...env, DATABASE_URL: env.DATABASE_URL, AUTH_SECRET: env.AUTH_SECRET };
+}

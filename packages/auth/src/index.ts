@@ -1,0 +1,1 @@
+export { ensureAuthSecret } from "./secret.ts";
