@@ -3,6 +3,7 @@
 import os from "node:os";
 import type { TestProject } from "vitest/node";
 import { startTestCluster } from "@modelgate/db/testing";
+import "@modelgate/db/vitest-context";
 
 export default async function setup(project: TestProject) {
   const t0 = performance.now();
@@ -11,10 +12,4 @@ export default async function setup(project: TestProject) {
   const where = process.env.DATABASE_URL ? "DATABASE_URL server" : "embedded PostgreSQL";
   console.log(`[integration] template database ready on ${where} in ${Math.round(performance.now() - t0)} ms`);
   return async () => cluster.stop();
-}
-
-declare module "vitest" {
-  export interface ProvidedContext {
-    templateUrl: string;
-  }
 }

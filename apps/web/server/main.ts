@@ -4,9 +4,8 @@ import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import Fastify from "fastify";
 import next from "next";
-import { isDataPlanePath, newRequestId, registerDataPlane } from "@modelgate/api/rest";
+import { createDataPlaneApp, isDataPlanePath, newRequestId } from "@modelgate/api/rest";
 import { ensureAuthSecret } from "@modelgate/auth";
 import { ensureFirstAdmin } from "@modelgate/core";
 import { createDb } from "@modelgate/db";
@@ -56,11 +55,12 @@ export async function startServer({ dev = false }: { dev?: boolean } = {}): Prom
   const handleNext = nextApp.getRequestHandler();
   await nextApp.prepare();
 
-  const app = Fastify({
+  const app = await createDataPlaneApp({
+    db,
+    version,
     bodyLimit: env.BODY_LIMIT,
     trustProxy: env.TRUST_PROXY,
-    logger: { level: env.LOG_LEVEL },
-    genReqId: (req) => newRequestId(req.headers["x-request-id"]),
+    logLevel: env.LOG_LEVEL,
     serverFactory: (fastifyHandler) =>
       http.createServer((req, res) => {
         if (isDataPlanePath(req.url ?? "/")) return fastifyHandler(req, res);
@@ -78,8 +78,6 @@ export async function startServer({ dev = false }: { dev?: boolean } = {}): Prom
         void handleNext(req, res);
       }),
   });
-  await registerDataPlane(app, { db, version });
-  await app.ready();
   await app.listen({ port: env.PORT, host: env.HOST });
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : env.PORT;

@@ -1,6 +1,7 @@
 // For integration test files. Each database is a fresh copy of the migrated template.
 import { afterAll, inject, onTestFinished } from "vitest";
 import { createTestDatabase, type TestDatabase } from "./testing.ts";
+import "./vitest-context.ts";
 
 /** In a beforeAll: a database for this file, dropped after it. */
 export async function useTestDatabase(): Promise<TestDatabase> {

@@ -1,2 +1,3 @@
+export { createDataPlaneApp, type DataPlaneAppOptions } from "./app.ts";
 export { registerDataPlane, isDataPlanePath, newRequestId, DATA_PLANE_PREFIXES, type DataPlaneOptions } from "./data-plane.ts";
 export { sendMlflowError, toMlflowError } from "./errors.ts";

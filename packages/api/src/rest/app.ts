@@ -1,0 +1,27 @@
+import Fastify, { type FastifyServerFactory } from "fastify";
+import type { Db } from "@modelgate/db";
+import { newRequestId, registerDataPlane } from "./data-plane.ts";
+
+export interface DataPlaneAppOptions {
+  db: Db;
+  version: string;
+  bodyLimit?: number;
+  trustProxy?: boolean;
+  logLevel?: string;
+  /** The custom server passes one that sends non-data-plane requests to Next.js. */
+  serverFactory?: FastifyServerFactory;
+}
+
+/** The data-plane Fastify app, as `npm start` serves it and as the tests inject into it. */
+export async function createDataPlaneApp(opts: DataPlaneAppOptions) {
+  const app = Fastify({
+    bodyLimit: opts.bodyLimit ?? 32 * 1024 * 1024,
+    trustProxy: opts.trustProxy ?? false,
+    logger: { level: opts.logLevel ?? "warn" },
+    genReqId: (req) => newRequestId(req.headers["x-request-id"]),
+    ...(opts.serverFactory ? { serverFactory: opts.serverFactory } : {}),
+  });
+  await registerDataPlane(app, { db: opts.db, version: opts.version });
+  await app.ready();
+  return app;
+}
