@@ -23,7 +23,7 @@ const schema = z.object({
 
 export type Env = z.infer<typeof schema>;
 
-export function readEnv(source: NodeJS.ProcessEnv = process.env): Env {
+export function readEnv(source: Record<string, string | undefined> = process.env): Env {
   const blankless = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== ""));
   const r = schema.safeParse(blankless);
   if (!r.success) {
