@@ -1,0 +1,76 @@
+// `npm run test:e2e`: make sure Chromium is there, give the server a fresh database and a known
+// admin password, then run Playwright. The database is the DATABASE_URL server when set (a new
+// database on it, dropped afterwards), otherwise an embedded PostgreSQL in a temporary DATA_DIR.
+import { spawnSync } from "node:child_process";
+import crypto from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import pg from "pg";
+import { freePort } from "@modelgate/db/embedded";
+
+const appDir = path.resolve(import.meta.dirname, "..");
+
+function ensureChromium(): string {
+  const wanted = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
+  if (fs.existsSync(wanted)) return wanted;
+  const hasApt = spawnSync("sh", ["-c", "command -v apt-get"]).status === 0;
+  if (hasApt && process.getuid?.() === 0) {
+    console.log("[e2e] Chromium not found: installing Debian's chromium with apt-get…");
+    spawnSync("apt-get", ["update", "-qq"], { stdio: "inherit" });
+    const r = spawnSync("apt-get", ["install", "-y", "-qq", "chromium"], { stdio: "inherit", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
+    if (r.status === 0 && fs.existsSync("/usr/bin/chromium")) return "/usr/bin/chromium";
+  }
+  console.log("[e2e] Chromium not found: installing Playwright's Chromium (npx playwright install chromium)…");
+  const r = spawnSync("npx", ["playwright", "install", "chromium"], { stdio: "inherit", cwd: appDir });
+  if (r.status !== 0) throw new Error("Could not install Chromium; set CHROMIUM_PATH to a Chromium binary");
+  return ""; // Playwright's own build: no executablePath
+}
+
+const chromium = ensureChromium();
+const port = await freePort();
+const adminPassword = `e2e-${crypto.randomBytes(12).toString("base64url")}`;
+const env: Record<string, string> = {
+  ...(process.env as Record<string, string>),
+  E2E_PORT: String(port),
+  ADMIN_USERNAME: "admin",
+  ADMIN_PASSWORD: adminPassword,
+  E2E_ADMIN_PASSWORD: adminPassword,
+  CHROMIUM_PATH: chromium,
+  NEXT_TELEMETRY_DISABLED: "1",
+};
+if (!chromium) delete env.CHROMIUM_PATH;
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "modelgate-e2e-"));
+let cleanup = async () => {};
+if (process.env.DATABASE_URL) {
+  const name = `mg_e2e_${Date.now().toString(36)}_${crypto.randomBytes(3).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE "${name}"`);
+  await admin.end();
+  const u = new URL(process.env.DATABASE_URL);
+  u.pathname = `/${name}`;
+  env.DATABASE_URL = u.toString();
+  env.DATA_DIR = tmp;
+  cleanup = async () => {
+    const c = new pg.Client({ connectionString: process.env.DATABASE_URL });
+    await c.connect();
+    await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await c.end();
+  };
+  console.log(`[e2e] database ${name} on the DATABASE_URL server`);
+} else {
+  delete env.DATABASE_URL;
+  env.DATA_DIR = tmp;
+  console.log(`[e2e] embedded PostgreSQL under ${tmp}`);
+}
+
+const r = spawnSync(process.execPath, [path.resolve(appDir, "../../node_modules/@playwright/test/cli.js"), "test", "--config", "e2e/playwright.config.ts", ...process.argv.slice(2)], {
+  cwd: appDir,
+  stdio: "inherit",
+  env,
+});
+await cleanup().catch((e) => console.error("[e2e] cleanup:", e));
+fs.rmSync(tmp, { recursive: true, force: true });
+process.exit(r.status ?? 1);
