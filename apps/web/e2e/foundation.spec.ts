@@ -9,7 +9,7 @@ const shot = (page: Page, name: string) => page.screenshot({ path: path.join(sho
 async function signIn(page: Page, username: string, password: string) {
   await page.goto("/sign-in");
   await page.getByLabel("Username or email").fill(username);
-  await page.getByLabel("Password", { exact: true }).fill(password);
+  await page.getByRole("textbox", { name: "Password", exact: true }).fill(password);
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page.getByTestId("current-user")).toHaveText(username);
 }
@@ -21,9 +21,9 @@ test("a wrong password gets one generic message", async ({ page }) => {
   await page.goto("/sign-in");
   await shot(page, "01-sign-in");
   await page.getByLabel("Username or email").fill("admin");
-  await page.getByLabel("Password", { exact: true }).fill("definitely not it");
+  await page.getByRole("textbox", { name: "Password", exact: true }).fill("definitely not it");
   await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByRole("alert")).toHaveText("Invalid username or password");
+  await expect(page.getByRole("alert").filter({ hasText: /\S/ })).toHaveText("Invalid username or password");
   await shot(page, "02-sign-in-failed");
 });
 
@@ -111,4 +111,13 @@ test("admin creates a user; the user gets a token that works until revoked and u
   await shot(admin, "09-audit-log-dark");
   await adminCtx.close();
   await userCtx.close();
+});
+
+test("the portal's APIs refuse non-JSON mutations and oversize bodies", async ({ request }) => {
+  const form = await request.post("/api/trpc/tokens.create", { headers: { "content-type": "application/x-www-form-urlencoded" }, data: "name=x" });
+  expect(form.status()).toBe(415);
+  const big = await request.post("/api/trpc/tokens.create", { headers: { "content-type": "application/json" }, data: JSON.stringify({ name: "x".repeat(2 * 1024 * 1024) }) });
+  expect(big.status()).toBe(413);
+  const anonymous = await request.post("/api/trpc/tokens.create", { headers: { "content-type": "application/json" }, data: JSON.stringify({ json: { name: "x" } }) });
+  expect(anonymous.status()).toBe(401);
 });

@@ -17,6 +17,7 @@ const appDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const repoRoot = path.resolve(appDir, "../..");
 const version = (JSON.parse(fs.readFileSync(path.join(repoRoot, "package.json"), "utf8")) as { version: string }).version;
 
+const PORTAL_BODY_LIMIT = 1024 * 1024;
 const MUTATING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
 export interface StartedServer {
@@ -70,6 +71,11 @@ export async function startServer({ dev = false }: { dev?: boolean } = {}): Prom
         req.headers["x-modelgate-client-ip"] = forwarded || req.socket.remoteAddress || "";
         req.headers["x-request-id"] = newRequestId(req.headers["x-request-id"]);
         res.setHeader("x-request-id", req.headers["x-request-id"]);
+        // the portal's APIs take small JSON bodies; refuse big ones before Next.js reads them
+        if (Number(req.headers["content-length"] ?? 0) > PORTAL_BODY_LIMIT) {
+          res.writeHead(413, { "content-type": "application/json", connection: "close" });
+          return res.end(JSON.stringify({ error: `Request body larger than ${PORTAL_BODY_LIMIT} bytes` }));
+        }
         // tRPC mutations must be JSON: a cross-site form post cannot send application/json
         if (req.url?.startsWith("/api/trpc") && MUTATING.has(req.method ?? "") && !String(req.headers["content-type"] ?? "").startsWith("application/json")) {
           res.writeHead(415, { "content-type": "application/json" });
