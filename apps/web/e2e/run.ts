@@ -30,8 +30,8 @@ function ensureChromium(): string {
 const chromium = ensureChromium();
 const port = await freePort();
 const adminPassword = `e2e-${crypto.randomBytes(12).toString("base64url")}`;
-const env: Record<string, string> = {
-  ...(process.env as Record<string, string>),
+const env: NodeJS.ProcessEnv = {
+  ...process.env,
   E2E_PORT: String(port),
   ADMIN_USERNAME: "admin",
   ADMIN_PASSWORD: adminPassword,

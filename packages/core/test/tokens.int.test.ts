@@ -25,7 +25,7 @@ describe("access tokens", () => {
     expect(actor).toMatchObject({ kind: "user", userId: user.id, tokenId: token.id });
     expect((await db.accessToken.findUniqueOrThrow({ where: { id: token.id } })).lastUsedAt).not.toBeNull();
     const audit = await db.auditEvent.findFirstOrThrow({ where: { action: "token.create", resourceId: token.id } });
-    expect(JSON.stringify(audit)).not.toContain(secret);
+    expect(JSON.stringify(audit, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v))).not.toContain(secret);
   });
 
   it("refuses tampered, revoked and expired tokens", async () => {

