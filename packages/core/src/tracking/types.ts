@@ -1,0 +1,72 @@
+// The tracking domain's views. They use MLflow's names (the proto field names) because MLflow's
+// model is the language our users speak; the REST plane serialises them as they are and the portal
+// reads the same objects. Times are epoch milliseconds as JS numbers; ids are strings.
+
+export type LifecycleStage = "active" | "deleted";
+export type RunStatus = "RUNNING" | "SCHEDULED" | "FINISHED" | "FAILED" | "KILLED";
+export type ViewType = "ACTIVE_ONLY" | "DELETED_ONLY" | "ALL";
+export type PermissionLevel = "READ" | "EDIT" | "MANAGE";
+
+export interface TagView {
+  key: string;
+  value: string;
+}
+
+export interface ExperimentView {
+  experiment_id: string;
+  name: string;
+  artifact_location: string;
+  lifecycle_stage: LifecycleStage;
+  last_update_time: number;
+  creation_time: number;
+  /** Omitted when empty (MLflow omits empty repeated fields). */
+  tags?: TagView[];
+}
+
+export interface RunInfoView {
+  run_id: string;
+  /** Deprecated duplicate of run_id, still sent by MLflow. */
+  run_uuid: string;
+  run_name: string;
+  experiment_id: string;
+  user_id: string;
+  status: RunStatus;
+  start_time: number;
+  /** Omitted while the run has not ended. */
+  end_time?: number;
+  artifact_uri: string;
+  lifecycle_stage: LifecycleStage;
+}
+
+export interface MetricView {
+  key: string;
+  /** NaN and ±Infinity are kept; the REST plane writes them as "NaN", "Infinity", "-Infinity". */
+  value: number;
+  timestamp: number;
+  step: number;
+}
+
+export interface MetricWithRunIdView extends MetricView {
+  run_id: string;
+}
+
+export interface DatasetView {
+  name: string;
+  digest: string;
+  source_type: string;
+  source: string;
+  schema?: string;
+  profile?: string;
+}
+
+export interface DatasetInputView {
+  tags?: TagView[];
+  dataset: DatasetView;
+}
+
+export interface RunView {
+  info: RunInfoView;
+  /** Each list omitted when empty. metrics holds the latest value per key. */
+  data: { metrics?: MetricView[]; params?: TagView[]; tags?: TagView[] };
+  inputs: { dataset_inputs?: DatasetInputView[] };
+}
