@@ -13,3 +13,4 @@ export { ensureFirstAdmin, type FirstAdminResult } from "./users/ensure-first-ad
 export type { UserView } from "./users/user-view.ts";
 export { createToken, listTokens, revokeToken, createTokenInput, type TokenView } from "./tokens/manage-tokens.ts";
 export { generateTokenSecret, parseTokenSecret, hashTokenSecret, tokenMatches } from "./tokens/token-secret.ts";
+export * from "./tracking/index.ts";

@@ -5,6 +5,9 @@ import type { Db } from "@modelgate/db";
 import { authenticateRequest } from "./authenticate.ts";
 import { sendMlflowError, toMlflowError } from "./errors.ts";
 import { createMetrics } from "./metrics.ts";
+import { registerArtifactRoutes } from "./artifacts.ts";
+import { registerSearchRoutes } from "./search.ts";
+import { registerTrackingRoutes } from "./tracking/index.ts";
 
 /** Every route states what it needs; anything undeclared is treated as "user" (deny by default). */
 export type RouteAuth = "public" | "user";
@@ -81,8 +84,12 @@ export async function registerDataPlane(app: FastifyInstance, opts: DataPlaneOpt
     reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
   );
 
-  // Until tracking and the registry fill the MLflow prefixes, every endpoint answers (after
-  // authentication, in the onRequest hook) the way MLflow answers an unknown endpoint.
+  await registerTrackingRoutes(app, opts);
+  await registerSearchRoutes(app, opts);
+  await registerArtifactRoutes(app, opts);
+
+  // Anything else under the MLflow prefixes answers (after authentication, in the onRequest
+  // hook) the way MLflow answers an unknown endpoint.
   app.setNotFoundHandler((req, reply) =>
     sendMlflowError(reply, "ENDPOINT_NOT_FOUND", `No API endpoint ${req.method} ${req.url.split("?", 1)[0]}`),
   );

@@ -2,6 +2,7 @@ import { createCallerFactory, router } from "./init.ts";
 import { auditRouter } from "./routers/audit.ts";
 import { meRouter } from "./routers/me.ts";
 import { tokensRouter } from "./routers/tokens.ts";
+import { trackingRouter } from "./routers/tracking.ts";
 import { usersRouter } from "./routers/users.ts";
 
 export const appRouter = router({
@@ -9,6 +10,7 @@ export const appRouter = router({
   tokens: tokensRouter,
   users: usersRouter,
   audit: auditRouter,
+  tracking: trackingRouter,
 });
 
 export type AppRouter = typeof appRouter;

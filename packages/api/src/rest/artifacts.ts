@@ -1,0 +1,4 @@
+import type { FastifyInstance } from "fastify";
+import type { DataPlaneOptions } from "./data-plane.ts";
+
+export async function registerArtifactRoutes(_app: FastifyInstance, _opts: DataPlaneOptions) {}
