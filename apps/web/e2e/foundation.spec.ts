@@ -15,7 +15,7 @@ async function signIn(page: Page, username: string, password: string) {
 }
 
 const search = (request: APIRequestContext, token: string) =>
-  request.get("/api/2.0/mlflow/experiments/search", { headers: { authorization: `Bearer ${token}` } });
+  request.get("/api/2.0/mlflow/experiments/get?experiment_id=0", { headers: { authorization: `Bearer ${token}` } });
 
 test("a wrong password gets one generic message", async ({ page }) => {
   await page.goto("/sign-in");
@@ -66,10 +66,10 @@ test("admin creates a user; the user gets a token that works until revoked and u
   await user.getByRole("button", { name: "Done" }).click();
   await expect(user.getByRole("table", { name: "Access tokens" })).toContainText("e2e laptop");
 
-  // the token reaches the MLflow API: 404 ENDPOINT_NOT_FOUND (no tracking yet), not 401
+  // the token reaches the MLflow API
   const ok = await search(request, secret);
-  expect(ok.status()).toBe(404);
-  expect(await ok.json()).toMatchObject({ error_code: "ENDPOINT_NOT_FOUND" });
+  expect(ok.status()).toBe(200);
+  expect(await ok.json()).toMatchObject({ experiment: { experiment_id: "0", name: "Default" } });
   const anonymous = await request.get("/api/2.0/mlflow/experiments/search");
   expect(anonymous.status()).toBe(401);
   expect(await anonymous.json()).toMatchObject({ error_code: "UNAUTHENTICATED" });
@@ -85,7 +85,7 @@ test("admin creates a user; the user gets a token that works until revoked and u
   await user.getByRole("button", { name: "Create token" }).click();
   const second = (await user.getByTestId("new-token-secret").textContent())?.trim() ?? "";
   await user.getByRole("button", { name: "Done" }).click();
-  expect((await search(request, second)).status()).toBe(404);
+  expect((await search(request, second)).status()).toBe(200);
 
   await admin.reload();
   await row.getByRole("button", { name: `Actions for ${username}` }).click();

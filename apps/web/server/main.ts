@@ -6,8 +6,9 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import next from "next";
 import { createDataPlaneApp, isDataPlanePath, newRequestId } from "@modelgate/api/rest";
+import { createArtifactStore } from "@modelgate/artifacts";
 import { ensureAuthSecret } from "@modelgate/auth";
-import { ensureFirstAdmin } from "@modelgate/core";
+import { configureTracking, ensureFirstAdmin } from "@modelgate/core";
 import { createDb } from "@modelgate/db";
 import { startEmbeddedPostgres } from "@modelgate/db/embedded";
 import { applyMigrations } from "@modelgate/db/migrate";
@@ -27,6 +28,7 @@ export interface StartedServer {
 
 export async function startServer({ dev = false }: { dev?: boolean } = {}): Promise<StartedServer> {
   const env = readEnv();
+  configureTracking({ defaultExperimentPermission: env.DEFAULT_EXPERIMENT_PERMISSION });
   const t0 = performance.now();
   const dataDir = path.resolve(repoRoot, env.DATA_DIR);
   process.env.DATA_DIR = dataDir;
@@ -50,6 +52,12 @@ export async function startServer({ dev = false }: { dev?: boolean } = {}): Prom
   if (secret.source === "generated") log(`generated AUTH_SECRET, kept in ${path.join(dataDir, "auth-secret")} (mode 0600)`);
   const db = createDb({ url: databaseUrl, max: 10 });
   const admin = await ensureFirstAdmin({ db, username: env.ADMIN_USERNAME, password: env.ADMIN_PASSWORD });
+  const destination = env.ARTIFACTS_DESTINATION ?? path.join(dataDir, "artifacts");
+  const artifacts = createArtifactStore({
+    destination: destination.startsWith("s3://") ? destination : path.resolve(repoRoot, destination),
+    s3EndpointUrl: env.MLFLOW_S3_ENDPOINT_URL,
+  });
+  log(`artifacts stored in ${artifacts.description}`);
 
   // 3. the two planes on one port
   const nextApp = next({ dev, dir: appDir, hostname: "localhost", port: env.PORT });
@@ -62,6 +70,7 @@ export async function startServer({ dev = false }: { dev?: boolean } = {}): Prom
     bodyLimit: env.BODY_LIMIT,
     trustProxy: env.TRUST_PROXY,
     logLevel: env.LOG_LEVEL,
+    artifacts,
     serverFactory: (fastifyHandler) =>
       http.createServer((req, res) => {
         if (isDataPlanePath(req.url ?? "/")) return fastifyHandler(req, res);

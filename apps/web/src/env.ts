@@ -19,6 +19,12 @@ const schema = z.object({
   /** Behind a reverse proxy: take the client address from X-Forwarded-For. */
   TRUST_PROXY: z.stringbool().default(false),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("warn"),
+  /** Where artifact bytes go: a directory (default `<DATA_DIR>/artifacts`) or `s3://bucket/prefix`. */
+  ARTIFACTS_DESTINATION: z.string().optional(),
+  /** An S3-compatible server (MinIO) for `s3://` destinations; the AWS SDK reads AWS_* credentials itself. */
+  MLFLOW_S3_ENDPOINT_URL: z.string().url().optional(),
+  /** What a user may do on experiments nobody granted them anything on (NONE hides them). */
+  DEFAULT_EXPERIMENT_PERMISSION: z.enum(["READ", "EDIT", "MANAGE", "NONE"]).default("READ"),
 });
 
 export type Env = z.infer<typeof schema>;

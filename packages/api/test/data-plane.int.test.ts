@@ -49,24 +49,24 @@ describe("data plane", () => {
     }
   });
 
-  it("a bearer token reaches the API (404 ENDPOINT_NOT_FOUND until tracking ships); revoked, it is 401", async () => {
+  it("a bearer token reaches the API (an unknown endpoint is 404 ENDPOINT_NOT_FOUND); revoked, it is 401", async () => {
     const { ctx } = await user();
     const { token, secret } = await createToken(ctx, { name: "t" });
-    const ok = await app.inject({ url: "/api/2.0/mlflow/experiments/search", headers: bearer(secret) });
+    const ok = await app.inject({ url: "/api/2.0/mlflow/no-such/endpoint", headers: bearer(secret) });
     expect(ok.statusCode).toBe(404);
-    expect(ok.json()).toEqual({ error_code: "ENDPOINT_NOT_FOUND", message: "No API endpoint GET /api/2.0/mlflow/experiments/search" });
+    expect(ok.json()).toEqual({ error_code: "ENDPOINT_NOT_FOUND", message: "No API endpoint GET /api/2.0/mlflow/no-such/endpoint" });
     await revokeToken(ctx, { tokenId: token.id });
-    expect((await app.inject({ url: "/api/2.0/mlflow/experiments/search", headers: bearer(secret) })).statusCode).toBe(401);
+    expect((await app.inject({ url: "/api/2.0/mlflow/no-such/endpoint", headers: bearer(secret) })).statusCode).toBe(401);
   });
 
   it("basic auth works with username + password and username + token, like MLFLOW_TRACKING_USERNAME/PASSWORD", async () => {
     const { u, ctx } = await user();
     const { secret } = await createToken(ctx, { name: "basic" });
-    expect((await app.inject({ url: "/api/2.0/mlflow/runs/get", headers: basic(u.username, PASSWORD) })).statusCode).toBe(404);
-    expect((await app.inject({ url: "/api/2.0/mlflow/runs/get", headers: basic(u.username, secret) })).statusCode).toBe(404);
-    expect((await app.inject({ url: "/api/2.0/mlflow/runs/get", headers: basic(u.username, "wrong password") })).statusCode).toBe(401);
-    expect((await app.inject({ url: "/api/2.0/mlflow/runs/get", headers: { authorization: "Basic !!!" } })).statusCode).toBe(401);
-    expect((await app.inject({ url: "/api/2.0/mlflow/runs/get", headers: { authorization: "Token abc" } })).statusCode).toBe(401);
+    expect((await app.inject({ url: "/api/2.0/mlflow/no-such/endpoint", headers: basic(u.username, PASSWORD) })).statusCode).toBe(404);
+    expect((await app.inject({ url: "/api/2.0/mlflow/no-such/endpoint", headers: basic(u.username, secret) })).statusCode).toBe(404);
+    expect((await app.inject({ url: "/api/2.0/mlflow/no-such/endpoint", headers: basic(u.username, "wrong password") })).statusCode).toBe(401);
+    expect((await app.inject({ url: "/api/2.0/mlflow/no-such/endpoint", headers: { authorization: "Basic !!!" } })).statusCode).toBe(401);
+    expect((await app.inject({ url: "/api/2.0/mlflow/no-such/endpoint", headers: { authorization: "Token abc" } })).statusCode).toBe(401);
   });
 
   it("a deactivated user's token and password stop working on the next request", async () => {

@@ -1,4 +1,5 @@
 import Fastify, { type FastifyServerFactory } from "fastify";
+import type { ArtifactStore } from "@modelgate/artifacts";
 import type { Db } from "@modelgate/db";
 import { newRequestId, registerDataPlane } from "./data-plane.ts";
 
@@ -10,6 +11,7 @@ export interface DataPlaneAppOptions {
   logLevel?: string;
   /** The custom server passes one that sends non-data-plane requests to Next.js. */
   serverFactory?: FastifyServerFactory;
+  artifacts?: ArtifactStore;
 }
 
 /** The data-plane Fastify app, as `npm start` serves it and as the tests inject into it. */
@@ -21,7 +23,7 @@ export async function createDataPlaneApp(opts: DataPlaneAppOptions) {
     genReqId: (req) => newRequestId(req.headers["x-request-id"]),
     ...(opts.serverFactory ? { serverFactory: opts.serverFactory } : {}),
   });
-  await registerDataPlane(app, { db: opts.db, version: opts.version });
+  await registerDataPlane(app, { db: opts.db, version: opts.version, ...(opts.artifacts ? { artifacts: opts.artifacts } : {}) });
   await app.ready();
   return app;
 }

@@ -1,5 +1,6 @@
 import crypto from "node:crypto";
 import type { FastifyInstance } from "fastify";
+import type { ArtifactStore } from "@modelgate/artifacts";
 import type { Actor } from "@modelgate/core";
 import type { Db } from "@modelgate/db";
 import { authenticateRequest } from "./authenticate.ts";
@@ -26,6 +27,8 @@ export interface DataPlaneOptions {
   version: string;
   /** Reports whether the database answers; used by /health. */
   checkDatabase?: () => Promise<boolean>;
+  /** Where artifact bytes go; without one the artifact endpoints are not served. */
+  artifacts?: ArtifactStore;
 }
 
 /** Path prefixes the custom server hands to the data plane instead of Next.js. */

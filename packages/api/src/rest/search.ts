@@ -1,4 +1,46 @@
 import type { FastifyInstance } from "fastify";
+import { searchExperiments, searchRuns, type ViewType } from "@modelgate/core";
 import type { DataPlaneOptions } from "./data-plane.ts";
+import { mlflowRoute, type WireInput } from "./mlflow-route.ts";
+import { optInt, optString, stringList, wrongType } from "./wire.ts";
 
-export async function registerSearchRoutes(_app: FastifyInstance, _opts: DataPlaneOptions) {}
+// runs/search and experiments/search. The client POSTs both; GET works too (query string).
+// Empty lists are omitted from the response and next_page_token appears only when set.
+
+const VIEW_TYPES: Record<string, ViewType> = { ACTIVE_ONLY: "ACTIVE_ONLY", DELETED_ONLY: "DELETED_ONLY", ALL: "ALL", "1": "ACTIVE_ONLY", "2": "DELETED_ONLY", "3": "ALL" };
+
+/** A ViewType enum by name or number, as protobuf's JSON parser accepts it. */
+function optViewType(input: WireInput, name: string): ViewType | undefined {
+  const raw = input[name];
+  const v = Array.isArray(raw) && raw.length === 1 ? raw[0] : raw;
+  if (v === undefined || v === null || v === "") return undefined;
+  const found = typeof v === "string" || typeof v === "number" ? VIEW_TYPES[String(v)] : undefined;
+  return found ?? wrongType(name, v);
+}
+
+export async function registerSearchRoutes(app: FastifyInstance, opts: DataPlaneOptions) {
+  const { db } = opts;
+
+  mlflowRoute(app, db, ["POST", "GET"], "/runs/search", async ({ ctx, input }) => {
+    const out = await searchRuns(ctx, {
+      experiment_ids: stringList(input, "experiment_ids") ?? [],
+      filter: optString(input, "filter"),
+      run_view_type: optViewType(input, "run_view_type"),
+      max_results: optInt(input, "max_results"),
+      order_by: stringList(input, "order_by"),
+      page_token: optString(input, "page_token"),
+    });
+    return { ...(out.runs.length ? { runs: out.runs } : {}), ...(out.next_page_token ? { next_page_token: out.next_page_token } : {}) };
+  });
+
+  mlflowRoute(app, db, ["POST", "GET"], "/experiments/search", async ({ ctx, input }) => {
+    const out = await searchExperiments(ctx, {
+      filter: optString(input, "filter"),
+      max_results: optInt(input, "max_results"),
+      order_by: stringList(input, "order_by"),
+      view_type: optViewType(input, "view_type"),
+      page_token: optString(input, "page_token"),
+    });
+    return { ...(out.experiments.length ? { experiments: out.experiments } : {}), ...(out.next_page_token ? { next_page_token: out.next_page_token } : {}) };
+  });
+}

@@ -14,9 +14,14 @@ export type AuditAction =
   | "user.password_change"
   | "user.role_change"
   | "token.create"
-  | "token.revoke";
+  | "token.revoke"
+  | "experiment.create"
+  | "experiment.rename"
+  | "experiment.delete"
+  | "experiment.restore"
+  | "experiment.permission_set";
 
-export type AuditResourceType = "user" | "token" | "session";
+export type AuditResourceType = "user" | "token" | "session" | "experiment";
 
 export const auditActions: readonly AuditAction[] = [
   "auth.sign_in",
@@ -31,4 +36,9 @@ export const auditActions: readonly AuditAction[] = [
   "user.role_change",
   "token.create",
   "token.revoke",
+  "experiment.create",
+  "experiment.rename",
+  "experiment.delete",
+  "experiment.restore",
+  "experiment.permission_set",
 ];

@@ -1,5 +1,8 @@
-import type { Actor } from "../context.ts";
-import { denied, unauthenticated } from "../errors.ts";
+import { Prisma } from "@modelgate/db";
+import type { Actor, Ctx } from "../context.ts";
+import { denied, notFound, unauthenticated } from "../errors.ts";
+import { trackingConfig } from "../tracking/config.ts";
+import type { PermissionLevel } from "../tracking/types.ts";
 
 /**
  * Global (not per-resource) permissions. Per-experiment and per-model levels arrive with tracking
@@ -32,4 +35,71 @@ export function authorize(actor: Actor | null | undefined, permission: Permissio
 export function requireUser(actor: Actor): Extract<Actor, { kind: "user" }> {
   if (actor.kind !== "user") throw denied("A user is required for this action");
   return actor;
+}
+
+// ───────────── Per-experiment levels ─────────────
+// READ < EDIT < MANAGE. Admins and the system have MANAGE everywhere; otherwise an explicit grant
+// decides, then ownership (MANAGE), then the configured default (possibly none at all). A caller
+// who cannot read an experiment is told it does not exist, so ids cannot be probed.
+
+const levelRank: Record<PermissionLevel, number> = { READ: 1, EDIT: 2, MANAGE: 3 };
+
+export function levelAtLeast(level: PermissionLevel | null, needed: PermissionLevel): boolean {
+  return level !== null && (levelRank[level] ?? 0) >= levelRank[needed];
+}
+
+const isAdmin = (actor: Actor) => actor.kind === "system" || actor.role === "ADMIN";
+
+/** The level from what the database says about one experiment and this actor. */
+export function resolveExperimentLevel(actor: Actor, facts: { ownerId: string | null; grant: string | null }): PermissionLevel | null {
+  if (isAdmin(actor)) return "MANAGE";
+  if (facts.grant === "READ" || facts.grant === "EDIT" || facts.grant === "MANAGE") return facts.grant;
+  if (actor.kind === "user" && facts.ownerId === actor.userId) return "MANAGE";
+  const d = trackingConfig().defaultExperimentPermission;
+  return d === "NONE" ? null : d;
+}
+
+/** SQL for the actor's grant on experiment `e` (null when none): a scalar subquery. */
+export function grantSql(actor: Actor, alias = "e"): Prisma.Sql {
+  if (actor.kind !== "user") return Prisma.sql`NULL::text`;
+  return Prisma.sql`(SELECT p.level::text FROM experiment_permission p WHERE p.experiment_id = ${ident(alias)}.id AND p.user_id = ${actor.userId}::uuid)`;
+}
+
+function ident(alias: string): Prisma.Sql {
+  if (!/^[a-z_][a-z0-9_]*$/i.test(alias)) throw new Error(`Invalid SQL alias ${alias}`);
+  return Prisma.raw(alias);
+}
+
+export const experimentNotFound = (experimentId: string | number) => notFound(`No Experiment with id=${experimentId} exists`);
+
+/** Throws 404 below READ (same message as a missing experiment) and 403 below `needed`. */
+export function assertExperimentLevel(level: PermissionLevel | null, needed: PermissionLevel, experimentId: string | number) {
+  if (!levelAtLeast(level, "READ")) throw experimentNotFound(experimentId);
+  if (!levelAtLeast(level, needed)) throw denied(`Permission denied: requires ${needed} on experiment ${experimentId}`);
+}
+
+/** The actor's level on an experiment, or null (no access, or no such experiment). */
+export async function experimentLevel(ctx: Ctx, experimentId: number): Promise<PermissionLevel | null> {
+  const rows = await ctx.db.$queryRaw<{ owner_id: string | null; grant_level: string | null }[]>`
+    SELECT e.owner_id::text AS owner_id, ${grantSql(ctx.actor)} AS grant_level FROM experiment e WHERE e.id = ${experimentId}`;
+  const row = rows[0];
+  return row ? resolveExperimentLevel(ctx.actor, { ownerId: row.owner_id, grant: row.grant_level }) : null;
+}
+
+export async function requireExperimentLevel(ctx: Ctx, experimentId: number, needed: PermissionLevel): Promise<PermissionLevel> {
+  const level = await experimentLevel(ctx, experimentId);
+  assertExperimentLevel(level, needed, experimentId);
+  return level!;
+}
+
+/**
+ * A SQL condition on experiment alias `alias`, true where the actor may read it: for search, so
+ * unreadable experiments and their runs simply do not come back.
+ */
+export function readableExperimentsSql(ctx: Pick<Ctx, "actor">, alias = "e"): Prisma.Sql {
+  const actor = ctx.actor;
+  if (isAdmin(actor) || trackingConfig().defaultExperimentPermission !== "NONE") return Prisma.sql`TRUE`;
+  if (actor.kind !== "user") return Prisma.sql`FALSE`;
+  const e = ident(alias);
+  return Prisma.sql`(${e}.owner_id = ${actor.userId}::uuid OR EXISTS (SELECT 1 FROM experiment_permission p WHERE p.experiment_id = ${e}.id AND p.user_id = ${actor.userId}::uuid))`;
 }

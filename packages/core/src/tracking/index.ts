@@ -1,3 +1,30 @@
 // Experiment tracking: experiments, runs, params, metrics, tags, datasets, search, permissions.
 export * from "./types.ts";
 export * from "./search/index.ts";
+export { configureTracking, trackingConfig, type DefaultExperimentPermission, type TrackingConfig } from "./config.ts";
+export { loadRunViews } from "./load-runs.ts";
+export {
+  experimentLevel,
+  requireExperimentLevel,
+  readableExperimentsSql,
+  levelAtLeast,
+  resolveExperimentLevel,
+} from "../auth/permissions.ts";
+export { setExperimentPermission, listExperimentPermissions, type ExperimentPermissionView } from "./experiment-permissions.ts";
+export {
+  createExperiment,
+  getExperiment,
+  getExperimentByName,
+  updateExperiment,
+  deleteExperiment,
+  restoreExperiment,
+  setExperimentTag,
+  deleteExperimentTag,
+  toExperimentView,
+  type CreateExperimentInput,
+} from "./experiments.ts";
+export { createRun, getRun, updateRun, deleteRun, restoreRun, setTag, deleteTag, RUN_NAME_TAG, type CreateRunInput, type UpdateRunInput } from "./runs.ts";
+export { logBatch, logMetric, logParam, type LogBatchInput, type MetricInput } from "./log-batch.ts";
+export { logInputs } from "./log-inputs.ts";
+export { getMetricHistory, getMetricHistoryBulkInterval, sampleMetricSeries, MAX_HISTORY_PAGE, type BulkIntervalInput } from "./metrics.ts";
+export { findRun, type RunRef } from "./run-access.ts";

@@ -70,3 +70,10 @@ export interface RunView {
   data: { metrics?: MetricView[]; params?: TagView[]; tags?: TagView[] };
   inputs: { dataset_inputs?: DatasetInputView[] };
 }
+
+/** One run's downsampled series for one metric key (portal charts). */
+export interface MetricSeriesView {
+  run_id: string;
+  key: string;
+  points: { step: number; timestamp: number; value: number }[];
+}

@@ -1,0 +1,22 @@
+// The ceiling: a bare node:http server that reads each request body, JSON-parses it and answers {}
+// without touching a database. Run as its own process so it gets a core of its own, like the real
+// server. PORT comes from the environment.
+import http from "node:http";
+
+const server = http.createServer((req, res) => {
+  const chunks: Buffer[] = [];
+  req.on("data", (c: Buffer) => chunks.push(c));
+  req.on("end", () => {
+    try {
+      if (chunks.length) JSON.parse(Buffer.concat(chunks).toString("utf8"));
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end("{}");
+    } catch {
+      res.writeHead(400, { "content-type": "application/json" });
+      res.end('{"error_code":"INVALID_PARAMETER_VALUE","message":"Malformed JSON"}');
+    }
+  });
+});
+server.keepAliveTimeout = 60_000;
+server.listen(Number(process.env.PORT), "127.0.0.1");
+process.once("SIGTERM", () => server.close(() => process.exit(0)));

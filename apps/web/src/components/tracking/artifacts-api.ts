@@ -1,0 +1,72 @@
+// The artifact browser reads the data plane directly with the session cookie (GET /ajax-api),
+// as MLflow's own UI does: bytes never pass through the portal's tRPC layer.
+
+export interface ArtifactFile {
+  path: string;
+  is_dir: boolean;
+  file_size?: number;
+}
+
+async function failure(res: Response): Promise<Error> {
+  const body = (await res.json().catch(() => null)) as { message?: string } | null;
+  return new Error(body?.message ?? `HTTP ${res.status}`);
+}
+
+export async function listArtifacts(runId: string, path: string): Promise<ArtifactFile[]> {
+  const q = new URLSearchParams({ run_id: runId, ...(path ? { path } : {}) });
+  const res = await fetch(`/ajax-api/2.0/mlflow/artifacts/list?${q}`, { credentials: "same-origin" });
+  if (!res.ok) throw await failure(res);
+  const body = (await res.json()) as { files?: ArtifactFile[] };
+  // directories first, then by name, as a file manager lists them
+  return (body.files ?? []).sort((a, b) => Number(b.is_dir) - Number(a.is_dir) || a.path.localeCompare(b.path));
+}
+
+export function artifactUrl(experimentId: string, runId: string, path: string): string {
+  const encoded = path.split("/").map(encodeURIComponent).join("/");
+  return `/ajax-api/2.0/mlflow-artifacts/artifacts/${encodeURIComponent(experimentId)}/${encodeURIComponent(runId)}/artifacts/${encoded}`;
+}
+
+/** Files above this size are offered for download only: a preview must stay quick. */
+export const PREVIEW_LIMIT = 5 * 1024 * 1024;
+
+/** At most `limit` bytes of a file as text, and whether it was cut. */
+export async function fetchText(url: string, limit = 1_000_000): Promise<{ text: string; truncated: boolean }> {
+  const res = await fetch(url, { credentials: "same-origin" });
+  if (!res.ok) throw await failure(res);
+  const buf = await res.arrayBuffer();
+  const truncated = buf.byteLength > limit;
+  return { text: new TextDecoder().decode(buf.byteLength > limit ? buf.slice(0, limit) : buf), truncated };
+}
+
+export const baseName = (path: string) => path.slice(path.lastIndexOf("/") + 1);
+export const dirName = (path: string) => (path.includes("/") ? path.slice(0, path.lastIndexOf("/")) : "");
+
+export function formatBytes(n: number | undefined): string {
+  if (n === undefined) return "";
+  if (n < 1024) return `${n} B`;
+  const units = ["KiB", "MiB", "GiB", "TiB"];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
+}
+
+export type PreviewKind = "image" | "json" | "yaml" | "csv" | "mlmodel" | "text" | "none";
+
+const TEXT_EXT = new Set(["txt", "log", "md", "py", "sh", "ini", "cfg", "toml", "xml", "html", "r", "sql", "js", "ts", "conf", "properties", "requirements", "pip", "out", "err", "ipynb"]);
+const IMAGE_EXT = new Set(["png", "jpg", "jpeg", "gif", "svg", "webp", "bmp"]);
+
+export function previewKind(path: string): PreviewKind {
+  const name = baseName(path);
+  if (name === "MLmodel") return "mlmodel";
+  const ext = name.includes(".") ? name.slice(name.lastIndexOf(".") + 1).toLowerCase() : "";
+  if (IMAGE_EXT.has(ext)) return "image";
+  if (ext === "json") return "json";
+  if (ext === "yaml" || ext === "yml") return "yaml";
+  if (ext === "csv" || ext === "tsv") return "csv";
+  if (TEXT_EXT.has(ext) || ["Dockerfile", "Makefile", "LICENSE", "README"].includes(name)) return "text";
+  return "none";
+}

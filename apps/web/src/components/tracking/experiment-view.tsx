@@ -1,0 +1,53 @@
+"use client";
+import { Alert, Anchor, Badge, Breadcrumbs, Code, Group, Skeleton, Stack, Tabs, Text } from "@mantine/core";
+import { useQuery } from "@tanstack/react-query";
+import Link from "next/link";
+import { PageHeader } from "@/components/shell/page-header";
+import { useTRPC } from "@/lib/trpc";
+import { PermissionsPanel } from "./permissions-panel";
+import { RunsTable } from "./runs-table";
+
+export function ExperimentView({ experimentId }: { experimentId: string }) {
+  const trpc = useTRPC();
+  const experiment = useQuery(trpc.tracking.experiments.get.queryOptions({ experiment_id: experimentId }));
+  const level = useQuery(trpc.tracking.experiments.myLevel.queryOptions({ experiment_id: experimentId })).data?.level ?? null;
+  if (experiment.error) return <Alert color="red" title="Experiment unavailable">{experiment.error.message}</Alert>;
+  const x = experiment.data;
+  return (
+    <Stack gap="sm">
+      <Breadcrumbs>
+        <Anchor component={Link} href="/experiments" size="sm">Experiments</Anchor>
+        <Text size="sm">{x?.name ?? experimentId}</Text>
+      </Breadcrumbs>
+      {x ? (
+        <PageHeader
+          title={x.name}
+          description={
+            <Group gap="md" component="span">
+              <span>ID {x.experiment_id}</span>
+              <span>Artifacts <Code>{x.artifact_location}</Code></span>
+              {x.lifecycle_stage === "deleted" && <Badge color="gray" variant="light">deleted</Badge>}
+              {level && <Badge variant="outline" size="sm">{level.toLowerCase()}</Badge>}
+            </Group>
+          }
+        />
+      ) : (
+        <Skeleton h={48} />
+      )}
+      <Tabs defaultValue="runs" keepMounted={false}>
+        <Tabs.List mb="sm">
+          <Tabs.Tab value="runs">Runs</Tabs.Tab>
+          {level === "MANAGE" && <Tabs.Tab value="permissions">Permissions</Tabs.Tab>}
+        </Tabs.List>
+        <Tabs.Panel value="runs">
+          <RunsTable experimentId={experimentId} canEdit={level === "EDIT" || level === "MANAGE"} />
+        </Tabs.Panel>
+        {level === "MANAGE" && (
+          <Tabs.Panel value="permissions">
+            <PermissionsPanel experimentId={experimentId} />
+          </Tabs.Panel>
+        )}
+      </Tabs>
+    </Stack>
+  );
+}

@@ -1,0 +1,89 @@
+"use client";
+import { Button, Card, Group, Select, Table, Text, TextInput } from "@mantine/core";
+import { notifications } from "@mantine/notifications";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import type { PermissionLevel } from "@modelgate/core";
+import { useState } from "react";
+import { errorMessage, formOf, type FormSubmit } from "@/lib/format";
+import { useTRPC } from "@/lib/trpc";
+
+const levels: { value: PermissionLevel; label: string }[] = [
+  { value: "READ", label: "Read" },
+  { value: "EDIT", label: "Edit" },
+  { value: "MANAGE", label: "Manage" },
+];
+
+/** Per-user grants on one experiment. Shown to MANAGE holders; core enforces it either way. */
+export function PermissionsPanel({ experimentId }: { experimentId: string }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const grants = useQuery(trpc.tracking.experiments.permissions.queryOptions({ experiment_id: experimentId }));
+  const [level, setLevel] = useState<string | null>("READ");
+  const set = useMutation(
+    trpc.tracking.experiments.setPermission.mutationOptions({
+      onSuccess: (_r, v) => {
+        notifications.show({ message: v.level ? `${v.username} now has ${v.level}` : `Removed ${v.username}'s access` });
+        return queryClient.invalidateQueries({ queryKey: trpc.tracking.experiments.permissions.queryKey({ experiment_id: experimentId }) });
+      },
+    }),
+  );
+  function onGrant(e: FormSubmit) {
+    e.preventDefault();
+    const form = formOf(e);
+    const username = String(new FormData(form).get("username") ?? "").trim();
+    set.mutate({ experiment_id: experimentId, username, level: (level ?? "READ") as PermissionLevel }, { onSuccess: () => form.reset() });
+  }
+  const onRowError = (e: unknown) => notifications.show({ color: "red", message: errorMessage(e) });
+
+  return (
+    <Card withBorder data-testid="permissions-panel">
+      <Text fw={600} mb={4}>Permissions</Text>
+      <Text size="sm" c="dimmed" mb="md">
+        Read sees runs and artifacts; Edit also logs and changes runs; Manage also renames, deletes and grants access. Admins and the owner always have Manage.
+      </Text>
+      <Group component="form" onSubmit={onGrant} align="flex-end" mb="md" aria-label="Grant permission">
+        <TextInput name="username" label="Username" required w={240} error={set.error?.message} />
+        <Select label="Level" data={levels} value={level} onChange={setLevel} allowDeselect={false} w={140} />
+        <Button type="submit" loading={set.isPending}>Grant</Button>
+      </Group>
+      <Table verticalSpacing="xs" aria-label="Experiment permissions">
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th>User</Table.Th>
+            <Table.Th>Level</Table.Th>
+            <Table.Th />
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {grants.data?.map((g) => (
+            <Table.Tr key={g.user_id} data-testid={`permission-row-${g.username}`}>
+              <Table.Td fw={500}>{g.username}</Table.Td>
+              <Table.Td>
+                <Select
+                  size="xs"
+                  w={130}
+                  data={levels}
+                  value={g.level}
+                  allowDeselect={false}
+                  aria-label={`Level for ${g.username}`}
+                  onChange={(v) => v && set.mutate({ experiment_id: experimentId, username: g.username, level: v as PermissionLevel }, { onError: onRowError })}
+                />
+              </Table.Td>
+              <Table.Td ta="right">
+                <Button size="xs" variant="subtle" color="red" aria-label={`Remove ${g.username}`} onClick={() => set.mutate({ experiment_id: experimentId, username: g.username, level: null }, { onError: onRowError })}>
+                  Remove
+                </Button>
+              </Table.Td>
+            </Table.Tr>
+          ))}
+          {grants.data?.length === 0 && (
+            <Table.Tr>
+              <Table.Td colSpan={3}><Text size="sm" c="dimmed" ta="center">No grants: only the owner and admins have access.</Text></Table.Td>
+            </Table.Tr>
+          )}
+        </Table.Tbody>
+      </Table>
+      {grants.error && <Text c="red" size="sm">{grants.error.message}</Text>}
+    </Card>
+  );
+}

@@ -1,0 +1,46 @@
+"use client";
+import { Button, Group, TextInput } from "@mantine/core";
+import { useDebouncedValue } from "@mantine/hooks";
+import { IconFilter } from "@tabler/icons-react";
+import { useQuery } from "@tanstack/react-query";
+import { useState } from "react";
+import type { FormSubmit } from "@/lib/format";
+import { useTRPC } from "@/lib/trpc";
+
+const EXAMPLE = "metrics.rmse < 1 and params.model = 'tree'";
+
+/**
+ * The filter in MLflow's search language. Checked as the user types (core's parser, so the
+ * message is MLflow's) and applied on Enter only when it parses.
+ */
+export function RunFilter({ value, onApply, serverError }: { value: string; onApply: (filter: string) => void; serverError?: string | undefined }) {
+  const trpc = useTRPC();
+  const [draft, setDraft] = useState(value);
+  const [debounced] = useDebouncedValue(draft.trim(), 300);
+  const check = useQuery({ ...trpc.tracking.runs.validateFilter.queryOptions({ filter: debounced }), enabled: debounced !== "" });
+  const invalid = debounced !== "" && check.data?.valid === false ? check.data.message : undefined;
+
+  function onSubmit(e: FormSubmit) {
+    e.preventDefault();
+    if (!invalid) onApply(draft.trim());
+  }
+  return (
+    <Group component="form" onSubmit={onSubmit} align="flex-start" gap="xs" role="search" aria-label="Run search" style={{ flex: 1 }}>
+      <TextInput
+        label="Filter runs"
+        placeholder={EXAMPLE}
+        leftSection={<IconFilter size={16} />}
+        value={draft}
+        onChange={(e) => setDraft(e.currentTarget.value)}
+        error={invalid ?? (draft.trim() === value ? serverError : undefined)}
+        data-testid="run-filter"
+        styles={{ input: { fontFamily: "var(--mantine-font-family-monospace)" } }}
+        style={{ flex: 1, minWidth: 280 }}
+      />
+      <Button type="submit" mt={25} variant="light" disabled={Boolean(invalid)}>Apply</Button>
+      {value && (
+        <Button mt={25} variant="subtle" onClick={() => { setDraft(""); onApply(""); }}>Clear</Button>
+      )}
+    </Group>
+  );
+}

@@ -1,0 +1,42 @@
+import crypto from "node:crypto";
+
+// Multipart parts are PUT by the mlflow client to the URLs we hand out, with no Authorization
+// header (it treats them like presigned cloud URLs). So our URLs are presigned too: an HMAC over
+// path, upload id, part number and expiry, with a key that never leaves the process.
+
+export const PART_UPLOAD_ROUTE = "/api/2.0/mlflow-artifacts/mpu/upload";
+const DEFAULT_TTL_S = 24 * 60 * 60;
+
+export interface PartUrlSigner {
+  url(path: string, uploadId: string, partNumber: number): string;
+  /** True when the query carries a valid, unexpired signature for this path and part. */
+  verify(path: string, query: PartQuery): boolean;
+}
+
+export interface PartQuery {
+  upload_id?: unknown;
+  part_number?: unknown;
+  expires?: unknown;
+  signature?: unknown;
+}
+
+export function createPartUrlSigner(key: Buffer = crypto.randomBytes(32), ttlSeconds = DEFAULT_TTL_S): PartUrlSigner {
+  const sign = (path: string, uploadId: string, partNumber: number, expires: number) =>
+    crypto.createHmac("sha256", key).update(`${path}\n${uploadId}\n${partNumber}\n${expires}`).digest("base64url");
+  return {
+    url(path, uploadId, partNumber) {
+      const expires = Math.floor(Date.now() / 1000) + ttlSeconds;
+      const q = new URLSearchParams({ upload_id: uploadId, part_number: String(partNumber), expires: String(expires), signature: sign(path, uploadId, partNumber, expires) });
+      return `${PART_UPLOAD_ROUTE}/${path.split("/").map(encodeURIComponent).join("/")}?${q.toString()}`;
+    },
+    verify(path, q) {
+      if (typeof q.upload_id !== "string" || typeof q.signature !== "string") return false;
+      const partNumber = Number(q.part_number);
+      const expires = Number(q.expires);
+      if (!Number.isInteger(partNumber) || !Number.isInteger(expires) || expires < Date.now() / 1000) return false;
+      const want = Buffer.from(sign(path, q.upload_id, partNumber, expires));
+      const got = Buffer.from(q.signature);
+      return want.length === got.length && crypto.timingSafeEqual(want, got);
+    },
+  };
+}

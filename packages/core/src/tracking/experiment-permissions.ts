@@ -1,0 +1,50 @@
+import type { Ctx } from "../context.ts";
+import { recordAudit } from "../audit/record-audit.ts";
+import { invalid, notFound } from "../errors.ts";
+import { loadExperiment } from "./experiments.ts";
+import type { PermissionLevel } from "./types.ts";
+
+// Explicit per-user grants on one experiment (the portal's grants panel). MANAGE is needed to see
+// or change them; every change is audited with the level before and after.
+
+export interface ExperimentPermissionView {
+  experiment_id: string;
+  user_id: string;
+  username: string;
+  level: PermissionLevel;
+}
+
+const LEVELS: readonly PermissionLevel[] = ["READ", "EDIT", "MANAGE"];
+
+export async function listExperimentPermissions(ctx: Ctx, experimentId: string): Promise<ExperimentPermissionView[]> {
+  const e = await loadExperiment(ctx, experimentId, "MANAGE");
+  const rows = await ctx.db.$queryRaw<{ user_id: string; username: string; level: PermissionLevel }[]>`
+    SELECT p.user_id::text AS user_id, u.username, p.level::text AS level
+    FROM experiment_permission p JOIN "user" u ON u.id = p.user_id
+    WHERE p.experiment_id = ${e.id} ORDER BY u.username`;
+  return rows.map((r) => ({ experiment_id: String(e.id), ...r }));
+}
+
+/** Grants `level` to the user, or removes their grant when level is null. */
+export async function setExperimentPermission(
+  ctx: Ctx,
+  input: { experiment_id: string; username: string; level: PermissionLevel | null },
+): Promise<void> {
+  if (input.level !== null && !LEVELS.includes(input.level)) throw invalid(`Invalid permission level '${String(input.level)}'. Must be one of READ, EDIT, MANAGE.`);
+  const e = await loadExperiment(ctx, input.experiment_id, "MANAGE");
+  const user = await ctx.db.user.findUnique({ where: { username: input.username } });
+  if (!user) throw notFound(`User '${input.username}' does not exist`);
+  await ctx.db.$transaction(async (tx) => {
+    const key = { experimentId_userId: { experimentId: e.id, userId: user.id } };
+    const before = await tx.experimentPermission.findUnique({ where: key });
+    if (input.level === null) await tx.experimentPermission.deleteMany({ where: { experimentId: e.id, userId: user.id } });
+    else await tx.experimentPermission.upsert({ where: key, create: { experimentId: e.id, userId: user.id, level: input.level }, update: { level: input.level } });
+    await recordAudit(ctx, tx, {
+      action: "experiment.permission_set",
+      resourceType: "experiment",
+      resourceId: String(e.id),
+      before: { username: user.username, level: before?.level ?? null },
+      after: { username: user.username, level: input.level },
+    });
+  });
+}

@@ -1,0 +1,185 @@
+import { Prisma } from "@modelgate/db";
+import type { Ctx } from "../context.ts";
+import { invalid } from "../errors.ts";
+import { assertRunActive, findRun, type RunRef } from "./run-access.ts";
+import { runCtes, tagCtes } from "./runs.ts";
+import type { MetricView, TagView } from "./types.ts";
+import {
+  MAX_ENTITIES_PER_BATCH,
+  MAX_METRICS_PER_BATCH,
+  MAX_PARAMS_TAGS_PER_BATCH,
+  validateKey,
+  validateValue,
+} from "./validate.ts";
+
+// The hot path of every MLflow client: one query to find the run and check access, then one
+// transaction with one statement per table (metric history, latest metric, params, tags), so a
+// batch either lands whole or not at all.
+
+export interface MetricInput {
+  key: string;
+  value: number;
+  timestamp: number;
+  /** Defaults to 0. */
+  step?: number | undefined;
+}
+
+export interface LogBatchInput {
+  run_id: string;
+  metrics?: MetricInput[] | undefined;
+  params?: TagView[] | undefined;
+  tags?: TagView[] | undefined;
+}
+
+function checkCount(n: number, limit: number, what: string) {
+  if (n > limit) {
+    throw invalid(`A batch logging request can contain at most ${limit} ${what}. Got ${n} ${what}. Please split up ${what} across multiple requests and try again.`);
+  }
+}
+
+function validateMetricValues(m: MetricInput) {
+  if (typeof m.value !== "number") {
+    throw invalid(`Got invalid value ${String(m.value)} for metric '${m.key}' (timestamp=${m.timestamp}). Please specify value as a valid double (64-bit floating point)`);
+  }
+  if (!Number.isSafeInteger(m.timestamp) || m.timestamp < 0) {
+    throw invalid(`Got invalid timestamp ${String(m.timestamp)} for metric '${m.key}' (value=${m.value}). Timestamp must be a nonnegative long (64-bit integer) `);
+  }
+  if (m.step !== undefined && !Number.isSafeInteger(m.step)) {
+    throw invalid(`Got invalid step ${String(m.step)} for metric '${m.key}' (value=${m.value}). Step must be a valid long (64-bit integer).`);
+  }
+}
+
+function validateParams(params: TagView[]) {
+  const seen = new Set<string>();
+  const dupes = new Set<string>();
+  for (const p of params) {
+    validateKey("parameter", p.key);
+    validateValue("Param value", p.value);
+    if (seen.has(p.key)) dupes.add(p.key);
+    seen.add(p.key);
+  }
+  if (dupes.size) {
+    throw invalid(`Duplicate parameter keys have been submitted: [${[...dupes].map((k) => `'${k}'`).join(", ")}]. Please ensure the request contains only one param value per param key.`);
+  }
+}
+
+export function validateBatch(input: LogBatchInput) {
+  const metrics = input.metrics ?? [];
+  const params = input.params ?? [];
+  const tags = input.tags ?? [];
+  checkCount(metrics.length, MAX_METRICS_PER_BATCH, "metrics");
+  checkCount(params.length, MAX_PARAMS_TAGS_PER_BATCH, "params");
+  checkCount(tags.length, MAX_PARAMS_TAGS_PER_BATCH, "tags");
+  checkCount(metrics.length + params.length + tags.length, MAX_ENTITIES_PER_BATCH, "metrics, params, and tags in total");
+  const keys = new Set<string>();
+  for (const m of metrics) {
+    if (!keys.has(m.key)) validateKey("metric", m.key);
+    keys.add(m.key);
+    validateMetricValues(m);
+  }
+  validateParams(params);
+  for (const t of tags) {
+    validateKey("tag", t.key);
+    validateValue("Tag value", t.value);
+  }
+}
+
+/** Postgres orders NaN above every number; so does the latest-metric rule. */
+function cmpValue(a: number, b: number): number {
+  if (Number.isNaN(a)) return Number.isNaN(b) ? 0 : 1;
+  if (Number.isNaN(b)) return -1;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Greater in (step, timestamp, value): the metric that run.data.metrics shows. */
+export function laterMetric(a: MetricView, b: MetricView): boolean {
+  if (a.step !== b.step) return a.step > b.step;
+  if (a.timestamp !== b.timestamp) return a.timestamp > b.timestamp;
+  return cmpValue(a.value, b.value) > 0;
+}
+
+const byKey = <T extends { key: string }>(a: T, b: T) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+
+/** float8 values travel as text so NaN and ±Infinity survive the driver ('NaN', 'Infinity'). */
+const float8Text = (v: number) => String(v);
+
+/** The run's metric history rows and its latest-value upsert, as data-modifying CTEs. */
+function metricCtes(run: RunRef, metrics: MetricView[]): Prisma.Sql[] {
+  if (!metrics.length) return [];
+  // ON CONFLICT cannot touch a row twice in one statement: reduce to the latest per key first.
+  const latest = new Map<string, MetricView>();
+  for (const m of metrics) {
+    const cur = latest.get(m.key);
+    if (!cur || laterMetric(m, cur)) latest.set(m.key, m);
+  }
+  const rows = [...latest.values()].sort(byKey);
+  return [
+    Prisma.sql`ins_metric AS (
+      INSERT INTO metric (run_pk, key, step, timestamp, value)
+      SELECT ${run.pk}, k, s, t, v FROM unnest(${metrics.map((m) => m.key)}::text[], ${metrics.map((m) => String(m.step))}::text[]::bigint[],
+        ${metrics.map((m) => String(m.timestamp))}::text[]::bigint[], ${metrics.map((m) => float8Text(m.value))}::text[]::float8[]) AS x(k, s, t, v))`,
+    Prisma.sql`ins_latest AS (
+      INSERT INTO latest_metric AS l (run_pk, key, step, timestamp, value)
+      SELECT ${run.pk}, k, s, t, v FROM unnest(${rows.map((m) => m.key)}::text[], ${rows.map((m) => String(m.step))}::text[]::bigint[],
+        ${rows.map((m) => String(m.timestamp))}::text[]::bigint[], ${rows.map((m) => float8Text(m.value))}::text[]::float8[]) AS x(k, s, t, v)
+      ON CONFLICT (run_pk, key) DO UPDATE SET step = excluded.step, timestamp = excluded.timestamp, value = excluded.value
+      WHERE (excluded.step, excluded.timestamp, excluded.value) > (l.step, l.timestamp, l.value))`,
+  ];
+}
+
+/**
+ * Params are immutable: the same value again is fine, a different one is an error. Keys that were
+ * not inserted are re-read in a new statement, which (read committed) sees a value a concurrent
+ * transaction has just committed, so two racing writers cannot both "win".
+ */
+async function insertParams(tx: Prisma.TransactionClient, run: RunRef, params: TagView[]) {
+  if (!params.length) return;
+  const sorted = [...params].sort(byKey);
+  const inserted = await tx.$queryRaw<{ key: string }[]>`
+    INSERT INTO param (run_pk, key, value)
+    SELECT ${run.pk}, k, v FROM unnest(${sorted.map((p) => p.key)}::text[], ${sorted.map((p) => p.value)}::text[]) AS x(k, v)
+    ON CONFLICT (run_pk, key) DO NOTHING RETURNING key`;
+  if (inserted.length === sorted.length) return;
+  const done = new Set(inserted.map((r) => r.key));
+  const rest = sorted.filter((p) => !done.has(p.key));
+  const existing = await tx.$queryRaw<TagView[]>`SELECT key, value FROM param WHERE run_pk = ${run.pk} AND key = ANY(${rest.map((p) => p.key)}::text[])`;
+  const old = new Map(existing.map((r) => [r.key, r.value]));
+  for (const p of rest) {
+    const was = old.get(p.key);
+    if (was !== undefined && was !== p.value) {
+      throw invalid(
+        `Changing param values is not allowed. Param with key='${p.key}' was already logged with value='${was}' for run ID='${run.id}'. Attempted logging new value '${p.value}'.`,
+      );
+    }
+  }
+}
+
+/**
+ * Metrics and tags go in one statement (atomic by itself). Params need a check after their insert,
+ * so a batch with params runs both in one transaction and a refused param rolls everything back.
+ */
+async function writeBatch(ctx: Ctx, run: RunRef, metrics: MetricView[], params: TagView[], tags: TagView[]) {
+  const ctes = [...metricCtes(run, metrics), ...tagCtes(run.pk, tags)];
+  if (!params.length) return runCtes(ctx.db, ctes);
+  await ctx.db.$transaction(async (tx) => {
+    await insertParams(tx, run, params);
+    await runCtes(tx, ctes);
+  });
+}
+
+const normalise = (m: MetricInput): MetricView => ({ key: m.key, value: m.value, timestamp: m.timestamp, step: m.step ?? 0 });
+
+export async function logBatch(ctx: Ctx, input: LogBatchInput): Promise<void> {
+  validateBatch(input);
+  const run = await findRun(ctx, input.run_id, "EDIT");
+  assertRunActive(run);
+  await writeBatch(ctx, run, (input.metrics ?? []).map(normalise), input.params ?? [], input.tags ?? []);
+}
+
+export async function logMetric(ctx: Ctx, input: MetricInput & { run_id: string }): Promise<void> {
+  await logBatch(ctx, { run_id: input.run_id, metrics: [input] });
+}
+
+export async function logParam(ctx: Ctx, input: { run_id: string; key: string; value: string }): Promise<void> {
+  await logBatch(ctx, { run_id: input.run_id, params: [{ key: input.key, value: input.value }] });
+}

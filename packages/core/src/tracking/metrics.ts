@@ -1,0 +1,186 @@
+import { Prisma } from "@modelgate/db";
+import type { Ctx } from "../context.ts";
+import { invalid } from "../errors.ts";
+import { bigintArray } from "./load-runs.ts";
+import { findReadableRuns, findRun, runNotFound } from "./run-access.ts";
+import type { MetricSeriesView, MetricView, MetricWithRunIdView } from "./types.ts";
+
+// Reading metric history: pages for the client (bounded memory on a million-point metric),
+// MLflow 2.11's sampled bulk read for its UI, and a SQL-side downsampling for the portal charts.
+
+/** The client asks for 25,000 per page and follows next_page_token; we never return more. */
+export const MAX_HISTORY_PAGE = 25_000;
+const MAX_RUNS_BULK = 100;
+const MAX_RESULTS_PER_RUN = 2500;
+const INT8_MAX = "9223372036854775807";
+
+interface HistoryCursor {
+  step: string;
+  timestamp: string;
+  seq: string;
+}
+
+const isIntString = (v: unknown): v is string => typeof v === "string" && /^-?\d{1,19}$/.test(v);
+
+export function encodeHistoryToken(c: HistoryCursor): string {
+  return Buffer.from(JSON.stringify(c)).toString("base64");
+}
+
+export function decodeHistoryToken(token: string): HistoryCursor {
+  let parsed: unknown;
+  try {
+    if (!/^[A-Za-z0-9+/=_-]+$/.test(token)) throw new Error("not base64");
+    parsed = JSON.parse(Buffer.from(token, "base64").toString("utf8"));
+  } catch {
+    throw invalid("Invalid page token, could not base64-decode");
+  }
+  const c = parsed as Partial<HistoryCursor> | null;
+  if (!c || !isIntString(c.step) || !isIntString(c.timestamp) || !isIntString(c.seq)) throw invalid("Invalid page token");
+  return { step: c.step, timestamp: c.timestamp, seq: c.seq };
+}
+
+interface PointRow {
+  step: bigint;
+  timestamp: bigint;
+  value: number;
+  seq: bigint;
+}
+
+/** Ordered by (step, timestamp); keyset pages through (step, timestamp, seq). */
+export async function getMetricHistory(
+  ctx: Ctx,
+  input: { run_id: string; metric_key: string; page_token?: string | undefined; max_results?: number | undefined },
+): Promise<{ metrics: MetricView[]; next_page_token?: string }> {
+  const cursor = input.page_token ? decodeHistoryToken(input.page_token) : null;
+  if (input.max_results !== undefined && input.max_results < 1) throw invalid(`max_results must be a positive integer, got ${input.max_results}`);
+  const limit = Math.min(input.max_results ?? MAX_HISTORY_PAGE, MAX_HISTORY_PAGE);
+  const run = await findRun(ctx, input.run_id, "READ");
+  const after = cursor
+    ? Prisma.sql`AND step >= ${cursor.step}::bigint AND (step, timestamp, seq) > (${cursor.step}::bigint, ${cursor.timestamp}::bigint, ${cursor.seq}::bigint)`
+    : Prisma.empty;
+  const rows = await ctx.db.$queryRaw<PointRow[]>`
+    SELECT step, timestamp, value, seq FROM metric WHERE run_pk = ${run.pk} AND key = ${input.metric_key} ${after}
+    ORDER BY step, timestamp, seq LIMIT ${limit + 1}`;
+  const page = rows.slice(0, limit);
+  const metrics = page.map((r) => ({ key: input.metric_key, value: r.value, timestamp: Number(r.timestamp), step: Number(r.step) }));
+  const last = page[page.length - 1];
+  if (rows.length > limit && last) {
+    return { metrics, next_page_token: encodeHistoryToken({ step: String(last.step), timestamp: String(last.timestamp), seq: String(last.seq) }) };
+  }
+  return { metrics };
+}
+
+export interface BulkIntervalInput {
+  run_ids: string[];
+  metric_key: string;
+  start_step?: number | undefined;
+  end_step?: number | undefined;
+  max_results?: number | undefined;
+}
+
+function validateBulkInterval(input: BulkIntervalInput) {
+  if (!input.run_ids.length) throw invalid("GetMetricHistoryBulkInterval request must specify at least one run_id.");
+  if (input.run_ids.length > MAX_RUNS_BULK) {
+    throw invalid(`GetMetricHistoryBulkInterval request must specify at most ${MAX_RUNS_BULK} run_ids. Received ${input.run_ids.length} run_ids.`);
+  }
+  if (input.max_results !== undefined && (input.max_results < 1 || input.max_results > MAX_RESULTS_PER_RUN)) {
+    throw invalid(`max_results must be between 1 and ${MAX_RESULTS_PER_RUN}.`);
+  }
+  const hasStart = input.start_step !== undefined;
+  if (hasStart !== (input.end_step !== undefined)) throw invalid("If either start step or end step are specified, both must be specified.");
+  if (hasStart && input.start_step! > input.end_step!) {
+    throw invalid(`end_step must be greater than start_step. Found start_step=${input.start_step} and end_step=${input.end_step}.`);
+  }
+}
+
+/**
+ * MLflow 2.11's sampling: the distinct steps of all runs in [start, end] (default [0, last]),
+ * thinned to at most max_results evenly spaced by rank, plus the last one and every run's first and
+ * last step; then every point at those steps, per run in the order asked, at most 25,000 per run.
+ */
+export async function getMetricHistoryBulkInterval(ctx: Ctx, input: BulkIntervalInput): Promise<MetricWithRunIdView[]> {
+  validateBulkInterval(input);
+  const runs = await findReadableRuns(ctx, input.run_ids);
+  for (const id of input.run_ids) if (!runs.has(id)) throw runNotFound(id);
+  const pks = bigintArray([...new Set([...runs.values()].map((r) => r.pk))]);
+  const max = input.max_results ?? MAX_RESULTS_PER_RUN;
+  const lo = String(input.start_step ?? 0);
+  const hi = input.start_step === undefined ? INT8_MAX : String(input.end_step);
+  const key = input.metric_key;
+  const rows = await ctx.db.$queryRaw<(PointRow & { run_pk: bigint })[]>`
+    WITH s AS (SELECT DISTINCT step FROM metric WHERE run_pk = ANY(${pks}) AND key = ${key} AND step BETWEEN ${lo}::bigint AND ${hi}::bigint),
+    n AS (SELECT step, row_number() OVER (ORDER BY step) - 1 AS idx, count(*) OVER () AS cnt FROM s),
+    picked AS (
+      SELECT step FROM n WHERE cnt <= ${max} OR idx = cnt - 1
+        OR idx IN (SELECT floor(i * (SELECT max(cnt) FROM n)::float8 / ${max})::bigint FROM generate_series(0, ${max} - 1) i)
+      UNION
+      SELECT v.step FROM (SELECT min(step) AS a, max(step) AS b FROM metric WHERE run_pk = ANY(${pks}) AND key = ${key} GROUP BY run_pk) mm,
+        LATERAL (VALUES (mm.a), (mm.b)) v(step) WHERE v.step BETWEEN ${lo}::bigint AND ${hi}::bigint),
+    pts AS (
+      SELECT m.run_pk, m.step, m.timestamp, m.value, m.seq, row_number() OVER (PARTITION BY m.run_pk ORDER BY m.step, m.timestamp, m.seq) AS rn
+      FROM metric m WHERE m.run_pk = ANY(${pks}) AND m.key = ${key} AND m.step IN (SELECT step FROM picked))
+    SELECT run_pk, step, timestamp, value, seq FROM pts WHERE rn <= ${MAX_HISTORY_PAGE} ORDER BY run_pk, step, timestamp, seq`;
+  const byPk = new Map<bigint, MetricWithRunIdView[]>();
+  for (const r of rows) {
+    const list = byPk.get(r.run_pk) ?? [];
+    byPk.set(r.run_pk, list);
+    list.push({ key, value: r.value, timestamp: Number(r.timestamp), step: Number(r.step), run_id: "" });
+  }
+  const out: MetricWithRunIdView[] = [];
+  for (const id of new Set(input.run_ids)) {
+    const run = runs.get(id)!;
+    for (const m of byPk.get(run.pk) ?? []) out.push({ ...m, run_id: id });
+  }
+  return out;
+}
+
+interface BucketRow {
+  run_pk: bigint;
+  key: string;
+  lo_pt: number[];
+  hi_pt: number[];
+}
+
+/**
+ * Downsampled series for charts, computed in SQL: each series' step range is cut into
+ * max_points/2 buckets and each bucket keeps its lowest and highest point, so spikes survive.
+ * NaN is kept only where a bucket has nothing else. Unreadable or unknown runs are left out.
+ */
+export async function sampleMetricSeries(ctx: Ctx, input: { run_ids: string[]; keys: string[]; max_points?: number | undefined }): Promise<MetricSeriesView[]> {
+  if (!input.run_ids.length || !input.keys.length) return [];
+  const runs = await findReadableRuns(ctx, input.run_ids);
+  if (!runs.size) return [];
+  const idOf = new Map([...runs.values()].map((r) => [r.pk, r.id]));
+  const buckets = Math.max(1, Math.floor(Math.min(input.max_points ?? 1000, 10_000) / 2));
+  const rows = await ctx.db.$queryRaw<BucketRow[]>`
+    WITH bounds AS (
+      SELECT run_pk, key, min(step) AS lo, max(step) AS hi FROM metric
+      WHERE run_pk = ANY(${bigintArray([...idOf.keys()])}) AND key = ANY(${input.keys}::text[]) GROUP BY run_pk, key),
+    b AS (
+      SELECT m.run_pk, m.key, m.step, m.timestamp, m.value,
+        floor((m.step - b.lo)::float8 * ${buckets} / (b.hi - b.lo + 1)::float8)::int AS bucket
+      FROM metric m JOIN bounds b ON b.run_pk = m.run_pk AND b.key = m.key)
+    SELECT run_pk, key,
+      COALESCE(min(ARRAY[value, step::float8, timestamp::float8]) FILTER (WHERE value <> 'NaN'::float8), min(ARRAY[value, step::float8, timestamp::float8])) AS lo_pt,
+      COALESCE(max(ARRAY[value, step::float8, timestamp::float8]) FILTER (WHERE value <> 'NaN'::float8), min(ARRAY[value, step::float8, timestamp::float8])) AS hi_pt
+    FROM b GROUP BY run_pk, key, bucket`;
+  const series = new Map<string, MetricSeriesView>();
+  for (const r of rows) {
+    const id = idOf.get(r.run_pk)!;
+    const k = `${id}\u0000${r.key}`;
+    const s = series.get(k) ?? { run_id: id, key: r.key, points: [] };
+    series.set(k, s);
+    const [lv, ls, lt] = r.lo_pt;
+    const [hv, hs, ht] = r.hi_pt;
+    s.points.push({ step: ls!, timestamp: lt!, value: lv! });
+    if (hs !== ls || ht !== lt || !Object.is(hv, lv)) s.points.push({ step: hs!, timestamp: ht!, value: hv! });
+  }
+  const out: MetricSeriesView[] = [];
+  for (const id of new Set(input.run_ids)) {
+    for (const key of new Set(input.keys)) {
+      const s = series.get(`${id}\u0000${key}`);
+      if (s) out.push({ ...s, points: s.points.sort((a, b) => a.step - b.step || a.timestamp - b.timestamp) });
+    }
+  }
+  return out;
+}

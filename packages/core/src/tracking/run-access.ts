@@ -1,0 +1,65 @@
+import { Prisma } from "@modelgate/db";
+import type { Ctx } from "../context.ts";
+import { denied, invalid, notFound } from "../errors.ts";
+import { grantSql, levelAtLeast, resolveExperimentLevel } from "../auth/permissions.ts";
+import type { PermissionLevel } from "./types.ts";
+import { validateRunId } from "./validate.ts";
+
+/** What a write or read needs to know about a run, found together with the actor's level. */
+export interface RunRef {
+  pk: bigint;
+  id: string;
+  experimentId: number;
+  name: string;
+  lifecycleStage: string;
+}
+
+export const runNotFound = (runId: string) => notFound(`Run with id=${runId} not found`);
+
+interface AccessRow {
+  pk: bigint;
+  id: string;
+  experiment_id: number;
+  name: string;
+  lifecycle_stage: string;
+  owner_id: string | null;
+  grant_level: string | null;
+}
+
+/**
+ * The run and the actor's level on its experiment in one query (the hot path of every log call).
+ * A run the actor may not read is reported exactly like a missing one; below `needed` is a 403.
+ */
+export async function findRun(ctx: Ctx, runId: string, needed: PermissionLevel): Promise<RunRef> {
+  validateRunId(runId);
+  const rows = await ctx.db.$queryRaw<AccessRow[]>`
+    SELECT r.pk, r.id, r.experiment_id, r.name, r.lifecycle_stage::text AS lifecycle_stage, e.owner_id::text AS owner_id,
+      ${grantSql(ctx.actor, "e")} AS grant_level
+    FROM run r JOIN experiment e ON e.id = r.experiment_id WHERE r.id = ${runId}`;
+  const row = rows[0];
+  const level = row ? resolveExperimentLevel(ctx.actor, { ownerId: row.owner_id, grant: row.grant_level }) : null;
+  if (!row || !levelAtLeast(level, "READ")) throw runNotFound(runId);
+  if (!levelAtLeast(level, needed)) throw denied(`Permission denied: requires ${needed} on experiment ${row.experiment_id}`);
+  return { pk: row.pk, id: row.id, experimentId: row.experiment_id, name: row.name, lifecycleStage: row.lifecycle_stage };
+}
+
+/** Several runs at once (bulk metric reads): every id must exist and be readable. */
+export async function findReadableRuns(ctx: Ctx, runIds: readonly string[]): Promise<Map<string, RunRef>> {
+  runIds.forEach(validateRunId);
+  const rows = await ctx.db.$queryRaw<AccessRow[]>`
+    SELECT r.pk, r.id, r.experiment_id, r.name, r.lifecycle_stage::text AS lifecycle_stage, e.owner_id::text AS owner_id,
+      ${grantSql(ctx.actor, "e")} AS grant_level
+    FROM run r JOIN experiment e ON e.id = r.experiment_id WHERE r.id = ANY(${Prisma.sql`${[...runIds]}::text[]`})`;
+  const out = new Map<string, RunRef>();
+  for (const row of rows) {
+    if (!levelAtLeast(resolveExperimentLevel(ctx.actor, { ownerId: row.owner_id, grant: row.grant_level }), "READ")) continue;
+    out.set(row.id, { pk: row.pk, id: row.id, experimentId: row.experiment_id, name: row.name, lifecycleStage: row.lifecycle_stage });
+  }
+  return out;
+}
+
+export function assertRunActive(run: RunRef) {
+  if (run.lifecycleStage !== "active") {
+    throw invalid(`The run ${run.id} must be in the 'active' state. Current state is ${run.lifecycleStage}.`);
+  }
+}

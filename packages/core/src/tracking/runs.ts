@@ -1,0 +1,145 @@
+import { Prisma } from "@modelgate/db";
+import type { DbOrTx } from "../audit/record-audit.ts";
+import type { Ctx } from "../context.ts";
+import { invalid, notFound } from "../errors.ts";
+import { assertExperimentActive, loadExperiment } from "./experiments.ts";
+import { loadRunViews, RUN_COLUMNS, toRunInfoView, type RunRow } from "./load-runs.ts";
+import { assertRunActive, findRun, runNotFound } from "./run-access.ts";
+import { generateRunName, newRunId } from "./run-names.ts";
+import type { RunInfoView, RunStatus, RunView, TagView } from "./types.ts";
+import { validateKey, validateTimestamp, validateValue } from "./validate.ts";
+
+export const RUN_NAME_TAG = "mlflow.runName";
+const STATUSES: readonly RunStatus[] = ["RUNNING", "SCHEDULED", "FINISHED", "FAILED", "KILLED"];
+
+export interface CreateRunInput {
+  experiment_id?: string | undefined;
+  user_id?: string | undefined;
+  run_name?: string | undefined;
+  start_time?: number | undefined;
+  tags?: TagView[] | undefined;
+}
+
+function validateTag(t: TagView) {
+  validateKey("tag", t.key);
+  validateValue("Tag value", t.value);
+}
+
+/** The run's name: run_name, else the mlflow.runName tag, else a generated one; both must agree. */
+function chooseRunName(runName: string | undefined, tags: TagView[]): string {
+  const fromTag = tags.find((t) => t.key === RUN_NAME_TAG)?.value;
+  if (runName && fromTag && runName !== fromTag) {
+    throw invalid(`Both 'run_name' argument and 'mlflow.runName' tag are specified, but with different values (run_name='${runName}', mlflow.runName='${fromTag}').`);
+  }
+  return runName || fromTag || generateRunName();
+}
+
+/** EDIT on the experiment (default "0") is needed; the experiment must be active. */
+export async function createRun(ctx: Ctx, input: CreateRunInput): Promise<RunView> {
+  const experimentId = input.experiment_id || "0";
+  const exp = await loadExperiment(ctx, experimentId, "EDIT");
+  assertExperimentActive(exp);
+  const given = [...new Map((input.tags ?? []).map((t) => [t.key, t])).values()];
+  given.forEach(validateTag);
+  if (input.start_time !== undefined) validateTimestamp("start_time", input.start_time);
+  const name = chooseRunName(input.run_name, given);
+  const tags = [...given.filter((t) => t.key !== RUN_NAME_TAG), { key: RUN_NAME_TAG, value: name }];
+  const id = newRunId();
+  const run = await ctx.db.run.create({
+    data: {
+      id,
+      experimentId: exp.id,
+      name,
+      userId: input.user_id ?? (ctx.actor.kind === "user" ? ctx.actor.username : ""),
+      ownerId: ctx.actor.kind === "user" ? ctx.actor.userId : null,
+      startTime: BigInt(input.start_time ?? 0),
+      artifactUri: `${exp.artifactLocation.replace(/\/+$/, "")}/${id}/artifacts`,
+      tags: { create: tags },
+    },
+    select: { pk: true },
+  });
+  const [view] = await loadRunViews(ctx.db, [run.pk]);
+  return view!;
+}
+
+export async function getRun(ctx: Ctx, runId: string): Promise<RunView> {
+  const run = await findRun(ctx, runId, "READ");
+  const [view] = await loadRunViews(ctx.db, [run.pk]);
+  if (!view) throw runNotFound(runId);
+  return view;
+}
+
+export interface UpdateRunInput {
+  run_id: string;
+  /** Unknown values are ignored, as MLflow ignores an unknown enum value. */
+  status?: string | undefined;
+  end_time?: number | undefined;
+  run_name?: string | undefined;
+}
+
+export async function updateRun(ctx: Ctx, input: UpdateRunInput): Promise<RunInfoView> {
+  const run = await findRun(ctx, input.run_id, "EDIT");
+  assertRunActive(run);
+  const status = STATUSES.includes(input.status as RunStatus) ? (input.status as RunStatus) : null;
+  if (input.end_time !== undefined) validateTimestamp("end_time", input.end_time);
+  const name = input.run_name || null;
+  return ctx.db.$transaction(async (tx) => {
+    const [row] = await tx.$queryRaw<RunRow[]>`
+      UPDATE run r SET status = COALESCE(${status}::"RunStatus", r.status), end_time = COALESCE(${input.end_time ?? null}::bigint, r.end_time),
+        name = COALESCE(${name}::text, r.name)
+      WHERE r.pk = ${run.pk} RETURNING ${RUN_COLUMNS}`;
+    if (name) await upsertTags(tx, run.pk, [{ key: RUN_NAME_TAG, value: name }]);
+    return toRunInfoView(row!);
+  });
+}
+
+/**
+ * Tags as data-modifying CTEs (last write wins; keys sorted so concurrent writers lock rows in the
+ * same order); setting mlflow.runName also renames the run. Composed into log-batch's statement.
+ */
+export function tagCtes(runPk: bigint, tags: TagView[]): Prisma.Sql[] {
+  if (!tags.length) return [];
+  const latest = [...new Map(tags.map((t) => [t.key, t.value])).entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const ctes = [
+    Prisma.sql`ins_tags AS (
+      INSERT INTO run_tag (run_pk, key, value)
+      SELECT ${runPk}, k, v FROM unnest(${latest.map(([k]) => k)}::text[], ${latest.map(([, v]) => v)}::text[]) AS x(k, v)
+      ON CONFLICT (run_pk, key) DO UPDATE SET value = excluded.value)`,
+  ];
+  const renamed = latest.find(([k]) => k === RUN_NAME_TAG);
+  if (renamed) ctes.push(Prisma.sql`rename_run AS (UPDATE run SET name = ${renamed[1]} WHERE pk = ${runPk})`);
+  return ctes;
+}
+
+/** Runs data-modifying CTEs as one statement: atomic on its own, no transaction needed. */
+export async function runCtes(db: DbOrTx, ctes: Prisma.Sql[]) {
+  if (ctes.length) await db.$executeRaw`WITH ${Prisma.join(ctes, ", ")} SELECT 1`;
+}
+
+export const upsertTags = (db: DbOrTx, runPk: bigint, tags: TagView[]) => runCtes(db, tagCtes(runPk, tags));
+
+/** Deleting and restoring runs needs MANAGE (MLflow's can_delete); both are idempotent. */
+async function setRunStage(ctx: Ctx, runId: string, stage: "active" | "deleted") {
+  const run = await findRun(ctx, runId, "MANAGE");
+  if (run.lifecycleStage === stage) return;
+  const deletedTime = stage === "deleted" ? BigInt(Date.now()) : null;
+  await ctx.db.run.update({ where: { pk: run.pk }, data: { lifecycleStage: stage, deletedTime } });
+}
+
+export const deleteRun = (ctx: Ctx, input: { run_id: string }) => setRunStage(ctx, input.run_id, "deleted");
+export const restoreRun = (ctx: Ctx, input: { run_id: string }) => setRunStage(ctx, input.run_id, "active");
+
+/** Setting mlflow.runName renames the run. */
+export async function setTag(ctx: Ctx, input: { run_id: string; key: string; value: string }): Promise<void> {
+  validateTag(input);
+  const run = await findRun(ctx, input.run_id, "EDIT");
+  assertRunActive(run);
+  await upsertTags(ctx.db, run.pk, [{ key: input.key, value: input.value }]);
+}
+
+export async function deleteTag(ctx: Ctx, input: { run_id: string; key: string }): Promise<void> {
+  const run = await findRun(ctx, input.run_id, "EDIT");
+  assertRunActive(run);
+  const { count } = await ctx.db.runTag.deleteMany({ where: { runPk: run.pk, key: input.key } });
+  if (count === 0) throw notFound(`No tag with name: ${input.key} in run with id ${input.run_id}`);
+}

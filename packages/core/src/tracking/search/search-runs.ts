@@ -1,0 +1,96 @@
+import { Prisma } from "@modelgate/db";
+import type { Ctx } from "../../context.ts";
+import { invalid } from "../../errors.ts";
+import { readableExperimentsSql } from "../../auth/permissions.ts";
+import { loadRunViews } from "../load-runs.ts";
+import type { RunView, ViewType } from "../types.ts";
+import { parseRunOrderBy } from "./order-by.ts";
+import { MAX_RESULTS_THRESHOLD, decodePageToken, encodePageToken } from "./page-token.ts";
+import { parseRunFilter } from "./run-filter.ts";
+import { PROBE_LIMIT, runCandidatesSql, runCountSql, runPageSql, type RunQuery } from "./run-sql.ts";
+
+// runs/search: the filter, view type and order become one SQL query for the page's run keys, then
+// loadRunViews fills the page. Only runs of experiments the caller may read come back; an
+// unreadable experiment id behaves exactly like a missing one.
+
+export interface SearchRunsInput {
+  experiment_ids: readonly string[];
+  filter?: string | undefined;
+  run_view_type?: ViewType | undefined;
+  max_results?: number | undefined;
+  order_by?: readonly string[] | undefined;
+  page_token?: string | undefined;
+}
+
+export interface SearchRunsResult {
+  runs: RunView[];
+  next_page_token?: string;
+}
+
+export const DEFAULT_MAX_RESULTS = 1000;
+
+export function validateMaxResults(maxResults: number | undefined, fallback: number | undefined): number {
+  const n = maxResults ?? fallback;
+  if (n === undefined || !Number.isInteger(n) || n < 1) {
+    throw invalid(`Invalid value for request parameter max_results. It must be a positive integer, but got ${n ?? 0}`);
+  }
+  if (n > MAX_RESULTS_THRESHOLD) throw invalid(`Invalid value for request parameter max_results. It must be at most ${MAX_RESULTS_THRESHOLD}, but got value ${n}`);
+  return n;
+}
+
+/** Experiment ids (decimal strings) that exist and that the caller may read. */
+async function readableExperimentIds(ctx: Ctx, experimentIds: readonly string[]): Promise<number[]> {
+  const ids = [...new Set(experimentIds.filter((x) => /^\d{1,9}$/.test(x)).map(Number))];
+  if (ids.length === 0) return [];
+  const rows = await ctx.db.$queryRaw<{ id: number }[]>`
+    SELECT e.id FROM experiment e WHERE e.id = ANY(${ids.map(String)}::text[]::int[]) AND ${readableExperimentsSql(ctx, "e")} ORDER BY e.id`;
+  return rows.map((r) => r.id);
+}
+
+/** Parses and checks everything first, so a bad request never reaches the database. */
+async function toQuery(ctx: Ctx, input: Omit<SearchRunsInput, "max_results" | "page_token">): Promise<RunQuery> {
+  const clauses = parseRunFilter(input.filter);
+  const orderBy = (input.order_by ?? []).map(parseRunOrderBy);
+  const viewType = input.run_view_type ?? "ACTIVE_ONLY";
+  const experimentIds = await readableExperimentIds(ctx, input.experiment_ids);
+  return { experimentIds, clauses, viewType, orderBy };
+}
+
+export async function searchRuns(ctx: Ctx, input: SearchRunsInput): Promise<SearchRunsResult> {
+  const maxResults = validateMaxResults(input.max_results, DEFAULT_MAX_RESULTS);
+  const offset = decodePageToken(input.page_token);
+  const q = await toQuery(ctx, input);
+  if (q.experimentIds.length === 0) return { runs: [] };
+  const [candidates] = await ctx.db.$queryRaw<{ n: number }[]>(runCandidatesSql(q, PROBE_LIMIT + 1));
+  q.probe = (candidates?.n ?? 0) <= PROBE_LIMIT;
+  // One extra row says whether another page exists, so the last page carries no token.
+  const rows = await ctx.db.$queryRaw<{ pk: bigint }[]>(runPageSql(q, offset, maxResults + 1));
+  const more = rows.length > maxResults;
+  const runs = await loadRunViews(ctx.db, rows.slice(0, maxResults).map((r) => r.pk));
+  return more ? { runs, next_page_token: encodePageToken(offset + maxResults) } : { runs };
+}
+
+/** How many runs the same filter matches (for the portal's result count). */
+export async function countRuns(ctx: Ctx, input: Omit<SearchRunsInput, "max_results" | "page_token" | "order_by">): Promise<number> {
+  const q = await toQuery(ctx, input);
+  if (q.experimentIds.length === 0) return 0;
+  const rows = await ctx.db.$queryRaw<{ n: number }[]>(runCountSql(q));
+  return rows[0]?.n ?? 0;
+}
+
+export interface RunColumns {
+  metrics: string[];
+  params: string[];
+  tags: string[];
+}
+
+/** Distinct metric, param and tag keys of the active runs in these experiments (the portal's column chooser). */
+export async function listRunColumns(ctx: Ctx, experimentIds: readonly string[]): Promise<RunColumns> {
+  const ids = await readableExperimentIds(ctx, experimentIds);
+  if (ids.length === 0) return { metrics: [], params: [], tags: [] };
+  const runs = Prisma.sql`SELECT r.pk FROM run r WHERE r.experiment_id = ANY(${ids.map(String)}::text[]::int[]) AND r.lifecycle_stage = 'active'`;
+  const keys = (table: string) =>
+    ctx.db.$queryRaw<{ key: string }[]>`SELECT DISTINCT t.key FROM ${Prisma.raw(table)} t WHERE t.run_pk IN (${runs}) ORDER BY t.key`.then((rs) => rs.map((r) => r.key));
+  const [metrics, params, tags] = await Promise.all([keys("latest_metric"), keys("param"), keys("run_tag")]);
+  return { metrics, params, tags };
+}

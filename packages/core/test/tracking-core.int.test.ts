@@ -1,0 +1,213 @@
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { useTestDatabase } from "@modelgate/db/test-db";
+import type { Db } from "@modelgate/db";
+import {
+  configureTracking,
+  createExperiment,
+  createRun,
+  deleteRun,
+  getExperiment,
+  getMetricHistory,
+  getMetricHistoryBulkInterval,
+  getRun,
+  loadRunViews,
+  logBatch,
+  logInputs,
+  logMetric,
+  logParam,
+  sampleMetricSeries,
+  setTag,
+  updateRun,
+  type Ctx,
+} from "../src/index.ts";
+import { makeUser } from "./helpers.ts";
+
+let db: Db;
+beforeAll(async () => {
+  db = (await useTestDatabase()).db;
+});
+afterEach(() => configureTracking({ defaultExperimentPermission: "READ" }));
+
+async function newRun(ctx: Ctx) {
+  const { experiment_id } = await createExperiment(ctx, { name: `exp-${crypto.randomUUID()}` });
+  return createRun(ctx, { experiment_id, start_time: 1 });
+}
+
+describe("tracking core", () => {
+  it("keeps as latest the greatest (step, timestamp, value), not the last logged", async () => {
+    const { ctx } = await makeUser(db);
+    const run = await newRun(ctx);
+    const id = run.info.run_id;
+    await logMetric(ctx, { run_id: id, key: "loss", value: 5, timestamp: 100, step: 2 });
+    await logMetric(ctx, { run_id: id, key: "loss", value: 9, timestamp: 200, step: 1 });
+    await logMetric(ctx, { run_id: id, key: "loss", value: 3, timestamp: 100, step: 2 });
+    await logBatch(ctx, {
+      run_id: id,
+      metrics: [
+        { key: "acc", value: 0.1, timestamp: 5, step: 0 },
+        { key: "acc", value: 0.3, timestamp: 5, step: 3 },
+        { key: "acc", value: 0.2, timestamp: 9, step: 1 },
+      ],
+    });
+    const got = await getRun(ctx, id);
+    expect(got.data.metrics).toEqual([
+      { key: "acc", value: 0.3, timestamp: 5, step: 3 },
+      { key: "loss", value: 5, timestamp: 100, step: 2 },
+    ]);
+    const history = await getMetricHistory(ctx, { run_id: id, metric_key: "loss" });
+    expect(history.metrics.map((m) => [m.step, m.value])).toEqual([[1, 9], [2, 5], [2, 3]]);
+    expect(history.next_page_token).toBeUndefined();
+  });
+
+  it("round-trips NaN and ±Infinity through history and the latest value", async () => {
+    const { ctx } = await makeUser(db);
+    const run = await newRun(ctx);
+    const id = run.info.run_id;
+    await logBatch(ctx, {
+      run_id: id,
+      metrics: [
+        { key: "n", value: NaN, timestamp: 1 },
+        { key: "p", value: Infinity, timestamp: 1 },
+        { key: "m", value: -Infinity, timestamp: 1 },
+        { key: "x", value: 1e-300, timestamp: 1 },
+      ],
+    });
+    const got = await getRun(ctx, id);
+    const byKey = Object.fromEntries((got.data.metrics ?? []).map((m) => [m.key, m.value]));
+    expect(byKey.n).toBeNaN();
+    expect(byKey.p).toBe(Infinity);
+    expect(byKey.m).toBe(-Infinity);
+    expect(byKey.x).toBe(1e-300);
+    const h = await getMetricHistory(ctx, { run_id: id, metric_key: "n" });
+    expect(h.metrics[0]!.value).toBeNaN();
+    // NaN counts as the greatest value, as Postgres orders it
+    await logMetric(ctx, { run_id: id, key: "p", value: 1, timestamp: 1 });
+    expect((await getRun(ctx, id)).data.metrics?.find((m) => m.key === "p")?.value).toBe(Infinity);
+  });
+
+  it("lets exactly one of two racing writers set a param; the same value is idempotent", async () => {
+    const { ctx } = await makeUser(db);
+    const run = await newRun(ctx);
+    const id = run.info.run_id;
+    for (let i = 0; i < 5; i++) {
+      const results = await Promise.allSettled([
+        logParam(ctx, { run_id: id, key: `k${i}`, value: "a" }),
+        logParam(ctx, { run_id: id, key: `k${i}`, value: "b" }),
+      ]);
+      expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+      const rejected = results.find((r) => r.status === "rejected") as PromiseRejectedResult;
+      expect(rejected.reason).toMatchObject({ code: "INVALID_PARAMETER_VALUE", message: expect.stringContaining("Changing param values is not allowed") });
+    }
+    await logParam(ctx, { run_id: id, key: "k0", value: (await db.param.findFirstOrThrow({ where: { key: "k0" } })).value });
+  });
+
+  it("writes nothing when any part of a batch fails", async () => {
+    const { ctx } = await makeUser(db);
+    const run = await newRun(ctx);
+    const id = run.info.run_id;
+    await logParam(ctx, { run_id: id, key: "lr", value: "0.1" });
+    await expect(
+      logBatch(ctx, { run_id: id, metrics: [{ key: "m", value: 1, timestamp: 1 }], params: [{ key: "lr", value: "0.2" }], tags: [{ key: "t", value: "v" }] }),
+    ).rejects.toMatchObject({ code: "INVALID_PARAMETER_VALUE" });
+    const got = await getRun(ctx, id);
+    expect(got.data.metrics).toBeUndefined();
+    expect(got.data.tags?.map((t) => t.key)).toEqual(["mlflow.runName"]);
+  });
+
+  it("names runs, keeps mlflow.runName in sync, and refuses to log to deleted runs", async () => {
+    const { ctx, user } = await makeUser(db);
+    const run = await newRun(ctx);
+    expect(run.info.run_name).toMatch(/^[a-z]+-[a-z]+-\d{1,3}$/);
+    expect(run.info.user_id).toBe(user.username);
+    expect(run.data.tags).toEqual([{ key: "mlflow.runName", value: run.info.run_name }]);
+    expect(run.info.artifact_uri).toBe(`mlflow-artifacts:/${run.info.experiment_id}/${run.info.run_id}/artifacts`);
+    await setTag(ctx, { run_id: run.info.run_id, key: "mlflow.runName", value: "renamed" });
+    expect((await getRun(ctx, run.info.run_id)).info.run_name).toBe("renamed");
+    const info = await updateRun(ctx, { run_id: run.info.run_id, run_name: "again", status: "FINISHED", end_time: 5 });
+    expect(info).toMatchObject({ run_name: "again", status: "FINISHED", end_time: 5 });
+    expect((await getRun(ctx, run.info.run_id)).data.tags).toEqual([{ key: "mlflow.runName", value: "again" }]);
+    await deleteRun(ctx, { run_id: run.info.run_id });
+    await expect(logMetric(ctx, { run_id: run.info.run_id, key: "m", value: 1, timestamp: 1 })).rejects.toMatchObject({
+      message: `The run ${run.info.run_id} must be in the 'active' state. Current state is deleted.`,
+    });
+  });
+
+  it("loads many runs in input order with params, tags, metrics and inputs", async () => {
+    const { ctx } = await makeUser(db);
+    const a = await newRun(ctx);
+    const b = await newRun(ctx);
+    await logBatch(ctx, { run_id: b.info.run_id, params: [{ key: "p", value: "1" }], metrics: [{ key: "m", value: 2, timestamp: 3 }] });
+    await logInputs(ctx, {
+      run_id: b.info.run_id,
+      datasets: [{ tags: [{ key: "mlflow.data.context", value: "training" }], dataset: { name: "d", digest: "abc", source_type: "local", source: "{}" } }],
+    });
+    await logInputs(ctx, { run_id: b.info.run_id, datasets: [{ dataset: { name: "d", digest: "abc", source_type: "local", source: "{}" } }] });
+    const rows = await db.run.findMany({ where: { id: { in: [a.info.run_id, b.info.run_id] } } });
+    const pk = (id: string) => rows.find((r) => r.id === id)!.pk;
+    const views = await loadRunViews(db, [pk(b.info.run_id), pk(a.info.run_id)]);
+    expect(views.map((v) => v.info.run_id)).toEqual([b.info.run_id, a.info.run_id]);
+    expect(views[0]!.data.params).toEqual([{ key: "p", value: "1" }]);
+    expect(views[0]!.inputs.dataset_inputs).toEqual([
+      { tags: [{ key: "mlflow.data.context", value: "training" }], dataset: { name: "d", digest: "abc", source_type: "local", source: "{}" } },
+    ]);
+    expect(views[1]!.inputs).toEqual({});
+  });
+
+  it("pages long histories, samples bulk intervals and downsamples series in SQL", async () => {
+    const { ctx } = await makeUser(db);
+    const run = await newRun(ctx);
+    const id = run.info.run_id;
+    const run2 = await newRun(ctx);
+    for (let start = 0; start < 3000; start += 1000) {
+      const metrics = Array.from({ length: 1000 }, (_, i) => ({ key: "loss", value: start + i === 1234 ? 1e9 : (start + i) % 7, timestamp: 10, step: start + i }));
+      await logBatch(ctx, { run_id: id, metrics });
+    }
+    await logBatch(ctx, { run_id: run2.info.run_id, metrics: [{ key: "loss", value: 1, timestamp: 1, step: 5000 }] });
+    const first = await getMetricHistory(ctx, { run_id: id, metric_key: "loss", max_results: 1200 });
+    expect(first.metrics).toHaveLength(1200);
+    const second = await getMetricHistory(ctx, { run_id: id, metric_key: "loss", max_results: 1200, page_token: first.next_page_token });
+    const third = await getMetricHistory(ctx, { run_id: id, metric_key: "loss", max_results: 1200, page_token: second.next_page_token });
+    expect(third.next_page_token).toBeUndefined();
+    expect([...first.metrics, ...second.metrics, ...third.metrics].map((m) => m.step)).toEqual(Array.from({ length: 3000 }, (_, i) => i));
+    await expect(getMetricHistory(ctx, { run_id: id, metric_key: "loss", page_token: "!!!" })).rejects.toMatchObject({ message: "Invalid page token, could not base64-decode" });
+
+    const sampled = await getMetricHistoryBulkInterval(ctx, { run_ids: [id, run2.info.run_id], metric_key: "loss", max_results: 10 });
+    const steps = sampled.filter((m) => m.run_id === id).map((m) => m.step);
+    expect(steps[0]).toBe(0);
+    expect(steps).toContain(2999);
+    expect(steps.length).toBeLessThanOrEqual(12);
+    expect(sampled.filter((m) => m.run_id === run2.info.run_id).map((m) => m.step)).toEqual([5000]);
+    const ranged = await getMetricHistoryBulkInterval(ctx, { run_ids: [id], metric_key: "loss", start_step: 10, end_step: 20 });
+    expect(ranged.map((m) => m.step)).toEqual(Array.from({ length: 11 }, (_, i) => 10 + i));
+
+    const [series] = await sampleMetricSeries(ctx, { run_ids: [id], keys: ["loss"], max_points: 100 });
+    expect(series!.points.length).toBeLessThanOrEqual(100);
+    expect(series!.points.map((p) => p.value)).toContain(1e9);
+    const s = series!.points.map((p) => p.step);
+    expect(s).toEqual([...s].sort((x, y) => x - y));
+  });
+
+  it("applies per-experiment levels: default READ, default NONE, grants and ownership", async () => {
+    const owner = await makeUser(db);
+    const other = await makeUser(db);
+    const run = await newRun(owner.ctx);
+    expect((await getRun(other.ctx, run.info.run_id)).info.run_id).toBe(run.info.run_id);
+    await expect(logMetric(other.ctx, { run_id: run.info.run_id, key: "m", value: 1, timestamp: 1 })).rejects.toMatchObject({ code: "PERMISSION_DENIED" });
+    configureTracking({ defaultExperimentPermission: "NONE" });
+    await expect(getRun(other.ctx, run.info.run_id)).rejects.toMatchObject({ code: "RESOURCE_DOES_NOT_EXIST", message: `Run with id=${run.info.run_id} not found` });
+    await expect(getExperiment(other.ctx, run.info.experiment_id)).rejects.toMatchObject({
+      code: "RESOURCE_DOES_NOT_EXIST",
+      message: `No Experiment with id=${run.info.experiment_id} exists`,
+    });
+    const { setExperimentPermission, listExperimentPermissions } = await import("../src/index.ts");
+    await setExperimentPermission(owner.ctx, { experiment_id: run.info.experiment_id, username: other.user.username, level: "EDIT" });
+    await logMetric(other.ctx, { run_id: run.info.run_id, key: "m", value: 1, timestamp: 1 });
+    expect(await listExperimentPermissions(owner.ctx, run.info.experiment_id)).toEqual([
+      { experiment_id: run.info.experiment_id, user_id: other.user.id, username: other.user.username, level: "EDIT" },
+    ]);
+    await expect(listExperimentPermissions(other.ctx, run.info.experiment_id)).rejects.toMatchObject({ code: "PERMISSION_DENIED" });
+    await setExperimentPermission(owner.ctx, { experiment_id: run.info.experiment_id, username: other.user.username, level: null });
+    await expect(getRun(other.ctx, run.info.run_id)).rejects.toMatchObject({ code: "RESOURCE_DOES_NOT_EXIST" });
+    expect(await db.auditEvent.count({ where: { action: "experiment.permission_set", resourceId: run.info.experiment_id } })).toBe(2);
+  });
+});
