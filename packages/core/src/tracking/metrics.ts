@@ -102,24 +102,19 @@ export async function getMetricHistoryBulkInterval(ctx: Ctx, input: BulkInterval
   validateBulkInterval(input);
   const runs = await findReadableRuns(ctx, input.run_ids);
   for (const id of input.run_ids) if (!runs.has(id)) throw runNotFound(id);
-  const pks = bigintArray([...new Set([...runs.values()].map((r) => r.pk))]);
+  const pkList = [...new Set([...runs.values()].map((r) => r.pk))];
   const max = input.max_results ?? MAX_RESULTS_PER_RUN;
   const lo = String(input.start_step ?? 0);
   const hi = input.start_step === undefined ? INT8_MAX : String(input.end_step);
+  const steps = await sampledSteps(ctx, pkList, input.metric_key, lo, hi, max);
   const key = input.metric_key;
-  const rows = await ctx.db.$queryRaw<(PointRow & { run_pk: bigint })[]>`
-    WITH s AS (SELECT DISTINCT step FROM metric WHERE run_pk = ANY(${pks}) AND key = ${key} AND step BETWEEN ${lo}::bigint AND ${hi}::bigint),
-    n AS (SELECT step, row_number() OVER (ORDER BY step) - 1 AS idx, count(*) OVER () AS cnt FROM s),
-    picked AS (
-      SELECT step FROM n WHERE cnt <= ${max} OR idx = cnt - 1
-        OR idx IN (SELECT floor(i * (SELECT max(cnt) FROM n)::float8 / ${max})::bigint FROM generate_series(0, ${max} - 1) i)
-      UNION
-      SELECT v.step FROM (SELECT min(step) AS a, max(step) AS b FROM metric WHERE run_pk = ANY(${pks}) AND key = ${key} GROUP BY run_pk) mm,
-        LATERAL (VALUES (mm.a), (mm.b)) v(step) WHERE v.step BETWEEN ${lo}::bigint AND ${hi}::bigint),
-    pts AS (
+  const rows = steps.length
+    ? await ctx.db.$queryRaw<(PointRow & { run_pk: bigint })[]>`
+    SELECT run_pk, step, timestamp, value, seq FROM (
       SELECT m.run_pk, m.step, m.timestamp, m.value, m.seq, row_number() OVER (PARTITION BY m.run_pk ORDER BY m.step, m.timestamp, m.seq) AS rn
-      FROM metric m WHERE m.run_pk = ANY(${pks}) AND m.key = ${key} AND m.step IN (SELECT step FROM picked))
-    SELECT run_pk, step, timestamp, value, seq FROM pts WHERE rn <= ${MAX_HISTORY_PAGE} ORDER BY run_pk, step, timestamp, seq`;
+      FROM metric m WHERE m.run_pk = ANY(${bigintArray(pkList)}) AND m.key = ${key} AND m.step = ANY(${bigintArray(steps)})) p
+    WHERE rn <= ${MAX_HISTORY_PAGE} ORDER BY run_pk, step, timestamp, seq`
+    : [];
   const byPk = new Map<bigint, MetricWithRunIdView[]>();
   for (const r of rows) {
     const list = byPk.get(r.run_pk) ?? [];
@@ -132,6 +127,30 @@ export async function getMetricHistoryBulkInterval(ctx: Ctx, input: BulkInterval
     for (const m of byPk.get(run.pk) ?? []) out.push({ ...m, run_id: id });
   }
   return out;
+}
+
+/** The steps MLflow's sampling picks (see getMetricHistoryBulkInterval), computed in SQL. */
+async function sampledSteps(ctx: Ctx, pkList: bigint[], key: string, lo: string, hi: string, max: number): Promise<bigint[]> {
+  const pks = bigintArray(pkList);
+  // every run's first and last step (index lookups), kept when inside the range
+  const ends = await ctx.db.$queryRaw<{ a: bigint | null; b: bigint | null }[]>`
+    SELECT (SELECT min(step) FROM metric WHERE run_pk = r.pk AND key = ${key}) AS a, (SELECT max(step) FROM metric WHERE run_pk = r.pk AND key = ${key}) AS b
+    FROM unnest(${pks}) AS r(pk)`;
+  const inRange = (s: bigint) => s >= BigInt(lo) && s <= BigInt(hi);
+  const picked = new Set<bigint>(ends.flatMap((e) => [e.a, e.b]).filter((s): s is bigint => s !== null && inRange(s)));
+  const [{ cnt }] = await ctx.db.$queryRaw<[{ cnt: number }]>`
+    SELECT count(DISTINCT step)::int AS cnt FROM metric WHERE run_pk = ANY(${pks}) AND key = ${key} AND step BETWEEN ${lo}::bigint AND ${hi}::bigint`;
+  if (cnt === 0) return [...picked];
+  // more distinct steps than asked for: evenly spaced ranks, plus the last one
+  const ranks = cnt <= max ? null : [...new Set([...Array.from({ length: max }, (_, i) => Math.floor((i * cnt) / max)), cnt - 1])];
+  const rankFilter = ranks ? Prisma.sql`WHERE idx = ANY(${ranks}::int[])` : Prisma.empty;
+  const rows = await ctx.db.$queryRaw<{ step: bigint }[]>`
+    SELECT step FROM (
+      SELECT step, (row_number() OVER (ORDER BY step) - 1)::int AS idx
+      FROM (SELECT DISTINCT step FROM metric WHERE run_pk = ANY(${pks}) AND key = ${key} AND step BETWEEN ${lo}::bigint AND ${hi}::bigint) s) n
+    ${rankFilter}`;
+  for (const r of rows) picked.add(r.step);
+  return [...picked].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
 }
 
 interface BucketRow {

@@ -2,6 +2,7 @@
 import { Alert, Anchor, Badge, Button, Code, Group, Image, Loader, ScrollArea, Stack, Table, Text, Title } from "@mantine/core";
 import { IconDownload } from "@tabler/icons-react";
 import { useQuery } from "@tanstack/react-query";
+import { useEffect, useState } from "react";
 import Papa from "papaparse";
 import { parse as parseYaml } from "yaml";
 import { artifactUrl, baseName, dirName, fetchText, formatBytes, previewKind, PREVIEW_LIMIT, type ArtifactFile } from "./artifacts-api";
@@ -32,7 +33,7 @@ export function ArtifactPreview({ experimentId, runId, file }: PreviewProps) {
       {tooBig ? (
         <Text size="sm" c="dimmed">This file is too large to preview ({formatBytes(file.file_size)}). Download it instead.</Text>
       ) : kind === "image" ? (
-        <Image src={url} alt={file.path} fit="contain" mah={600} w="auto" />
+        <ImagePreview url={url} path={file.path} />
       ) : kind === "none" ? (
         <Text size="sm" c="dimmed">No preview for this file type.</Text>
       ) : (
@@ -40,6 +41,39 @@ export function ArtifactPreview({ experimentId, runId, file }: PreviewProps) {
       )}
     </Stack>
   );
+}
+
+const IMAGE_TYPES: Record<string, string> = { svg: "image/svg+xml", png: "image/png", jpg: "image/jpeg", jpeg: "image/jpeg", gif: "image/gif", webp: "image/webp", bmp: "image/bmp" };
+
+/**
+ * The server sends some images (SVG) as text/plain with nosniff, so that opening one can never run
+ * script on our origin. Here the bytes are re-typed in a blob and shown in an <img>, where SVG
+ * scripts do not run.
+ */
+function ImagePreview({ url, path }: { url: string; path: string }) {
+  const [src, setSrc] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    let objectUrl: string | null = null;
+    let cancelled = false;
+    const type = IMAGE_TYPES[path.slice(path.lastIndexOf(".") + 1).toLowerCase()] ?? "application/octet-stream";
+    fetch(url, { credentials: "same-origin" })
+      .then(async (res) => {
+        if (!res.ok) throw new Error(`HTTP ${res.status}`);
+        const blob = new Blob([await res.arrayBuffer()], { type });
+        if (cancelled) return;
+        objectUrl = URL.createObjectURL(blob);
+        setSrc(objectUrl);
+      })
+      .catch((e: unknown) => setError(e instanceof Error ? e.message : String(e)));
+    return () => {
+      cancelled = true;
+      if (objectUrl) URL.revokeObjectURL(objectUrl);
+    };
+  }, [url, path]);
+  if (error) return <Alert color="red">{error}</Alert>;
+  if (!src) return <Loader size="sm" />;
+  return <Image src={src} alt={path} fit="contain" mah={600} w="auto" maw="100%" data-testid="artifact-image" />;
 }
 
 function TextPreview({ url, kind, experimentId, runId, path }: { url: string; kind: "json" | "yaml" | "csv" | "mlmodel" | "text"; experimentId: string; runId: string; path: string }) {
@@ -106,7 +140,7 @@ interface SignatureColumn {
   name?: string;
   type?: string;
   required?: boolean;
-  tensor_spec?: { dtype?: string; shape?: number[] };
+  "tensor-spec"?: { dtype?: string; shape?: number[] };
 }
 
 function parseSignature(json: string | undefined): SignatureColumn[] | null {
@@ -169,7 +203,7 @@ function SignatureTable({ title, columns }: { title: string; columns: SignatureC
           {columns.map((c, i) => (
             <Table.Tr key={i}>
               <Table.Td>{c.name ?? `(${i})`}</Table.Td>
-              <Table.Td><Code>{c.type === "tensor" ? `tensor ${c.tensor_spec?.dtype ?? ""} ${JSON.stringify(c.tensor_spec?.shape ?? [])}` : c.type}</Code></Table.Td>
+              <Table.Td><Code>{c.type === "tensor" ? `tensor ${c["tensor-spec"]?.dtype ?? ""} ${JSON.stringify(c["tensor-spec"]?.shape ?? [])}` : c.type}</Code></Table.Td>
               <Table.Td>{c.required === false ? "no" : "yes"}</Table.Td>
             </Table.Tr>
           ))}
