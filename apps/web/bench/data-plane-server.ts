@@ -15,9 +15,12 @@ if (!url) throw new Error("DATABASE_URL is required");
 const db = createDb({ url, max: 10 });
 const app = await createDataPlaneApp({ db, version, bodyLimit: 32 * 1024 * 1024, logLevel: "warn" });
 await app.listen({ port: Number(process.env.PORT), host: "127.0.0.1" });
-process.once("SIGTERM", () => {
+const shutdown = () => {
   void app
     .close()
     .then(() => db.$disconnect())
     .finally(() => process.exit(0));
-});
+};
+process.once("SIGTERM", shutdown);
+// the bench holds an IPC channel to us: when it goes away (even killed), so do we
+process.once("disconnect", shutdown);

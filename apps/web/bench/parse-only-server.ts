@@ -20,3 +20,5 @@ const server = http.createServer((req, res) => {
 server.keepAliveTimeout = 60_000;
 server.listen(Number(process.env.PORT), "127.0.0.1");
 process.once("SIGTERM", () => server.close(() => process.exit(0)));
+// the bench holds an IPC channel to us: when it goes away (even killed), so do we
+process.once("disconnect", () => process.exit(0));

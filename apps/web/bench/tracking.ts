@@ -100,6 +100,17 @@ async function main() {
   const cleanups: (() => Promise<void>)[] = [db.drop, async () => fs.rmSync(workDir, { recursive: true, force: true })];
   const rows: Row[] = [];
   let pool: ClientPool | undefined;
+  // Ctrl-C: still stop the servers and drop the database
+  const interrupted = (signal: NodeJS.Signals) => {
+    log(`${signal}: cleaning up`);
+    void (async () => {
+      await pool?.close();
+      for (const c of cleanups) await c().catch(() => {});
+      process.exit(130);
+    })();
+  };
+  process.once("SIGINT", interrupted);
+  process.once("SIGTERM", interrupted);
   try {
     await applyMigrations(db.url);
     const durability = await readDurability(db.url);
@@ -113,7 +124,6 @@ async function main() {
     log(`servers up after ${((performance.now() - t0) / 1000).toFixed(1)} s (modelgate pid ${server.pid}, parse-only pid ${parseOnly.pid})`);
     pool = new ClientPool(CLIENTS);
     const ctx: BenchContext = {
-      server: () => server,
       restart: async () => {
         await server.stop();
         server = await startModelgate(mode, db.url, workDir);

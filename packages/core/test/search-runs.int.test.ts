@@ -72,6 +72,9 @@ describe("searchRuns: filters", () => {
     expect(names((await search("metrics.m < 2")).runs)).toEqual(["alpha"]);
     expect(names((await search("metrics.m = 1")).runs)).toEqual(["alpha"]);
     expect(names((await search("metrics.m != 1")).runs)).toEqual(["delta", "beta"]);
+    // Out-of-range literals behave as Python floats (1e400 is inf), never as SQL errors.
+    expect(names((await search("metrics.m < 1e400")).runs)).toEqual(["delta", "alpha"]);
+    expect(names((await search("start_time > 1e400 AND end_time < 99999999999999999999")).runs)).toEqual([]);
     await logBatch(owner, { run_id: ids.alpha!, metrics: [{ key: "m", value: 10, timestamp: 2, step: 1 }] });
     expect(names((await search("metrics.m > 5")).runs)).toEqual(["alpha"]);
     await logBatch(owner, { run_id: ids.alpha!, metrics: [{ key: "m", value: 1, timestamp: 3, step: 2 }] });

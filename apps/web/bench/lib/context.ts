@@ -3,10 +3,10 @@ import type { Endpoint } from "./mlflow-http.ts";
 import type { ChildServer } from "./processes.ts";
 import type { Row } from "./report.ts";
 
-/** What every phase gets: the two servers, the clients, the database, and the sizes to use. */
+/** What every phase gets: the two servers, the clients, the database, and the sizes to use. api()
+ * is a function because restart() moves the server to a new port. */
 export interface BenchContext {
-  /** The Modelgate server; restart() replaces it (the history phase wants a fresh idle process). */
-  server: () => ChildServer;
+  /** Replaces the Modelgate server with a fresh process (the history phase wants an idle one). */
   restart: () => Promise<ChildServer>;
   api: () => Endpoint;
   ceiling: Endpoint;

@@ -40,14 +40,15 @@ async function waitReady(url: string, child: ChildProcess, name: string, log: ()
   throw new Error(`${name} was not ready after ${timeoutMs / 1000}s:\n${log()}`);
 }
 
-async function startChild(name: string, script: string, env: Record<string, string>, logDir: string): Promise<ChildServer> {
+/** `ipc`: only for the bench's own scripts, which exit when the channel closes (Next.js reacts to process.send). */
+async function startChild(name: string, script: string, env: Record<string, string>, logDir: string, ipc: boolean): Promise<ChildServer> {
   const port = await freePort();
   const logFile = path.join(logDir, `${name}.log`);
   const out = fs.openSync(logFile, "a");
   const child = spawn(process.execPath, ["--import", import.meta.resolve("tsx"), script], {
     cwd: repoRoot,
     env: { ...process.env, ...env, PORT: String(port) },
-    stdio: ["ignore", out, out],
+    stdio: ipc ? ["ignore", out, out, "ipc"] : ["ignore", out, out],
   });
   fs.closeSync(out);
   const logTail = () => (fs.existsSync(logFile) ? fs.readFileSync(logFile, "utf8").split("\n").slice(-30).join("\n") : "");
@@ -88,9 +89,9 @@ export function startModelgate(mode: ServerMode, databaseUrl: string, workDir: s
     NEXT_TELEMETRY_DISABLED: "1",
   };
   const script = mode === "full" ? path.join(webDir, "server", "main.ts") : path.join(benchDir, "data-plane-server.ts");
-  return startChild(`modelgate-${mode}`, script, env, workDir);
+  return startChild(`modelgate-${mode}`, script, env, workDir, mode === "data-plane");
 }
 
 export function startParseOnly(workDir: string): Promise<ChildServer> {
-  return startChild("parse-only", path.join(benchDir, "parse-only-server.ts"), {}, workDir);
+  return startChild("parse-only", path.join(benchDir, "parse-only-server.ts"), {}, workDir, true);
 }

@@ -46,15 +46,15 @@ export function printTable(rows: Row[]) {
 }
 
 /**
- * Median latency of `fn`: up to 3 unmeasured warm-up calls, then up to `repeats` measured ones,
- * stopping early (with at least 3 samples) once `budgetMs` is spent, so a slow endpoint cannot
- * eat the bench's time budget.
+ * Median latency of `fn`: warm-up calls (one, or up to `warmups` while they are quick), then up to
+ * `repeats` measured ones, stopping early once `budgetMs` is spent, so that a slow endpoint cannot
+ * eat the bench's time budget (a 40 s call is measured once, not 23 times).
  */
-export async function medianLatency(fn: () => Promise<unknown>, repeats: number, budgetMs = 15_000): Promise<{ ms: number; samples: number }> {
+export async function medianLatency(fn: () => Promise<unknown>, repeats: number, { warmups = 3, budgetMs = 15_000 } = {}): Promise<{ ms: number; samples: number }> {
   const start = performance.now();
-  for (let i = 0; i < 3 && performance.now() - start < budgetMs / 4; i++) await fn();
+  for (let i = 0; i < warmups && (i === 0 || performance.now() - start < budgetMs / 10); i++) await fn();
   const times: number[] = [];
-  while (times.length < repeats && (times.length < 3 || performance.now() - start < budgetMs)) {
+  while (times.length < repeats && (times.length === 0 || performance.now() - start < budgetMs)) {
     const t0 = performance.now();
     await fn();
     times.push(performance.now() - t0);

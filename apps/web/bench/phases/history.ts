@@ -129,7 +129,7 @@ async function run(ctx: BenchContext): Promise<Row[]> {
       note: `${sizes.chartRuns} runs x ${fmtInt(sizes.chartSteps)} steps of "${KEY}", max_results=${CHART_MAX_RESULTS}: ${(first.metrics ?? []).length} points returned; median of ${samples}${problem ? `; WRONG RESULT: ${problem}` : ""}`,
     });
     const withLong = [longRun, ...chartRuns.slice(1)];
-    const long = await medianLatency(() => bulkInterval(fresh, withLong), sizes.repeats);
+    const long = await medianLatency(() => bulkInterval(fresh, withLong), sizes.repeats, { warmups: 0 });
     rows.push({
       target: `history: same chart, one run ${fmtInt(sizes.historyPoints)} pts`,
       required: "-",

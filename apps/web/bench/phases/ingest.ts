@@ -88,6 +88,15 @@ async function run(ctx: BenchContext): Promise<Row[]> {
       note: `${sizes.ingestRuns} runs x (${SHAPE.params} params + ${SHAPE.metricKeys} metrics x ${SHAPE.steps} steps) = ${fmtInt(measured.points)} points in ${measured.requests} log-batch calls (${(measured.bytes / 1e6).toFixed(1)} MB of JSON) in ${measured.seconds.toFixed(2)} s; 60 % of the ceiling is ${fmtInt(ceilingRate * 0.6)} points/s (the issue's figures, from a Python client: ceiling ~110 000, target ~65 000 points/s)`,
     },
     { ...storedT, measured: problem ?? "all stored, latest values correct", ceiling: "-", ratio: "-", pass: problem === null },
+    {
+      target: "ingest: vs the issue's absolute reference",
+      required: "~65,000 points/s",
+      measured: `${fmtInt(rate)} points/s`,
+      ceiling: "~110,000 (Python)",
+      ratio: `${((rate / 65_000) * 100).toFixed(0)} %`,
+      pass: null,
+      note: "the issue measured its ceiling with a Python client from 4 threads, which bounds it; these Node clients send faster, so the ratio above is against a higher ceiling",
+    },
   ];
 }
 

@@ -161,10 +161,14 @@ async function insertParams(tx: Prisma.TransactionClient, run: RunRef, params: T
 async function writeBatch(ctx: Ctx, run: RunRef, metrics: MetricView[], params: TagView[], tags: TagView[]) {
   const ctes = [...metricCtes(run, metrics), ...tagCtes(run.pk, tags)];
   if (!params.length) return runCtes(ctx.db, ctes);
-  await ctx.db.$transaction(async (tx) => {
-    await insertParams(tx, run, params);
-    await runCtes(tx, ctes);
-  });
+  await ctx.db.$transaction(
+    async (tx) => {
+      await insertParams(tx, run, params);
+      await runCtes(tx, ctes);
+    },
+    // many clients logging at once queue for a pooled connection rather than fail after Prisma's 2 s
+    { maxWait: 30_000, timeout: 60_000 },
+  );
 }
 
 const normalise = (m: MetricInput): MetricView => ({ key: m.key, value: m.value, timestamp: m.timestamp, step: m.step ?? 0 });

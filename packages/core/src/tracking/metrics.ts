@@ -102,24 +102,35 @@ export async function getMetricHistoryBulkInterval(ctx: Ctx, input: BulkInterval
   validateBulkInterval(input);
   const runs = await findReadableRuns(ctx, input.run_ids);
   for (const id of input.run_ids) if (!runs.has(id)) throw runNotFound(id);
-  const pkList = [...new Set([...runs.values()].map((r) => r.pk))];
-  const max = input.max_results ?? MAX_RESULTS_PER_RUN;
-  const lo = String(input.start_step ?? 0);
-  const hi = input.start_step === undefined ? INT8_MAX : String(input.end_step);
-  const steps = await sampledSteps(ctx, pkList, input.metric_key, lo, hi, max);
+  const pks = bigintArray([...new Set([...runs.values()].map((r) => r.pk))]);
+  const max = Prisma.sql`${input.max_results ?? MAX_RESULTS_PER_RUN}::bigint`;
+  const lo = Prisma.sql`${String(input.start_step ?? 0)}::bigint`;
+  const hi = Prisma.sql`${input.start_step === undefined ? INT8_MAX : String(input.end_step)}::bigint`;
   const key = input.metric_key;
-  const rows = steps.length
-    ? await ctx.db.$queryRaw<(PointRow & { run_pk: bigint })[]>`
-    SELECT run_pk, step, timestamp, value, seq FROM (
-      SELECT m.run_pk, m.step, m.timestamp, m.value, m.seq, row_number() OVER (PARTITION BY m.run_pk ORDER BY m.step, m.timestamp, m.seq) AS rn
-      FROM metric m WHERE m.run_pk = ANY(${bigintArray(pkList)}) AND m.key = ${key} AND m.step = ANY(${bigintArray(steps)})) p
-    WHERE rn <= ${MAX_HISTORY_PAGE} ORDER BY run_pk, step, timestamp, seq`
-    : [];
+  // One statement. Rank idx (of cnt distinct steps) is picked when idx = floor(i * cnt / max) for
+  // some i < max: the smallest candidate is i = ceil(idx * max / cnt), so test just that one.
+  // Points are then read by index probes per (run, picked step).
+  const rows = await ctx.db.$queryRaw<(PointRow & { run_pk: bigint })[]>`
+    WITH s AS (SELECT step FROM metric WHERE run_pk = ANY(${pks}) AND key = ${key} AND step BETWEEN ${lo} AND ${hi} GROUP BY step),
+    n AS (SELECT step, row_number() OVER (ORDER BY step) - 1 AS idx, count(*) OVER () AS cnt FROM s),
+    picked AS (
+      SELECT step FROM n
+      WHERE cnt <= ${max} OR idx = cnt - 1
+        OR ((idx * ${max} + cnt - 1) / cnt < ${max} AND ((idx * ${max} + cnt - 1) / cnt) * cnt / ${max} = idx)
+      UNION
+      SELECT e.step FROM unnest(${pks}) AS r(pk),
+        LATERAL (SELECT min(step) AS a, max(step) AS b FROM metric WHERE run_pk = r.pk AND key = ${key}) mm,
+        LATERAL (VALUES (mm.a), (mm.b)) AS e(step)
+      WHERE e.step BETWEEN ${lo} AND ${hi})
+    SELECT r.pk AS run_pk, m.step, m.timestamp, m.value, m.seq
+    FROM unnest(${pks}) AS r(pk) CROSS JOIN picked p
+    JOIN LATERAL (SELECT step, timestamp, value, seq FROM metric WHERE run_pk = r.pk AND key = ${key} AND step = p.step OFFSET 0) m ON true
+    ORDER BY r.pk, m.step, m.timestamp, m.seq`;
   const byPk = new Map<bigint, MetricWithRunIdView[]>();
   for (const r of rows) {
     const list = byPk.get(r.run_pk) ?? [];
     byPk.set(r.run_pk, list);
-    list.push({ key, value: r.value, timestamp: Number(r.timestamp), step: Number(r.step), run_id: "" });
+    if (list.length < MAX_HISTORY_PAGE) list.push({ key, value: r.value, timestamp: Number(r.timestamp), step: Number(r.step), run_id: "" });
   }
   const out: MetricWithRunIdView[] = [];
   for (const id of new Set(input.run_ids)) {
@@ -127,30 +138,6 @@ export async function getMetricHistoryBulkInterval(ctx: Ctx, input: BulkInterval
     for (const m of byPk.get(run.pk) ?? []) out.push({ ...m, run_id: id });
   }
   return out;
-}
-
-/** The steps MLflow's sampling picks (see getMetricHistoryBulkInterval), computed in SQL. */
-async function sampledSteps(ctx: Ctx, pkList: bigint[], key: string, lo: string, hi: string, max: number): Promise<bigint[]> {
-  const pks = bigintArray(pkList);
-  // every run's first and last step (index lookups), kept when inside the range
-  const ends = await ctx.db.$queryRaw<{ a: bigint | null; b: bigint | null }[]>`
-    SELECT (SELECT min(step) FROM metric WHERE run_pk = r.pk AND key = ${key}) AS a, (SELECT max(step) FROM metric WHERE run_pk = r.pk AND key = ${key}) AS b
-    FROM unnest(${pks}) AS r(pk)`;
-  const inRange = (s: bigint) => s >= BigInt(lo) && s <= BigInt(hi);
-  const picked = new Set<bigint>(ends.flatMap((e) => [e.a, e.b]).filter((s): s is bigint => s !== null && inRange(s)));
-  const [{ cnt }] = await ctx.db.$queryRaw<[{ cnt: number }]>`
-    SELECT count(DISTINCT step)::int AS cnt FROM metric WHERE run_pk = ANY(${pks}) AND key = ${key} AND step BETWEEN ${lo}::bigint AND ${hi}::bigint`;
-  if (cnt === 0) return [...picked];
-  // more distinct steps than asked for: evenly spaced ranks, plus the last one
-  const ranks = cnt <= max ? null : [...new Set([...Array.from({ length: max }, (_, i) => Math.floor((i * cnt) / max)), cnt - 1])];
-  const rankFilter = ranks ? Prisma.sql`WHERE idx = ANY(${ranks}::int[])` : Prisma.empty;
-  const rows = await ctx.db.$queryRaw<{ step: bigint }[]>`
-    SELECT step FROM (
-      SELECT step, (row_number() OVER (ORDER BY step) - 1)::int AS idx
-      FROM (SELECT DISTINCT step FROM metric WHERE run_pk = ANY(${pks}) AND key = ${key} AND step BETWEEN ${lo}::bigint AND ${hi}::bigint) s) n
-    ${rankFilter}`;
-  for (const r of rows) picked.add(r.step);
-  return [...picked].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
 }
 
 interface BucketRow {
@@ -173,8 +160,10 @@ export async function sampleMetricSeries(ctx: Ctx, input: { run_ids: string[]; k
   const buckets = Math.max(1, Math.floor(Math.min(input.max_points ?? 1000, 10_000) / 2));
   const rows = await ctx.db.$queryRaw<BucketRow[]>`
     WITH bounds AS (
-      SELECT run_pk, key, min(step) AS lo, max(step) AS hi FROM metric
-      WHERE run_pk = ANY(${bigintArray([...idOf.keys()])}) AND key = ANY(${input.keys}::text[]) GROUP BY run_pk, key),
+      SELECT r.pk AS run_pk, k.key, mm.lo, mm.hi
+      FROM unnest(${bigintArray([...idOf.keys()])}) AS r(pk) CROSS JOIN unnest(${[...new Set(input.keys)]}::text[]) AS k(key),
+        LATERAL (SELECT min(step) AS lo, max(step) AS hi FROM metric WHERE run_pk = r.pk AND key = k.key) mm
+      WHERE mm.lo IS NOT NULL),
     b AS (
       SELECT m.run_pk, m.key, m.step, m.timestamp, m.value,
         floor((m.step - b.lo)::float8 * ${buckets} / (b.hi - b.lo + 1)::float8)::int AS bucket

@@ -36,8 +36,12 @@ export function ExperimentsList() {
   const experiments = list.data?.pages.flatMap((p) => p.experiments ?? []) ?? [];
   const invalidate = () => queryClient.invalidateQueries({ queryKey: trpc.tracking.experiments.pathKey() });
   const onError = (e: unknown) => notifications.show({ color: "red", message: errorMessage(e) });
-  const remove = useMutation(trpc.tracking.experiments.delete.mutationOptions({ onSuccess: invalidate, onError }));
-  const restore = useMutation(trpc.tracking.experiments.restore.mutationOptions({ onSuccess: invalidate, onError }));
+  const done = (message: string) => () => {
+    notifications.show({ message });
+    return invalidate();
+  };
+  const remove = useMutation(trpc.tracking.experiments.delete.mutationOptions({ onSuccess: done("Experiment deleted; turn on “Show deleted” to restore it"), onError }));
+  const restore = useMutation(trpc.tracking.experiments.restore.mutationOptions({ onSuccess: done("Experiment restored"), onError }));
 
   return (
     <Stack maw={1400}>

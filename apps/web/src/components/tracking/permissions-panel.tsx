@@ -78,7 +78,7 @@ export function PermissionsPanel({ experimentId }: { experimentId: string }) {
           ))}
           {grants.data?.length === 0 && (
             <Table.Tr>
-              <Table.Td colSpan={3}><Text size="sm" c="dimmed" ta="center">No grants: only the owner and admins have access.</Text></Table.Td>
+              <Table.Td colSpan={3}><Text size="sm" c="dimmed" ta="center">No grants yet. The owner and admins always have access; others get the server’s default level.</Text></Table.Td>
             </Table.Tr>
           )}
         </Table.Tbody>

@@ -18,7 +18,9 @@ export function RunFilter({ value, onApply, serverError }: { value: string; onAp
   const [draft, setDraft] = useState(value);
   const [debounced] = useDebouncedValue(draft.trim(), 300);
   const check = useQuery({ ...trpc.tracking.runs.validateFilter.queryOptions({ filter: debounced }), enabled: debounced !== "" });
-  const invalid = debounced !== "" && check.data?.valid === false ? check.data.message : undefined;
+  // only a verdict on what is in the box now counts; a stale one must not block Enter
+  const current = debounced === draft.trim() && !check.isPlaceholderData;
+  const invalid = current && debounced !== "" && check.data?.valid === false ? check.data.message : undefined;
 
   function onSubmit(e: FormSubmit) {
     e.preventDefault();

@@ -68,8 +68,15 @@ export function RunPage({ runId }: { runId: string }) {
 function RunOverview({ run }: { run: RunView }) {
   const params = [...(run.data.params ?? [])].sort((a, b) => a.key.localeCompare(b.key));
   const metrics = [...(run.data.metrics ?? [])].sort((a, b) => a.key.localeCompare(b.key));
+  const description = tagOf(run, "mlflow.note.content");
   return (
     <Stack>
+      {description && (
+        <Card withBorder data-testid="run-description">
+          <Text fw={600} mb={4}>Description</Text>
+          <Text size="sm" style={{ whiteSpace: "pre-wrap" }}>{description}</Text>
+        </Card>
+      )}
       <SimpleGrid cols={{ base: 1, lg: 2 }}>
         <RunDetails run={run} />
         <KeyValueCard title="Tags" testId="run-tags" rows={userTags(run.data.tags).map((t) => [t.key, t.value])} empty="No tags." />

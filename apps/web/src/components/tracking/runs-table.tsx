@@ -160,6 +160,12 @@ export function RunsTable({ experimentId, canEdit }: { experimentId: string; can
     if (lastIndex >= rows.length - 30 && runs.hasNextPage && !runs.isFetchingNextPage) void runs.fetchNextPage();
   }, [lastIndex, rows.length, runs]);
 
+  // a new filter, sort or view is a new list: start it from the top
+  const listKey = JSON.stringify([scope, order_by]);
+  useEffect(() => {
+    scrollRef.current?.scrollTo({ top: 0 });
+  }, [listKey]);
+
   const selectedIds = Object.keys(selection).filter((id) => selection[id]);
   const invalidate = () => queryClient.invalidateQueries({ queryKey: trpc.tracking.runs.pathKey() });
   const onError = (e: unknown) => notifications.show({ color: "red", message: errorMessage(e) });

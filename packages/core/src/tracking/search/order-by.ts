@@ -1,6 +1,6 @@
 import { invalid } from "../../errors.ts";
 import { isQuoted, unquote } from "./comparisons.ts";
-import { ORDERABLE_RUN_ATTRIBUTES, canonicalAttribute, resolveRunIdentifier, type EntityType, type RunAttribute } from "./run-filter.ts";
+import { ORDERABLE_RUN_ATTRIBUTES, canonicalAttribute, resolveRunIdentifier, type RunAttribute } from "./run-filter.ts";
 import { tokenize } from "./tokenize.ts";
 
 // order_by entries: `<identifier> [ASC|DESC]`, e.g. "metrics.rmse DESC", "params.x",
@@ -37,7 +37,7 @@ export function parseRunOrderBy(orderBy: string): RunOrderBy {
   const { identifier, ascending } = splitOrderBy(orderBy);
   const { type, key } = resolveRunIdentifier(identifier.trim(), ORDERABLE_RUN_ATTRIBUTES);
   if (type === "attribute") return { type, key: canonicalAttribute(key), ascending };
-  if (type === "dataset") throw invalid(`Invalid order_by entity type '${type satisfies EntityType}'`);
+  if (type === "dataset") throw invalid(`Invalid order_by entity type '${type}'`);
   return { type, key, ascending };
 }
 

@@ -38,10 +38,13 @@ const SQL_OP: Record<NumericComparator | StringComparator, string> = {
 };
 const op = (c: NumericComparator | StringComparator) => Prisma.raw(SQL_OP[c]);
 
-/** A numeric literal as written, bound as text and cast: exact, and never a float rounding of a bigint. */
+/**
+ * A numeric literal bound as text and cast. Integer columns compare exactly (never through a float);
+ * a double goes through JS's parse, as Python's float() would: 1e400 is Infinity, not an SQL error.
+ */
 function numberParam(literal: string, integerColumn: boolean): Prisma.Sql {
-  if (integerColumn && /^-?\d{1,18}$/.test(literal)) return Prisma.sql`${literal}::bigint`;
-  return integerColumn ? Prisma.sql`${literal}::numeric` : Prisma.sql`${literal}::float8`;
+  if (!integerColumn) return Prisma.sql`${String(Number(literal))}::float8`;
+  return /^-?\d{1,18}$/.test(literal) ? Prisma.sql`${literal}::bigint` : Prisma.sql`${literal}::numeric`;
 }
 
 const textArray = (xs: readonly string[]) => Prisma.sql`${[...xs]}::text[]`;
@@ -102,11 +105,18 @@ function clauseCondition(q: RunQuery, c: RunFilterClause): Prisma.Sql {
   }
 }
 
+/** The run_view_type as conditions on `r` (none for ALL). */
+export function lifecycleConditions(viewType: ViewType): Prisma.Sql[] {
+  if (viewType === "ACTIVE_ONLY") return [Prisma.sql`r.lifecycle_stage = 'active'`];
+  if (viewType === "DELETED_ONLY") return [Prisma.sql`r.lifecycle_stage = 'deleted'`];
+  return [];
+}
+
 function scopeConditions(q: RunQuery): Prisma.Sql[] {
   const ids = q.experimentIds;
+  // One id as a plain equality lets Postgres walk the (experiment_id, lifecycle_stage, start_time) index in order.
   const scope = ids.length === 1 ? Prisma.sql`r.experiment_id = ${ids[0]}::int` : Prisma.sql`r.experiment_id = ANY(${ids.map(String)}::text[]::int[])`;
-  const stage = q.viewType === "ACTIVE_ONLY" ? [Prisma.sql`r.lifecycle_stage = 'active'`] : q.viewType === "DELETED_ONLY" ? [Prisma.sql`r.lifecycle_stage = 'deleted'`] : [];
-  return [scope, ...stage];
+  return [scope, ...lifecycleConditions(q.viewType)];
 }
 
 interface Plan {
@@ -120,27 +130,25 @@ const EXCLUDES_MISSING_AND_NAN: ReadonlySet<string> = new Set([">", ">=", "<", "
 
 /**
  * Orders by a metric. When the filter already requires that metric to be a number, the join is an
- * inner join carrying the filter and no missing/NaN ranks are needed, so Postgres can walk the
- * latest_metric (key, value, run_pk) index in order and stop at the page.
+ * inner join carrying that filter and no missing/NaN ranks are needed: Postgres can then walk the
+ * latest_metric (key, value, run_pk) index in order and stop at the page (or, in probe mode, look
+ * each run's value up once).
  */
 function metricOrder(q: RunQuery, i: number, o: RunOrderBy, clauses: RunFilterClause[], plan: Plan) {
-  const alias = `o${i}`;
-  const a = Prisma.raw(alias);
+  const a = Prisma.raw(`o${i}`);
   const dir = Prisma.raw(o.ascending ? "ASC" : "DESC");
-  if (q.probe) {
-    plan.joins.push(Prisma.sql`LEFT JOIN LATERAL (SELECT x.value FROM latest_metric x WHERE x.run_pk = r.pk AND x.key = ${o.key} OFFSET 0) ${a} ON TRUE`);
-    plan.order.push(Prisma.sql`(CASE WHEN ${a}.value IS NULL THEN 2 WHEN ${a}.value = 'NaN'::float8 THEN 1 ELSE 0 END)`, Prisma.sql`${a}.value ${dir}`);
-    return;
-  }
   const at = clauses.findIndex((c) => c.type === "metric" && c.key === o.key && EXCLUDES_MISSING_AND_NAN.has(c.comparator));
-  if (at >= 0) {
-    const c = clauses.splice(at, 1)[0] as Extract<RunFilterClause, { type: "metric" }>;
-    plan.joins.push(Prisma.sql`JOIN latest_metric ${a} ON ${a}.run_pk = r.pk AND ${a}.key = ${o.key} AND ${metricCondition(alias, c)}`);
-    plan.order.push(Prisma.sql`${a}.value ${dir}`);
-    return;
+  const guard = at >= 0 ? (clauses.splice(at, 1)[0] as Extract<RunFilterClause, { type: "metric" }>) : undefined;
+  const join = Prisma.raw(guard ? "JOIN" : "LEFT JOIN");
+  if (q.probe) {
+    const cond = guard ? Prisma.sql` AND ${metricCondition("x", guard)}` : Prisma.empty;
+    plan.joins.push(Prisma.sql`${join} LATERAL (SELECT x.value FROM latest_metric x WHERE x.run_pk = r.pk AND x.key = ${o.key}${cond} OFFSET 0) ${a} ON TRUE`);
+  } else {
+    const cond = guard ? Prisma.sql` AND ${metricCondition(`o${i}`, guard)}` : Prisma.empty;
+    plan.joins.push(Prisma.sql`${join} latest_metric ${a} ON ${a}.run_pk = r.pk AND ${a}.key = ${o.key}${cond}`);
   }
-  plan.joins.push(Prisma.sql`LEFT JOIN latest_metric ${a} ON ${a}.run_pk = r.pk AND ${a}.key = ${o.key}`);
-  plan.order.push(Prisma.sql`(CASE WHEN ${a}.value IS NULL THEN 2 WHEN ${a}.value = 'NaN'::float8 THEN 1 ELSE 0 END)`, Prisma.sql`${a}.value ${dir}`);
+  if (!guard) plan.order.push(Prisma.sql`(CASE WHEN ${a}.value IS NULL THEN 2 WHEN ${a}.value = 'NaN'::float8 THEN 1 ELSE 0 END)`);
+  plan.order.push(Prisma.sql`${a}.value ${dir}`);
 }
 
 const ATTRIBUTE_ORDER: Record<string, string> = {
@@ -192,11 +200,6 @@ export function runPageSql(q: RunQuery, offset: number, limit: number): Prisma.S
   const p = plan(q, true);
   const joins = p.joins.length ? joinAll(p.joins, " ") : Prisma.empty;
   return Prisma.sql`SELECT r.pk FROM run r ${joins} WHERE ${joinAll(p.where, " AND ")} ORDER BY ${joinAll(p.order, ", ")} LIMIT ${limit} OFFSET ${offset}`;
-}
-
-/** Candidate runs (scope and view type only), counted up to `limit`: decides `probe`. */
-export function runCandidatesSql(q: RunQuery, limit: number): Prisma.Sql {
-  return Prisma.sql`SELECT count(*)::int AS n FROM (SELECT 1 FROM run r WHERE ${joinAll(scopeConditions(q), " AND ")} LIMIT ${limit}) s`;
 }
 
 export function runCountSql(q: RunQuery): Prisma.Sql {

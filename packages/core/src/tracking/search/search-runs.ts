@@ -7,7 +7,7 @@ import type { RunView, ViewType } from "../types.ts";
 import { parseRunOrderBy } from "./order-by.ts";
 import { MAX_RESULTS_THRESHOLD, decodePageToken, encodePageToken } from "./page-token.ts";
 import { parseRunFilter } from "./run-filter.ts";
-import { PROBE_LIMIT, runCandidatesSql, runCountSql, runPageSql, type RunQuery } from "./run-sql.ts";
+import { PROBE_LIMIT, lifecycleConditions, runCountSql, runPageSql, type RunQuery } from "./run-sql.ts";
 
 // runs/search: the filter, view type and order become one SQL query for the page's run keys, then
 // loadRunViews fills the page. Only runs of experiments the caller may read come back; an
@@ -38,13 +38,23 @@ export function validateMaxResults(maxResults: number | undefined, fallback: num
   return n;
 }
 
-/** Experiment ids (decimal strings) that exist and that the caller may read. */
-async function readableExperimentIds(ctx: Ctx, experimentIds: readonly string[]): Promise<number[]> {
+interface Scope {
+  experimentIds: number[];
+  /** Candidate runs (scope and view type), each experiment counted only up to PROBE_LIMIT + 1. */
+  candidates: number;
+}
+
+/**
+ * Experiment ids (decimal strings) that exist and that the caller may read, with a bounded count
+ * of their runs in the same round trip (it decides the query plan, see RunQuery.probe).
+ */
+async function readableScope(ctx: Ctx, experimentIds: readonly string[], viewType: ViewType): Promise<Scope> {
   const ids = [...new Set(experimentIds.filter((x) => /^\d{1,9}$/.test(x)).map(Number))];
-  if (ids.length === 0) return [];
-  const rows = await ctx.db.$queryRaw<{ id: number }[]>`
-    SELECT e.id FROM experiment e WHERE e.id = ANY(${ids.map(String)}::text[]::int[]) AND ${readableExperimentsSql(ctx, "e")} ORDER BY e.id`;
-  return rows.map((r) => r.id);
+  if (ids.length === 0) return { experimentIds: [], candidates: 0 };
+  const rows = await ctx.db.$queryRaw<{ id: number; n: number }[]>`
+    SELECT e.id, (SELECT count(*) FROM (SELECT 1 FROM run r WHERE ${Prisma.join([Prisma.sql`r.experiment_id = e.id`, ...lifecycleConditions(viewType)], " AND ")} LIMIT ${PROBE_LIMIT + 1}) c)::int AS n
+    FROM experiment e WHERE e.id = ANY(${ids.map(String)}::text[]::int[]) AND ${readableExperimentsSql(ctx, "e")} ORDER BY e.id`;
+  return { experimentIds: rows.map((r) => r.id), candidates: rows.reduce((sum, r) => sum + r.n, 0) };
 }
 
 /** Parses and checks everything first, so a bad request never reaches the database. */
@@ -52,8 +62,8 @@ async function toQuery(ctx: Ctx, input: Omit<SearchRunsInput, "max_results" | "p
   const clauses = parseRunFilter(input.filter);
   const orderBy = (input.order_by ?? []).map(parseRunOrderBy);
   const viewType = input.run_view_type ?? "ACTIVE_ONLY";
-  const experimentIds = await readableExperimentIds(ctx, input.experiment_ids);
-  return { experimentIds, clauses, viewType, orderBy };
+  const scope = await readableScope(ctx, input.experiment_ids, viewType);
+  return { experimentIds: scope.experimentIds, clauses, viewType, orderBy, probe: scope.candidates <= PROBE_LIMIT };
 }
 
 export async function searchRuns(ctx: Ctx, input: SearchRunsInput): Promise<SearchRunsResult> {
@@ -61,8 +71,6 @@ export async function searchRuns(ctx: Ctx, input: SearchRunsInput): Promise<Sear
   const offset = decodePageToken(input.page_token);
   const q = await toQuery(ctx, input);
   if (q.experimentIds.length === 0) return { runs: [] };
-  const [candidates] = await ctx.db.$queryRaw<{ n: number }[]>(runCandidatesSql(q, PROBE_LIMIT + 1));
-  q.probe = (candidates?.n ?? 0) <= PROBE_LIMIT;
   // One extra row says whether another page exists, so the last page carries no token.
   const rows = await ctx.db.$queryRaw<{ pk: bigint }[]>(runPageSql(q, offset, maxResults + 1));
   const more = rows.length > maxResults;
@@ -86,7 +94,7 @@ export interface RunColumns {
 
 /** Distinct metric, param and tag keys of the active runs in these experiments (the portal's column chooser). */
 export async function listRunColumns(ctx: Ctx, experimentIds: readonly string[]): Promise<RunColumns> {
-  const ids = await readableExperimentIds(ctx, experimentIds);
+  const ids = (await readableScope(ctx, experimentIds, "ACTIVE_ONLY")).experimentIds;
   if (ids.length === 0) return { metrics: [], params: [], tags: [] };
   const runs = Prisma.sql`SELECT r.pk FROM run r WHERE r.experiment_id = ANY(${ids.map(String)}::text[]::int[]) AND r.lifecycle_stage = 'active'`;
   const keys = (table: string) =>
