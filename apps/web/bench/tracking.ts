@@ -119,8 +119,9 @@ async function main() {
     const token = await benchToken(db.url);
 
     let server: ChildServer = await startModelgate(mode, db.url, workDir);
+    cleanups.unshift(() => server.stop());
     const parseOnly = await startParseOnly(workDir);
-    cleanups.unshift(() => server.stop(), parseOnly.stop);
+    cleanups.unshift(parseOnly.stop);
     log(`servers up after ${((performance.now() - t0) / 1000).toFixed(1)} s (modelgate pid ${server.pid}, parse-only pid ${parseOnly.pid})`);
     pool = new ClientPool(CLIENTS);
     const ctx: BenchContext = {

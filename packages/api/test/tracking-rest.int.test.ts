@@ -173,6 +173,12 @@ describe("runs", () => {
       body: { error_code: "RESOURCE_DOES_NOT_EXIST", message: `Run with id=${missingId} not found` },
     });
     expect((await admin.call("GET", "/runs/get", {})).status).toBe(400);
+    // the Default experiment is a shared space: any user may log there, but not delete it
+    const user = await client();
+    const mine = await user.call("POST", "/runs/create", { experiment_id: "0" });
+    expect(mine.status).toBe(200);
+    expect((await user.call("POST", "/runs/log-metric", { run_id: mine.body.run.info.run_id, key: "m", value: 1, timestamp: 1 })).status).toBe(200);
+    expect((await user.call("POST", "/experiments/delete", { experiment_id: "0" })).status).toBe(403);
   });
 
   it("logs metrics, params and tags with MLflow's validation", async () => {
@@ -201,6 +207,7 @@ describe("runs", () => {
     const long = "x".repeat(7000);
     expect((await c.call("POST", "/runs/log-parameter", { run_id: runId, key: "long", value: long })).status).toBe(200);
     expect((await c.call("POST", "/runs/log-parameter", { run_id: runId, key: "huge", value: "x".repeat(64 * 1024 + 1) })).status).toBe(400);
+    expect((await c.call("POST", "/runs/log-parameter", { run_id: runId, key: "nul", value: "a\u0000b" })).status).toBe(400);
     expect((await c.call("POST", "/runs/set-tag", { run_id: runId, key: "t", value: "1" })).status).toBe(200);
     expect((await c.call("POST", "/runs/set-tag", { run_id: runId, key: "t", value: "2" })).status).toBe(200);
 
@@ -247,7 +254,8 @@ describe("runs", () => {
     expect(after.data.metrics).toBeUndefined();
     expect(after.data.params).toEqual([{ key: "fixed", value: "1" }]);
     expect(after.data.tags.map((t: { key: string }) => t.key)).toEqual(["mlflow.runName"]);
-    expect(await db.metric.count({ where: { key: "m" } })).toBe(0);
+    const { pk } = await db.run.findUniqueOrThrow({ where: { id: runId } });
+    expect(await db.metric.count({ where: { runPk: pk } })).toBe(0);
 
     const ok = await c.call("POST", "/runs/log-batch", {
       run_id: runId,

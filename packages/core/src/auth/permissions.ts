@@ -50,12 +50,25 @@ export function levelAtLeast(level: PermissionLevel | null, needed: PermissionLe
 
 const isAdmin = (actor: Actor) => actor.kind === "system" || actor.role === "ADMIN";
 
-/** The level from what the database says about one experiment and this actor. */
-export function resolveExperimentLevel(actor: Actor, facts: { ownerId: string | null; grant: string | null }): PermissionLevel | null {
+/** The Default experiment "0", where the mlflow client logs when no experiment was set. */
+export const DEFAULT_EXPERIMENT_ID = 0;
+
+/**
+ * The level from what the database says about one experiment and this actor. The Default
+ * experiment is a shared space every user may log to (EDIT), unless the configured default is
+ * NONE: then it follows the same rules as any other experiment.
+ */
+export function resolveExperimentLevel(actor: Actor, facts: { experimentId: number; ownerId: string | null; grant: string | null }): PermissionLevel | null {
   if (isAdmin(actor)) return "MANAGE";
+  const d = trackingConfig().defaultExperimentPermission;
+  const level = explicitOrDefaultLevel(actor, facts, d);
+  if (facts.experimentId === DEFAULT_EXPERIMENT_ID && d !== "NONE" && !levelAtLeast(level, "EDIT")) return "EDIT";
+  return level;
+}
+
+function explicitOrDefaultLevel(actor: Actor, facts: { ownerId: string | null; grant: string | null }, d: PermissionLevel | "NONE"): PermissionLevel | null {
   if (facts.grant === "READ" || facts.grant === "EDIT" || facts.grant === "MANAGE") return facts.grant;
   if (actor.kind === "user" && facts.ownerId === actor.userId) return "MANAGE";
-  const d = trackingConfig().defaultExperimentPermission;
   return d === "NONE" ? null : d;
 }
 
@@ -83,7 +96,7 @@ export async function experimentLevel(ctx: Ctx, experimentId: number): Promise<P
   const rows = await ctx.db.$queryRaw<{ owner_id: string | null; grant_level: string | null }[]>`
     SELECT e.owner_id::text AS owner_id, ${grantSql(ctx.actor)} AS grant_level FROM experiment e WHERE e.id = ${experimentId}`;
   const row = rows[0];
-  return row ? resolveExperimentLevel(ctx.actor, { ownerId: row.owner_id, grant: row.grant_level }) : null;
+  return row ? resolveExperimentLevel(ctx.actor, { experimentId, ownerId: row.owner_id, grant: row.grant_level }) : null;
 }
 
 export async function requireExperimentLevel(ctx: Ctx, experimentId: number, needed: PermissionLevel): Promise<PermissionLevel> {

@@ -28,7 +28,7 @@ export function toExperimentView(e: Omit<ExperimentRow, "permissions">): Experim
   };
 }
 
-const levelOf = (ctx: Ctx, e: ExperimentRow) => resolveExperimentLevel(ctx.actor, { ownerId: e.ownerId, grant: e.permissions[0]?.level ?? null });
+const levelOf = (ctx: Ctx, e: ExperimentRow) => resolveExperimentLevel(ctx.actor, { experimentId: e.id, ownerId: e.ownerId, grant: e.permissions[0]?.level ?? null });
 
 /** The experiment, if it exists and the actor holds `needed` on it (404 below READ, 403 below needed). */
 export async function loadExperiment(ctx: Ctx, experimentId: string, needed: PermissionLevel): Promise<ExperimentRow> {
@@ -48,6 +48,7 @@ export function assertExperimentActive(e: { id: number; lifecycleStage: string }
 
 function validateName(name: string) {
   if (!name) throw invalid("Invalid experiment name: ''");
+  validateValue("Experiment name", name);
   if (name.length > MAX_EXPERIMENT_NAME_LENGTH) {
     throw invalid(`Experiment name exceeds the maximum length of ${MAX_EXPERIMENT_NAME_LENGTH} characters (got ${name.length})`);
   }
@@ -71,6 +72,7 @@ export interface CreateExperimentInput {
 export async function createExperiment(ctx: Ctx, input: CreateExperimentInput): Promise<{ experiment_id: string }> {
   authorize(ctx.actor, "mlflow:use");
   validateName(input.name);
+  if (input.artifact_location) validateValue("Artifact location", input.artifact_location);
   const tags = dedupeTags(input.tags ?? []);
   tags.forEach(validateTag);
   const now = BigInt(Date.now());
@@ -107,7 +109,7 @@ export async function getExperiment(ctx: Ctx, experimentId: string): Promise<Exp
 }
 
 export async function getExperimentByName(ctx: Ctx, name: string): Promise<ExperimentView> {
-  const e = await ctx.db.experiment.findUnique({ where: { name }, include: withTagsAndGrant(ctx) });
+  const e = name.includes("\u0000") ? null : await ctx.db.experiment.findUnique({ where: { name }, include: withTagsAndGrant(ctx) });
   if (!e || !levelOf(ctx, e)) throw notFound(`Could not find experiment with name '${name}'`);
   return toExperimentView(e);
 }
@@ -164,6 +166,7 @@ export async function setExperimentTag(ctx: Ctx, input: { experiment_id: string;
 export async function deleteExperimentTag(ctx: Ctx, input: { experiment_id: string; key: string }): Promise<void> {
   const e = await loadExperiment(ctx, input.experiment_id, "EDIT");
   assertExperimentActive(e);
+  validateKey("tag", input.key);
   const { count } = await ctx.db.experimentTag.deleteMany({ where: { experimentId: e.id, key: input.key } });
   if (count === 0) throw notFound(`No tag with name: ${input.key} in experiment with id ${input.experiment_id}`);
 }

@@ -84,44 +84,23 @@ export function validateBatch(input: LogBatchInput) {
   }
 }
 
-/** Postgres orders NaN above every number; so does the latest-metric rule. */
-function cmpValue(a: number, b: number): number {
-  if (Number.isNaN(a)) return Number.isNaN(b) ? 0 : 1;
-  if (Number.isNaN(b)) return -1;
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** Greater in (step, timestamp, value): the metric that run.data.metrics shows. */
-export function laterMetric(a: MetricView, b: MetricView): boolean {
-  if (a.step !== b.step) return a.step > b.step;
-  if (a.timestamp !== b.timestamp) return a.timestamp > b.timestamp;
-  return cmpValue(a.value, b.value) > 0;
-}
-
 const byKey = <T extends { key: string }>(a: T, b: T) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 
-/** float8 values travel as text so NaN and ±Infinity survive the driver ('NaN', 'Infinity'). */
-const float8Text = (v: number) => String(v);
-
-/** The run's metric history rows and its latest-value upsert, as data-modifying CTEs. */
+/**
+ * The run's metric history rows and its latest-value upsert, as data-modifying CTEs over one JSON
+ * parameter: far cheaper for the driver than four 1000-element arrays. Values travel as text so NaN
+ * and ±Infinity survive ('NaN', 'Infinity'). The latest row per key is picked in SQL (ON CONFLICT
+ * cannot touch a row twice) with Postgres's own ordering, NaN above every number.
+ */
 function metricCtes(run: RunRef, metrics: MetricView[]): Prisma.Sql[] {
   if (!metrics.length) return [];
-  // ON CONFLICT cannot touch a row twice in one statement: reduce to the latest per key first.
-  const latest = new Map<string, MetricView>();
-  for (const m of metrics) {
-    const cur = latest.get(m.key);
-    if (!cur || laterMetric(m, cur)) latest.set(m.key, m);
-  }
-  const rows = [...latest.values()].sort(byKey);
+  const json = JSON.stringify(metrics.map((m) => ({ k: m.key, s: m.step, t: m.timestamp, v: String(m.value) })));
   return [
-    Prisma.sql`ins_metric AS (
-      INSERT INTO metric (run_pk, key, step, timestamp, value)
-      SELECT ${run.pk}, k, s, t, v FROM unnest(${metrics.map((m) => m.key)}::text[], ${metrics.map((m) => String(m.step))}::text[]::bigint[],
-        ${metrics.map((m) => String(m.timestamp))}::text[]::bigint[], ${metrics.map((m) => float8Text(m.value))}::text[]::float8[]) AS x(k, s, t, v))`,
+    Prisma.sql`batch AS MATERIALIZED (SELECT x.k, x.s, x.t, x.v::float8 AS v FROM json_to_recordset(${json}::json) AS x(k text, s bigint, t bigint, v text))`,
+    Prisma.sql`ins_metric AS (INSERT INTO metric (run_pk, key, step, timestamp, value) SELECT ${run.pk}, k, s, t, v FROM batch)`,
     Prisma.sql`ins_latest AS (
       INSERT INTO latest_metric AS l (run_pk, key, step, timestamp, value)
-      SELECT ${run.pk}, k, s, t, v FROM unnest(${rows.map((m) => m.key)}::text[], ${rows.map((m) => String(m.step))}::text[]::bigint[],
-        ${rows.map((m) => String(m.timestamp))}::text[]::bigint[], ${rows.map((m) => float8Text(m.value))}::text[]::float8[]) AS x(k, s, t, v)
+      SELECT DISTINCT ON (k) ${run.pk}::bigint, k, s, t, v FROM batch ORDER BY k, s DESC, t DESC, v DESC
       ON CONFLICT (run_pk, key) DO UPDATE SET step = excluded.step, timestamp = excluded.timestamp, value = excluded.value
       WHERE (excluded.step, excluded.timestamp, excluded.value) > (l.step, l.timestamp, l.value))`,
   ];

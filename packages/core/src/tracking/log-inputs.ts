@@ -25,6 +25,8 @@ function validateInput(d: DatasetInputView) {
   validateLength("Dataset source", ds.source, MAX_DATASET_FIELD_SIZE);
   if (ds.schema) validateLength("Dataset schema", ds.schema, MAX_DATASET_FIELD_SIZE);
   if (ds.profile) validateLength("Dataset profile", ds.profile, MAX_DATASET_FIELD_SIZE);
+  const strings = [ds.name, ds.digest, ds.source_type, ds.source, ds.schema ?? "", ds.profile ?? "", ...(d.tags ?? []).flatMap((t) => [t.key, t.value])];
+  if (strings.some((x) => x.includes("\u0000"))) throw invalid("Dataset fields must not contain NUL characters");
   for (const t of d.tags ?? []) {
     if (!t.key) throw invalid("Input tag key is required");
     validateLength("Input tag key", t.key, MAX_INPUT_TAG_KEY_SIZE);

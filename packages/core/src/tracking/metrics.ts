@@ -55,6 +55,8 @@ export async function getMetricHistory(
   if (input.max_results !== undefined && input.max_results < 1) throw invalid(`max_results must be a positive integer, got ${input.max_results}`);
   const limit = Math.min(input.max_results ?? MAX_HISTORY_PAGE, MAX_HISTORY_PAGE);
   const run = await findRun(ctx, input.run_id, "READ");
+  // no stored key can contain NUL (Postgres text cannot), and the driver would refuse it
+  if (input.metric_key.includes("\u0000")) return { metrics: [] };
   const after = cursor
     ? Prisma.sql`AND step >= ${cursor.step}::bigint AND (step, timestamp, seq) > (${cursor.step}::bigint, ${cursor.timestamp}::bigint, ${cursor.seq}::bigint)`
     : Prisma.empty;
@@ -102,6 +104,7 @@ export async function getMetricHistoryBulkInterval(ctx: Ctx, input: BulkInterval
   validateBulkInterval(input);
   const runs = await findReadableRuns(ctx, input.run_ids);
   for (const id of input.run_ids) if (!runs.has(id)) throw runNotFound(id);
+  if (input.metric_key.includes("\u0000")) return [];
   const pks = bigintArray([...new Set([...runs.values()].map((r) => r.pk))]);
   const max = Prisma.sql`${input.max_results ?? MAX_RESULTS_PER_RUN}::bigint`;
   const lo = Prisma.sql`${String(input.start_step ?? 0)}::bigint`;
@@ -153,7 +156,8 @@ interface BucketRow {
  * NaN is kept only where a bucket has nothing else. Unreadable or unknown runs are left out.
  */
 export async function sampleMetricSeries(ctx: Ctx, input: { run_ids: string[]; keys: string[]; max_points?: number | undefined }): Promise<MetricSeriesView[]> {
-  if (!input.run_ids.length || !input.keys.length) return [];
+  const keys = [...new Set(input.keys.filter((k) => !k.includes("\u0000")))];
+  if (!input.run_ids.length || !keys.length) return [];
   const runs = await findReadableRuns(ctx, input.run_ids);
   if (!runs.size) return [];
   const idOf = new Map([...runs.values()].map((r) => [r.pk, r.id]));
@@ -161,7 +165,7 @@ export async function sampleMetricSeries(ctx: Ctx, input: { run_ids: string[]; k
   const rows = await ctx.db.$queryRaw<BucketRow[]>`
     WITH bounds AS (
       SELECT r.pk AS run_pk, k.key, mm.lo, mm.hi
-      FROM unnest(${bigintArray([...idOf.keys()])}) AS r(pk) CROSS JOIN unnest(${[...new Set(input.keys)]}::text[]) AS k(key),
+      FROM unnest(${bigintArray([...idOf.keys()])}) AS r(pk) CROSS JOIN unnest(${keys}::text[]) AS k(key),
         LATERAL (SELECT min(step) AS lo, max(step) AS hi FROM metric WHERE run_pk = r.pk AND key = k.key) mm
       WHERE mm.lo IS NOT NULL),
     b AS (
@@ -185,7 +189,7 @@ export async function sampleMetricSeries(ctx: Ctx, input: { run_ids: string[]; k
   }
   const out: MetricSeriesView[] = [];
   for (const id of new Set(input.run_ids)) {
-    for (const key of new Set(input.keys)) {
+    for (const key of keys) {
       const s = series.get(`${id}\u0000${key}`);
       if (s) out.push({ ...s, points: s.points.sort((a, b) => a.step - b.step || a.timestamp - b.timestamp) });
     }

@@ -37,7 +37,7 @@ export async function findRun(ctx: Ctx, runId: string, needed: PermissionLevel):
       ${grantSql(ctx.actor, "e")} AS grant_level
     FROM run r JOIN experiment e ON e.id = r.experiment_id WHERE r.id = ${runId}`;
   const row = rows[0];
-  const level = row ? resolveExperimentLevel(ctx.actor, { ownerId: row.owner_id, grant: row.grant_level }) : null;
+  const level = row ? resolveExperimentLevel(ctx.actor, { experimentId: row.experiment_id, ownerId: row.owner_id, grant: row.grant_level }) : null;
   if (!row || !levelAtLeast(level, "READ")) throw runNotFound(runId);
   if (!levelAtLeast(level, needed)) throw denied(`Permission denied: requires ${needed} on experiment ${row.experiment_id}`);
   return { pk: row.pk, id: row.id, experimentId: row.experiment_id, name: row.name, lifecycleStage: row.lifecycle_stage };
@@ -52,7 +52,7 @@ export async function findReadableRuns(ctx: Ctx, runIds: readonly string[]): Pro
     FROM run r JOIN experiment e ON e.id = r.experiment_id WHERE r.id = ANY(${Prisma.sql`${[...runIds]}::text[]`})`;
   const out = new Map<string, RunRef>();
   for (const row of rows) {
-    if (!levelAtLeast(resolveExperimentLevel(ctx.actor, { ownerId: row.owner_id, grant: row.grant_level }), "READ")) continue;
+    if (!levelAtLeast(resolveExperimentLevel(ctx.actor, { experimentId: row.experiment_id, ownerId: row.owner_id, grant: row.grant_level }), "READ")) continue;
     out.set(row.id, { pk: row.pk, id: row.id, experimentId: row.experiment_id, name: row.name, lifecycleStage: row.lifecycle_stage });
   }
   return out;

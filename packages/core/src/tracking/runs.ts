@@ -43,6 +43,7 @@ export async function createRun(ctx: Ctx, input: CreateRunInput): Promise<RunVie
   given.forEach(validateTag);
   if (input.start_time !== undefined) validateTimestamp("start_time", input.start_time);
   const name = chooseRunName(input.run_name, given);
+  validateValue("Run name", name);
   const tags = [...given.filter((t) => t.key !== RUN_NAME_TAG), { key: RUN_NAME_TAG, value: name }];
   const id = newRunId();
   const run = await ctx.db.run.create({
@@ -83,6 +84,7 @@ export async function updateRun(ctx: Ctx, input: UpdateRunInput): Promise<RunInf
   const status = STATUSES.includes(input.status as RunStatus) ? (input.status as RunStatus) : null;
   if (input.end_time !== undefined) validateTimestamp("end_time", input.end_time);
   const name = input.run_name || null;
+  if (name) validateValue("Run name", name);
   return ctx.db.$transaction(async (tx) => {
     const [row] = await tx.$queryRaw<RunRow[]>`
       UPDATE run r SET status = COALESCE(${status}::"RunStatus", r.status), end_time = COALESCE(${input.end_time ?? null}::bigint, r.end_time),
@@ -138,6 +140,7 @@ export async function setTag(ctx: Ctx, input: { run_id: string; key: string; val
 }
 
 export async function deleteTag(ctx: Ctx, input: { run_id: string; key: string }): Promise<void> {
+  validateKey("tag", input.key);
   const run = await findRun(ctx, input.run_id, "EDIT");
   assertRunActive(run);
   const { count } = await ctx.db.runTag.deleteMany({ where: { runPk: run.pk, key: input.key } });

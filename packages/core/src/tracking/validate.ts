@@ -62,8 +62,10 @@ export function validateLength(label: string, value: string, limit: number) {
   }
 }
 
-export function validateValue(label: "Param value" | "Tag value", value: string) {
+export function validateValue(label: string, value: string) {
   validateLength(label, value, MAX_VALUE_LENGTH);
+  // Postgres text cannot hold NUL: refuse it as bad input rather than fail in the database
+  if (value.includes("\u0000")) throw invalid(`${label} must not contain NUL characters`);
 }
 
 export function validateRunId(runId: string) {

@@ -1,0 +1,118 @@
+import crypto from "node:crypto";
+import path from "node:path";
+import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
+
+// A data scientist logs runs through the MLflow REST API (as the mlflow client would), then finds,
+// filters, opens and compares them in the portal.
+
+const screens = path.resolve(import.meta.dirname, "../test-results/screens");
+const shot = (page: Page, name: string) => page.screenshot({ path: path.join(screens, `${name}.png`), fullPage: true });
+
+async function signInAsAdmin(page: Page) {
+  await page.goto("/sign-in");
+  await page.getByLabel("Username or email").fill("admin");
+  await page.getByRole("textbox", { name: "Password", exact: true }).fill(process.env.E2E_ADMIN_PASSWORD ?? "");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByTestId("current-user")).toContainText("admin");
+}
+
+async function newToken(page: Page): Promise<string> {
+  await page.goto("/account");
+  await page.getByLabel("Token name").fill(`e2e-tracking-${crypto.randomBytes(3).toString("hex")}`);
+  await page.getByRole("button", { name: "Create token" }).click();
+  const secret = (await page.getByTestId("new-token-secret").textContent())?.trim() ?? "";
+  await page.getByRole("button", { name: "Done" }).click();
+  return secret;
+}
+
+function mlflow(request: APIRequestContext, token: string) {
+  const headers = { authorization: `Bearer ${token}` };
+  const post = async (endpoint: string, data: unknown) => {
+    const r = await request.post(`/api/2.0/mlflow/${endpoint}`, { headers, data });
+    expect(r.status(), `${endpoint}: ${await r.text()}`).toBe(200);
+    return r.json();
+  };
+  const put = async (artifactPath: string, body: string, contentType = "application/octet-stream") => {
+    const r = await request.put(`/api/2.0/mlflow-artifacts/artifacts/${artifactPath}`, { headers: { ...headers, "content-type": contentType }, data: Buffer.from(body) });
+    expect(r.status(), `PUT ${artifactPath}: ${await r.text()}`).toBe(200);
+  };
+  return { post, put };
+}
+
+test("runs logged through the API can be found, filtered, opened and compared in the portal", async ({ page, request }) => {
+  await signInAsAdmin(page);
+  const api = mlflow(request, await newToken(page));
+
+  const name = `e2e-tracking-${crypto.randomBytes(3).toString("hex")}`;
+  const { experiment_id } = await api.post("experiments/create", { name });
+  const t0 = Date.now();
+  const runs: { id: string; name: string }[] = [];
+  for (const [i, lr] of ["0.1", "0.01", "0.001"].entries()) {
+    const runName = `trial-${i}`;
+    const { run } = await api.post("runs/create", { experiment_id, run_name: runName, start_time: t0 + i * 1000, tags: [{ key: "mlflow.user", value: "dana" }] });
+    const runId = run.info.run_id as string;
+    runs.push({ id: runId, name: runName });
+    const metrics = Array.from({ length: 50 }, (_, step) => ({ key: "loss", value: (1 + i) / (step + 1), timestamp: t0 + step, step }));
+    await api.post("runs/log-batch", { run_id: runId, metrics, params: [{ key: "lr", value: lr }, { key: "model", value: "resnet18" }], tags: [{ key: "team", value: "vision" }] });
+    await api.post("runs/update", { run_id: runId, status: "FINISHED", end_time: t0 + 60_000 });
+  }
+  const first = runs[0]!;
+  await api.put(`${experiment_id}/${first.id}/artifacts/eval/scores.csv`, "label,score\ncat,0.91\ndog,0.87\n", "text/csv");
+  await api.put(`${experiment_id}/${first.id}/artifacts/config.json`, JSON.stringify({ optimizer: "adam", layers: 18 }), "application/json");
+
+  // find the experiment and its runs
+  await page.goto("/experiments");
+  await page.getByTestId(`experiment-row-${experiment_id}`).getByRole("link", { name }).click();
+  await expect(page.getByRole("heading", { name })).toBeVisible();
+  for (const r of runs) await expect(page.getByTestId(`run-row-${r.id}`)).toBeVisible();
+  await expect(page.getByTestId("runs-count")).toContainText("3 runs");
+  await shot(page, "20-runs-table");
+
+  // filter with an expression: only the run whose latest loss is below 0.03
+  await page.getByLabel("Filter runs").fill("metrics.loss < 0.03 and params.model = 'resnet18'");
+  await page.getByLabel("Filter runs").press("Enter");
+  await expect(page.getByTestId("runs-count")).toContainText("1 run");
+  await expect(page.getByTestId(`run-row-${first.id}`)).toBeVisible();
+  await expect(page.getByTestId(`run-row-${runs[2]!.id}`)).toHaveCount(0);
+  await shot(page, "21-runs-filtered");
+
+  // a malformed filter says what is wrong, inline
+  await page.getByLabel("Filter runs").fill("metrics.loss >>> 1");
+  await page.getByLabel("Filter runs").press("Enter");
+  await expect(page.getByText(/Invalid comparator '>>>'/)).toBeVisible();
+  await shot(page, "22-filter-error");
+
+  // open a run: its chart and an artifact preview
+  await page.getByLabel("Filter runs").fill("");
+  await page.getByLabel("Filter runs").press("Enter");
+  await page.getByTestId(`run-row-${first.id}`).getByRole("link", { name: first.name }).click();
+  await expect(page.getByTestId("run-name")).toHaveText(first.name);
+  await expect(page.getByTestId("run-params")).toContainText("0.1");
+  await page.getByRole("tab", { name: /Metric charts/ }).click();
+  const chart = page.getByTestId("metric-chart-loss");
+  await expect(chart).toBeVisible();
+  await expect(chart).not.toHaveAttribute("data-loading", /.*/);
+  await expect(chart.locator("canvas").first()).toBeVisible();
+  await shot(page, "23-run-chart");
+
+  await page.getByRole("tab", { name: "Artifacts" }).click();
+  await page.getByTestId("artifact-eval").click();
+  await page.getByTestId("artifact-eval/scores.csv").click();
+  const csv = page.getByRole("table", { name: "CSV preview" });
+  await expect(csv).toContainText("cat");
+  await expect(csv).toContainText("0.87");
+  await shot(page, "24-artifact-csv");
+  await page.getByTestId("artifact-config.json").click();
+  await expect(page.getByTestId("artifact-preview")).toContainText("adam");
+
+  // compare two runs
+  await page.goto(`/experiments/${experiment_id}`);
+  await page.getByLabel(`Select run ${runs[0]!.name}`).check();
+  await page.getByLabel(`Select run ${runs[1]!.name}`).check();
+  await page.getByTestId("compare-runs").click();
+  await expect(page.getByTestId("compare-table")).toBeVisible();
+  await expect(page.getByTestId("compare-row-parameters-lr")).toHaveAttribute("data-differs", /.*/);
+  await expect(page.getByTestId("compare-row-parameters-model")).not.toHaveAttribute("data-differs", /.*/);
+  await expect(page.getByTestId("parallel-coordinates")).toBeVisible();
+  await shot(page, "25-compare");
+});
