@@ -97,6 +97,9 @@ describe("the mlflow npm client", () => {
     expect(active.runs).toHaveLength(1);
     await client.Runs.restore({ run_id: second.run.info.run_id });
 
+    const listed = (await client.Experiments.list({ view_type: "ACTIVE_ONLY" as never })) as unknown as { experiments: { experiment_id: string; name: string }[] };
+    expect(listed.experiments).toEqual(expect.arrayContaining([expect.objectContaining({ experiment_id, name }), expect.objectContaining({ experiment_id: "0", name: "Default" })]));
+
     await client.Experiments.update({ experiment_id, new_name: `${name}-renamed` });
     expect(((await client.Experiments.get({ experiment_id })) as unknown as { experiment: { name: string } }).experiment.name).toBe(`${name}-renamed`);
   });

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { searchExperiments, searchRuns, type ViewType } from "@modelgate/core";
-import type { DataPlaneOptions } from "./data-plane.ts";
+import type { Db } from "@modelgate/db";
 import { mlflowRoute, type WireInput } from "./mlflow-route.ts";
 import { optInt, optString, stringList, wrongType } from "./wire.ts";
 
@@ -18,7 +18,7 @@ function optViewType(input: WireInput, name: string): ViewType | undefined {
   return found ?? wrongType(name, v);
 }
 
-export async function registerSearchRoutes(app: FastifyInstance, opts: DataPlaneOptions) {
+export async function registerSearchRoutes(app: FastifyInstance, opts: { db: Db }) {
   const { db } = opts;
 
   mlflowRoute(app, db, ["POST", "GET"], "/runs/search", async ({ ctx, input }) => {
@@ -42,5 +42,19 @@ export async function registerSearchRoutes(app: FastifyInstance, opts: DataPlane
       page_token: optString(input, "page_token"),
     });
     return { ...(out.experiments.length ? { experiments: out.experiments } : {}), ...(out.next_page_token ? { next_page_token: out.next_page_token } : {}) };
+  });
+
+  // MLflow 1.x's experiments/list (removed in 2.0 but still called by older clients, such as the
+  // `mlflow` package on npm): every readable experiment of a view type, all pages at once.
+  mlflowRoute(app, db, "GET", "/experiments/list", async ({ ctx, input }) => {
+    const view_type = optViewType(input, "view_type");
+    const experiments = [];
+    let page_token: string | undefined;
+    do {
+      const out = await searchExperiments(ctx, { max_results: 50_000, view_type, page_token });
+      experiments.push(...out.experiments);
+      page_token = out.next_page_token;
+    } while (page_token);
+    return experiments.length ? { experiments } : {};
   });
 }
