@@ -68,8 +68,18 @@ function queryInput(query: unknown): WireInput {
 /**
  * JSON as MLflow writes it: NaN → "NaN", Infinity → "Infinity", -Infinity → "-Infinity", bigint as
  * a number. Keys whose value is undefined are dropped (so optional fields disappear).
+ *
+ * Fast path: plain JSON.stringify, which writes non-finite numbers as null and throws on bigint.
+ * Our views never hold null, so output without "null" (and no throw) needs no replacer; anything
+ * else (including a user's string that merely contains "null") takes the exact, slower path.
  */
 export function toWireJson(value: unknown): string {
+  try {
+    const plain = JSON.stringify(value);
+    if (!plain.includes("null")) return plain;
+  } catch {
+    // a bigint: take the replacer path
+  }
   return JSON.stringify(value, (_k, v: unknown) => {
     if (typeof v === "number" && !Number.isFinite(v)) return Number.isNaN(v) ? "NaN" : v > 0 ? "Infinity" : "-Infinity";
     if (typeof v === "bigint") return Number(v);

@@ -1,0 +1,16 @@
+import { describe, expect, it } from "vitest";
+import { toWireJson } from "../src/rest/mlflow-route.ts";
+
+describe("toWireJson", () => {
+  it("writes non-finite metric values as MLflow does, on both the fast and the exact path", () => {
+    expect(toWireJson({ metrics: [{ key: "a", value: NaN }, { key: "b", value: Infinity }, { key: "c", value: -Infinity }, { key: "d", value: 1.5 }] })).toBe(
+      '{"metrics":[{"key":"a","value":"NaN"},{"key":"b","value":"Infinity"},{"key":"c","value":"-Infinity"},{"key":"d","value":1.5}]}',
+    );
+    expect(toWireJson({ value: 2, step: 3 })).toBe('{"value":2,"step":3}');
+  });
+
+  it("writes bigint as a number, drops undefined fields and keeps a user's text 'null' as it is", () => {
+    expect(toWireJson({ id: 12n, gone: undefined, params: [{ key: "p", value: "null" }] })).toBe('{"id":12,"params":[{"key":"p","value":"null"}]}');
+    expect(toWireJson({ note: "null", v: NaN })).toBe('{"note":"null","v":"NaN"}');
+  });
+});
