@@ -280,6 +280,21 @@ describe("runs", () => {
     expect((await c.call("GET", "/runs/get", { run_id: runId })).body.run.inputs).toEqual({ dataset_inputs: datasets });
     expect((await c.call("POST", "/runs/log-inputs", { run_id: runId, datasets: [{ dataset: { name: "x" } }] })).status).toBe(400);
   });
+
+  it("log-model appends to the mlflow.log-model.history tag; concurrent calls lose nothing; bad JSON is 400", async () => {
+    const c = await client();
+    const { runId } = await experimentAndRun(c);
+    const model = (i: number) => JSON.stringify({ run_id: runId, artifact_path: `model-${i}`, utc_time_created: "2026-11-25 10:00:00.000000", flavors: { python_function: { loader_module: "mlflow.sklearn" } } });
+    const results = await Promise.all([0, 1, 2, 3].map((i) => c.call("POST", "/runs/log-model", { run_id: runId, model_json: model(i) })));
+    expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+    const tags = (await c.call("GET", "/runs/get", { run_id: runId })).body.run.data.tags as { key: string; value: string }[];
+    const history = JSON.parse(tags.find((t) => t.key === "mlflow.log-model.history")!.value) as { artifact_path: string }[];
+    expect(history.map((h) => h.artifact_path).sort()).toEqual(["model-0", "model-1", "model-2", "model-3"]);
+    const bad = await c.call("POST", "/runs/log-model", { run_id: runId, model_json: "{not json" });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error_code).toBe("INVALID_PARAMETER_VALUE");
+    expect((await c.call("POST", "/runs/log-model", { run_id: runId })).body.message).toMatch(/Missing value for required parameter 'model_json'/);
+  });
 });
 
 describe("metrics", () => {

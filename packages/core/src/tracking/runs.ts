@@ -146,3 +146,42 @@ export async function deleteTag(ctx: Ctx, input: { run_id: string; key: string }
   const { count } = await ctx.db.runTag.deleteMany({ where: { runPk: run.pk, key: input.key } });
   if (count === 0) throw notFound(`No tag with name: ${input.key} in run with id ${input.run_id}`);
 }
+
+export const LOG_MODEL_HISTORY_TAG = "mlflow.log-model.history";
+
+/**
+ * runs/log-model: what `Model.log` records after writing a model's artifacts. Appends the model's
+ * metadata to the run's `mlflow.log-model.history` tag (a JSON list), as MLflow's stores do. The
+ * run row is locked (FOR NO KEY UPDATE: metric inserts are not blocked) so concurrent calls cannot
+ * lose an entry.
+ */
+export async function logModel(ctx: Ctx, input: { run_id: string; model_json: string }): Promise<void> {
+  let model: unknown;
+  try {
+    model = JSON.parse(input.model_json);
+  } catch {
+    throw invalid("Argument 'model_json' should be valid JSON");
+  }
+  if (typeof model !== "object" || model === null || Array.isArray(model)) throw invalid("Argument 'model_json' should be a JSON object");
+  const run = await findRun(ctx, input.run_id, "EDIT");
+  assertRunActive(run);
+  await ctx.db.$transaction(async (tx) => {
+    await tx.$queryRaw`SELECT 1 FROM run WHERE pk = ${run.pk} FOR NO KEY UPDATE`;
+    const rows = await tx.$queryRaw<{ value: string }[]>`SELECT value FROM run_tag WHERE run_pk = ${run.pk} AND key = ${LOG_MODEL_HISTORY_TAG}`;
+    const history = parseHistory(rows[0]?.value);
+    history.push(model);
+    const value = JSON.stringify(history);
+    validateValue("Tag value", value);
+    await upsertTags(tx, run.pk, [{ key: LOG_MODEL_HISTORY_TAG, value }]);
+  });
+}
+
+function parseHistory(raw: string | undefined): unknown[] {
+  if (!raw) return [];
+  try {
+    const parsed: unknown = JSON.parse(raw);
+    return Array.isArray(parsed) ? parsed : [];
+  } catch {
+    return []; // a user overwrote the tag with something else: start a new history
+  }
+}

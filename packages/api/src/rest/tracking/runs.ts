@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { createRun, deleteRun, deleteTag, getRun, invalid, logBatch, logInputs, logMetric, logParam, restoreRun, setTag, updateRun } from "@modelgate/core";
+import { createRun, deleteRun, deleteTag, getRun, invalid, logBatch, logInputs, logMetric, logModel, logParam, restoreRun, setTag, updateRun } from "@modelgate/core";
 import type { Db } from "@modelgate/db";
 import { mlflowRoute } from "../mlflow-route.ts";
 import { optInt, optString, reqString } from "../wire.ts";
@@ -49,5 +49,6 @@ export function registerRunRoutes(app: FastifyInstance, db: Db) {
     assertBatchSize(req);
     return logBatch(ctx, { run_id: runIdOf(input), metrics: metricList(input), params: tagList(input, "params"), tags: tagList(input) });
   });
+  mlflowRoute(app, db, "POST", "/runs/log-model", ({ ctx, input }) => logModel(ctx, { run_id: runIdOf(input), model_json: reqString(input, "model_json") }));
   mlflowRoute(app, db, "POST", "/runs/log-inputs", ({ ctx, input }) => logInputs(ctx, { run_id: reqString(input, "run_id"), datasets: datasetInputList(input) }));
 }
