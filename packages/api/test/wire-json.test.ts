@@ -13,4 +13,10 @@ describe("toWireJson", () => {
     expect(toWireJson({ id: 12n, gone: undefined, params: [{ key: "p", value: "null" }] })).toBe('{"id":12,"params":[{"key":"p","value":"null"}]}');
     expect(toWireJson({ note: "null", v: NaN })).toBe('{"note":"null","v":"NaN"}');
   });
+
+  it("leaves out empty repeated fields, as proto3 JSON does, but keeps empty arrays inside arrays", () => {
+    expect(toWireJson({ runs: [], next_page_token: undefined })).toBe("{}");
+    expect(toWireJson({ run: { data: { metrics: [], tags: [{ key: "[]", value: "" }] } } })).toBe('{"run":{"data":{"tags":[{"key":"[]","value":""}]}}}');
+    expect(toWireJson({ nested: [[], [1]] })).toBe('{"nested":[[],[1]]}');
+  });
 });

@@ -5,7 +5,7 @@ export { can, authorize, requireUser, type Permission } from "./auth/permissions
 export { verifyCredentials, recordSignIn, throttleDelaySeconds, GENERIC_SIGN_IN_ERROR } from "./auth/sign-in.ts";
 export { authenticateToken, authenticateBasic, authenticateSession, type BasicCredentials } from "./auth/authenticate.ts";
 export { recordAudit, type AuditInput } from "./audit/record-audit.ts";
-export { auditActions, type AuditAction, type AuditResourceType } from "./audit/events.ts";
+export { auditActions, auditResourceTypes, type AuditAction, type AuditResourceType } from "./audit/events.ts";
 export { listAuditEvents, listAuditEventsInput, type AuditEventView, type ListAuditEventsInput } from "./audit/list-audit-events.ts";
 export { assertPasswordPolicy, hashPassword, verifyPassword, generatePassword, MIN_PASSWORD_LENGTH } from "./users/password.ts";
 export { createUser, listUsers, setUserActive, setUserRole, resetPassword, changeOwnPassword, getMe, createUserInput } from "./users/manage-users.ts";

@@ -11,6 +11,7 @@ import {
   getMetricHistoryBulkInterval,
   getRun,
   loadRunViews,
+  restoreRun,
   logBatch,
   logInputs,
   logMetric,
@@ -34,6 +35,18 @@ async function newRun(ctx: Ctx) {
 }
 
 describe("tracking core", () => {
+  it("audits deleting and restoring a run, idempotent calls only once", async () => {
+    const { ctx } = await makeUser(db);
+    const run = await newRun(ctx);
+    const id = run.info.run_id;
+    await deleteRun(ctx, { run_id: id });
+    await deleteRun(ctx, { run_id: id });
+    await restoreRun(ctx, { run_id: id });
+    const events = await db.auditEvent.findMany({ where: { resourceType: "run", resourceId: id }, orderBy: { id: "asc" } });
+    expect(events.map((e) => e.action)).toEqual(["run.delete", "run.restore"]);
+    expect(events[0]!.after).toMatchObject({ lifecycle_stage: "deleted", experiment_id: run.info.experiment_id });
+  });
+
   it("keeps as latest the greatest (step, timestamp, value), not the last logged", async () => {
     const { ctx } = await makeUser(db);
     const run = await newRun(ctx);

@@ -5,7 +5,7 @@ import { mlflowRoute, type WireInput } from "./mlflow-route.ts";
 import { optInt, optString, stringList, wrongType } from "./wire.ts";
 
 // runs/search and experiments/search. The client POSTs both; GET works too (query string).
-// Empty lists are omitted from the response and next_page_token appears only when set.
+// toWireJson leaves out empty lists and an unset next_page_token, as MLflow does.
 
 const VIEW_TYPES: Record<string, ViewType> = { ACTIVE_ONLY: "ACTIVE_ONLY", DELETED_ONLY: "DELETED_ONLY", ALL: "ALL", "1": "ACTIVE_ONLY", "2": "DELETED_ONLY", "3": "ALL" };
 
@@ -30,7 +30,7 @@ export async function registerSearchRoutes(app: FastifyInstance, opts: { db: Db 
       order_by: stringList(input, "order_by"),
       page_token: optString(input, "page_token"),
     });
-    return { ...(out.runs.length ? { runs: out.runs } : {}), ...(out.next_page_token ? { next_page_token: out.next_page_token } : {}) };
+    return out;
   });
 
   mlflowRoute(app, db, ["POST", "GET"], "/experiments/search", async ({ ctx, input }) => {
@@ -41,7 +41,7 @@ export async function registerSearchRoutes(app: FastifyInstance, opts: { db: Db 
       view_type: optViewType(input, "view_type"),
       page_token: optString(input, "page_token"),
     });
-    return { ...(out.experiments.length ? { experiments: out.experiments } : {}), ...(out.next_page_token ? { next_page_token: out.next_page_token } : {}) };
+    return out;
   });
 
   // MLflow 1.x's experiments/list (removed in 2.0 but still called by older clients, such as the
@@ -55,6 +55,6 @@ export async function registerSearchRoutes(app: FastifyInstance, opts: { db: Db 
       experiments.push(...out.experiments);
       page_token = out.next_page_token;
     } while (page_token);
-    return experiments.length ? { experiments } : {};
+    return { experiments };
   });
 }

@@ -2,7 +2,7 @@ import { Prisma } from "@modelgate/db";
 import type { Ctx } from "../context.ts";
 import { invalid } from "../errors.ts";
 import { assertRunActive, findRun, type RunRef } from "./run-access.ts";
-import { runCtes, tagCtes } from "./runs.ts";
+import { runCtes, tagCtes, validateTag } from "./runs.ts";
 import type { MetricView, TagView } from "./types.ts";
 import {
   MAX_ENTITIES_PER_BATCH,
@@ -78,10 +78,7 @@ export function validateBatch(input: LogBatchInput) {
     validateMetricValues(m);
   }
   validateParams(params);
-  for (const t of tags) {
-    validateKey("tag", t.key);
-    validateValue("Tag value", t.value);
-  }
+  tags.forEach(validateTag);
 }
 
 const byKey = <T extends { key: string }>(a: T, b: T) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);

@@ -2,6 +2,7 @@ import { Prisma } from "@modelgate/db";
 import type { Ctx } from "../context.ts";
 import { invalid } from "../errors.ts";
 import { bigintArray } from "./load-runs.ts";
+import { decodeTokenText } from "./search/page-token.ts";
 import { findReadableRuns, findRun, runNotFound } from "./run-access.ts";
 import type { MetricSeriesView, MetricView, MetricWithRunIdView } from "./types.ts";
 
@@ -27,12 +28,12 @@ export function encodeHistoryToken(c: HistoryCursor): string {
 }
 
 export function decodeHistoryToken(token: string): HistoryCursor {
+  const text = decodeTokenText(token);
   let parsed: unknown;
   try {
-    if (!/^[A-Za-z0-9+/=_-]+$/.test(token)) throw new Error("not base64");
-    parsed = JSON.parse(Buffer.from(token, "base64").toString("utf8"));
+    parsed = JSON.parse(text);
   } catch {
-    throw invalid("Invalid page token, could not base64-decode");
+    throw invalid("Invalid page token");
   }
   const c = parsed as Partial<HistoryCursor> | null;
   if (!c || !isIntString(c.step) || !isIntString(c.timestamp) || !isIntString(c.seq)) throw invalid("Invalid page token");

@@ -1,5 +1,5 @@
 import { Prisma } from "@modelgate/db";
-import type { DbOrTx } from "../audit/record-audit.ts";
+import { recordAudit, type DbOrTx } from "../audit/record-audit.ts";
 import type { Ctx } from "../context.ts";
 import { invalid, notFound } from "../errors.ts";
 import { assertExperimentActive, loadExperiment } from "./experiments.ts";
@@ -20,7 +20,7 @@ export interface CreateRunInput {
   tags?: TagView[] | undefined;
 }
 
-function validateTag(t: TagView) {
+export function validateTag(t: TagView) {
   validateKey("tag", t.key);
   validateValue("Tag value", t.value);
 }
@@ -120,12 +120,21 @@ export async function runCtes(db: DbOrTx, ctes: Prisma.Sql[]) {
 
 export const upsertTags = (db: DbOrTx, runPk: bigint, tags: TagView[]) => runCtes(db, tagCtes(runPk, tags));
 
-/** Deleting and restoring runs needs MANAGE (MLflow's can_delete); both are idempotent. */
+/** Deleting and restoring runs needs MANAGE (MLflow's can_delete); both are idempotent and audited. */
 async function setRunStage(ctx: Ctx, runId: string, stage: "active" | "deleted") {
   const run = await findRun(ctx, runId, "MANAGE");
   if (run.lifecycleStage === stage) return;
   const deletedTime = stage === "deleted" ? BigInt(Date.now()) : null;
-  await ctx.db.run.update({ where: { pk: run.pk }, data: { lifecycleStage: stage, deletedTime } });
+  await ctx.db.$transaction(async (tx) => {
+    await tx.run.update({ where: { pk: run.pk }, data: { lifecycleStage: stage, deletedTime } });
+    await recordAudit(ctx, tx, {
+      action: stage === "deleted" ? "run.delete" : "run.restore",
+      resourceType: "run",
+      resourceId: run.id,
+      before: { lifecycle_stage: run.lifecycleStage },
+      after: { lifecycle_stage: stage, experiment_id: String(run.experimentId), run_name: run.name },
+    });
+  });
 }
 
 export const deleteRun = (ctx: Ctx, input: { run_id: string }) => setRunStage(ctx, input.run_id, "deleted");

@@ -7,15 +7,14 @@ import { runIdOf } from "./fields.ts";
 
 export function registerMetricRoutes(app: FastifyInstance, db: Db) {
   // Pages of at most 25,000 points (keyset tokens): memory stays bounded on any history size.
-  mlflowRoute(app, db, "GET", "/metrics/get-history", async ({ ctx, input }) => {
-    const { metrics, next_page_token } = await getMetricHistory(ctx, {
+  mlflowRoute(app, db, "GET", "/metrics/get-history", ({ ctx, input }) =>
+    getMetricHistory(ctx, {
       run_id: runIdOf(input),
       metric_key: reqString(input, "metric_key"),
       page_token: optString(input, "page_token") || undefined,
       max_results: optInt(input, "max_results"),
-    });
-    return { ...(metrics.length ? { metrics } : {}), ...(next_page_token ? { next_page_token } : {}) };
-  });
+    }),
+  );
   mlflowRoute(app, db, "GET", "/metrics/get-history-bulk-interval", async ({ ctx, input }) => {
     const runIds = stringList(input, "run_ids");
     if (!runIds?.length) missing("run_ids");
@@ -26,6 +25,6 @@ export function registerMetricRoutes(app: FastifyInstance, db: Db) {
       end_step: optInt(input, "end_step"),
       max_results: optInt(input, "max_results"),
     });
-    return metrics.length ? { metrics } : {};
+    return { metrics };
   });
 }

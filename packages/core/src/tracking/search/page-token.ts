@@ -11,12 +11,17 @@ export function encodePageToken(offset: number): string {
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
+/** The text inside a base64 page token (ours are all base64 JSON); not base64 is a 400. */
+export function decodeTokenText(token: string): string {
+  const compact = token.replace(/\s+/g, "");
+  if (!BASE64.test(compact)) throw invalid("Invalid page token, could not base64-decode");
+  return Buffer.from(compact, "base64").toString("utf8");
+}
+
 /** The offset a token points at; no token means 0. Anything malformed is a 400. */
 export function decodePageToken(token: string | undefined | null): number {
   if (!token) return 0;
-  const compact = token.replace(/\s+/g, "");
-  if (!BASE64.test(compact)) throw invalid("Invalid page token, could not base64-decode");
-  const decoded = Buffer.from(compact, "base64").toString("utf8");
+  const decoded = decodeTokenText(token);
   let parsed: unknown;
   try {
     parsed = JSON.parse(decoded);

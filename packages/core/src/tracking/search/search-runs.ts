@@ -3,6 +3,7 @@ import type { Ctx } from "../../context.ts";
 import { invalid } from "../../errors.ts";
 import { readableExperimentsSql } from "../../auth/permissions.ts";
 import { loadRunViews } from "../load-runs.ts";
+import { experimentPk } from "../validate.ts";
 import type { RunView, ViewType } from "../types.ts";
 import { parseRunOrderBy } from "./order-by.ts";
 import { MAX_RESULTS_THRESHOLD, decodePageToken, encodePageToken } from "./page-token.ts";
@@ -49,7 +50,7 @@ interface Scope {
  * of their runs in the same round trip (it decides the query plan, see RunQuery.probe).
  */
 async function readableScope(ctx: Ctx, experimentIds: readonly string[], viewType: ViewType): Promise<Scope> {
-  const ids = [...new Set(experimentIds.filter((x) => /^\d{1,9}$/.test(x)).map(Number))];
+  const ids = [...new Set(experimentIds.map(experimentPk).filter((id) => id !== null))];
   if (ids.length === 0) return { experimentIds: [], candidates: 0 };
   const rows = await ctx.db.$queryRaw<{ id: number; n: number }[]>`
     SELECT e.id, (SELECT count(*) FROM (SELECT 1 FROM run r WHERE ${Prisma.join([Prisma.sql`r.experiment_id = e.id`, ...lifecycleConditions(viewType)], " AND ")} LIMIT ${PROBE_LIMIT + 1}) c)::int AS n
