@@ -1,10 +1,11 @@
 "use client";
 import { Alert, Badge, Button, Card, Code, CopyButton, Group, Modal, Select, Stack, Table, Text, TextInput } from "@mantine/core";
-import { notifications } from "@mantine/notifications";
 import { IconKey } from "@tabler/icons-react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import { errorMessage, formatDateTime, formOf, type FormSubmit } from "@/lib/format";
+import { notifyAndRefresh, notifyError } from "@/components/shared/notify";
+import { EmptyRow } from "@/components/shared/table-parts";
+import { formatDateTime, formOf, type FormSubmit } from "@/lib/format";
 import { useTRPC } from "@/lib/trpc";
 
 const expiryChoices = [
@@ -28,15 +29,7 @@ export function TokensPanel() {
   const [expiry, setExpiry] = useState<string | null>("90");
   const [created, setCreated] = useState<{ name: string; secret: string } | null>(null);
   const create = useMutation(trpc.tokens.create.mutationOptions({ onSuccess: invalidate }));
-  const revoke = useMutation(
-    trpc.tokens.revoke.mutationOptions({
-      onSuccess: (t) => {
-        notifications.show({ message: `Token “${t.name}” revoked` });
-        return invalidate();
-      },
-      onError: (e) => notifications.show({ color: "red", message: errorMessage(e) }),
-    }),
-  );
+  const revoke = useMutation(trpc.tokens.revoke.mutationOptions({ onSuccess: notifyAndRefresh((t) => `Token “${t.name}” revoked`, invalidate), onError: notifyError }));
 
   function onCreate(e: FormSubmit) {
     e.preventDefault();
@@ -101,13 +94,7 @@ export function TokensPanel() {
                 </Table.Td>
               </Table.Tr>
             ))}
-            {tokens.data?.length === 0 && (
-              <Table.Tr>
-                <Table.Td colSpan={7}>
-                  <Text c="dimmed" size="sm" ta="center" py="md">No tokens yet.</Text>
-                </Table.Td>
-              </Table.Tr>
-            )}
+            {tokens.data?.length === 0 && <EmptyRow colSpan={7}>No tokens yet.</EmptyRow>}
           </Table.Tbody>
         </Table>
       </Table.ScrollContainer>

@@ -3,6 +3,7 @@ import { Badge, Button, Card, Code, Group, Select, Stack, Table, Text, TextInput
 import { useDebouncedValue } from "@mantine/hooks";
 import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import { Fragment, useState } from "react";
+import { EmptyRow, LoadMoreButton } from "@/components/shared/table-parts";
 import { PageHeader } from "@/components/shell/page-header";
 import { formatDateTime } from "@/lib/format";
 import { useTRPC } from "@/lib/trpc";
@@ -107,20 +108,12 @@ export function AuditLogView() {
                   )}
                 </Fragment>
               ))}
-              {events.isSuccess && rows.length === 0 && (
-                <Table.Tr>
-                  <Table.Td colSpan={6}><Text c="dimmed" ta="center" py="md" size="sm">No events match these filters.</Text></Table.Td>
-                </Table.Tr>
-              )}
+              {events.isSuccess && rows.length === 0 && <EmptyRow colSpan={6}>No events match these filters.</EmptyRow>}
             </Table.Tbody>
           </Table>
         </Table.ScrollContainer>
       </Card>
-      {events.hasNextPage && (
-        <Button variant="default" onClick={() => void events.fetchNextPage()} loading={events.isFetchingNextPage} style={{ alignSelf: "center" }}>
-          Load more
-        </Button>
-      )}
+      <LoadMoreButton query={events} />
     </Stack>
   );
 }

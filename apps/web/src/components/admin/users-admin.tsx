@@ -5,7 +5,8 @@ import { IconDots, IconUserPlus } from "@tabler/icons-react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { PageHeader } from "@/components/shell/page-header";
-import { errorMessage, formatDateTime, formOf, type FormSubmit } from "@/lib/format";
+import { notifyAndRefresh, notifyError } from "@/components/shared/notify";
+import { formatDateTime, formOf, type FormSubmit } from "@/lib/format";
 import { useTRPC } from "@/lib/trpc";
 
 type UserRow = { id: string; username: string; email: string | null; displayName: string | null; role: "ADMIN" | "USER"; active: boolean; createdAt: Date; lastSignInAt: Date | null };
@@ -16,19 +17,12 @@ export function UsersAdmin() {
   const users = useQuery(trpc.users.list.queryOptions());
   const me = useQuery(trpc.me.get.queryOptions());
   const invalidate = () => queryClient.invalidateQueries({ queryKey: trpc.users.list.queryKey() });
-  const onError = (e: unknown) => notifications.show({ color: "red", message: errorMessage(e) });
   const [creating, setCreating] = useState(false);
   const [resetting, setResetting] = useState<UserRow | null>(null);
   const setActive = useMutation(
-    trpc.users.setActive.mutationOptions({
-      onSuccess: (u) => {
-        notifications.show({ message: `${u.username} ${u.active ? "reactivated" : "deactivated"}` });
-        return invalidate();
-      },
-      onError,
-    }),
+    trpc.users.setActive.mutationOptions({ onSuccess: notifyAndRefresh((u) => `${u.username} ${u.active ? "reactivated" : "deactivated"}`, invalidate), onError: notifyError }),
   );
-  const setRole = useMutation(trpc.users.setRole.mutationOptions({ onSuccess: invalidate, onError }));
+  const setRole = useMutation(trpc.users.setRole.mutationOptions({ onSuccess: invalidate, onError: notifyError }));
 
   return (
     <Stack maw={1200}>

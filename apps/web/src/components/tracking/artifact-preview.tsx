@@ -5,7 +5,8 @@ import { useQuery } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import Papa from "papaparse";
 import { parse as parseYaml } from "yaml";
-import { artifactUrl, baseName, dirName, fetchText, formatBytes, previewKind, PREVIEW_LIMIT, type ArtifactFile } from "./artifacts-api";
+import { errorMessage } from "@/lib/format";
+import { artifactUrl, baseName, dirName, extensionOf, fetchText, formatBytes, IMAGE_TYPES, previewKind, PREVIEW_LIMIT, type ArtifactFile } from "./artifacts-api";
 
 const CSV_ROWS = 500;
 
@@ -43,8 +44,6 @@ export function ArtifactPreview({ experimentId, runId, file }: PreviewProps) {
   );
 }
 
-const IMAGE_TYPES: Record<string, string> = { svg: "image/svg+xml", png: "image/png", jpg: "image/jpeg", jpeg: "image/jpeg", gif: "image/gif", webp: "image/webp", bmp: "image/bmp" };
-
 /**
  * The server sends some images (SVG) as text/plain with nosniff, so that opening one can never run
  * script on our origin. Here the bytes are re-typed in a blob and shown in an <img>, where SVG
@@ -56,7 +55,7 @@ function ImagePreview({ url, path }: { url: string; path: string }) {
   useEffect(() => {
     let objectUrl: string | null = null;
     let cancelled = false;
-    const type = IMAGE_TYPES[path.slice(path.lastIndexOf(".") + 1).toLowerCase()] ?? "application/octet-stream";
+    const type = IMAGE_TYPES[extensionOf(path)] ?? "application/octet-stream";
     fetch(url, { credentials: "same-origin" })
       .then(async (res) => {
         if (!res.ok) throw new Error(`HTTP ${res.status}`);
@@ -65,7 +64,7 @@ function ImagePreview({ url, path }: { url: string; path: string }) {
         objectUrl = URL.createObjectURL(blob);
         setSrc(objectUrl);
       })
-      .catch((e: unknown) => setError(e instanceof Error ? e.message : String(e)));
+      .catch((e: unknown) => setError(errorMessage(e)));
     return () => {
       cancelled = true;
       if (objectUrl) URL.revokeObjectURL(objectUrl);
@@ -158,7 +157,7 @@ function MlModelPreview({ text, experimentId, runId, dir }: { text: string; expe
   try {
     model = (parseYaml(text) ?? {}) as MlModel;
   } catch (e) {
-    return <Alert color="red" title="Not valid YAML">{e instanceof Error ? e.message : String(e)}</Alert>;
+    return <Alert color="red" title="Not valid YAML">{errorMessage(e)}</Alert>;
   }
   const example = model.saved_input_example_info?.artifact_path;
   return (

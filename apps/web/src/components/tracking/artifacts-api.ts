@@ -35,10 +35,15 @@ export async function fetchText(url: string, limit = 1_000_000): Promise<{ text:
   if (!res.ok) throw await failure(res);
   const buf = await res.arrayBuffer();
   const truncated = buf.byteLength > limit;
-  return { text: new TextDecoder().decode(buf.byteLength > limit ? buf.slice(0, limit) : buf), truncated };
+  return { text: new TextDecoder().decode(truncated ? buf.slice(0, limit) : buf), truncated };
 }
 
 export const baseName = (path: string) => path.slice(path.lastIndexOf("/") + 1);
+/** The lower-case extension of a file name ("" when it has none). */
+export const extensionOf = (path: string) => {
+  const name = baseName(path);
+  return name.includes(".") ? name.slice(name.lastIndexOf(".") + 1).toLowerCase() : "";
+};
 export const dirName = (path: string) => (path.includes("/") ? path.slice(0, path.lastIndexOf("/")) : "");
 
 export function formatBytes(n: number | undefined): string {
@@ -54,16 +59,17 @@ export function formatBytes(n: number | undefined): string {
   return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
 }
 
-export type PreviewKind = "image" | "json" | "yaml" | "csv" | "mlmodel" | "text" | "none";
+type PreviewKind = "image" | "json" | "yaml" | "csv" | "mlmodel" | "text" | "none";
 
 const TEXT_EXT = new Set(["txt", "log", "md", "py", "sh", "ini", "cfg", "toml", "xml", "html", "r", "sql", "js", "ts", "conf", "properties", "requirements", "pip", "out", "err", "ipynb"]);
-const IMAGE_EXT = new Set(["png", "jpg", "jpeg", "gif", "svg", "webp", "bmp"]);
+/** The images a preview shows, by extension, with the type their bytes are shown as. */
+export const IMAGE_TYPES: Record<string, string> = { svg: "image/svg+xml", png: "image/png", jpg: "image/jpeg", jpeg: "image/jpeg", gif: "image/gif", webp: "image/webp", bmp: "image/bmp" };
 
 export function previewKind(path: string): PreviewKind {
   const name = baseName(path);
   if (name === "MLmodel") return "mlmodel";
-  const ext = name.includes(".") ? name.slice(name.lastIndexOf(".") + 1).toLowerCase() : "";
-  if (IMAGE_EXT.has(ext)) return "image";
+  const ext = extensionOf(name);
+  if (ext in IMAGE_TYPES) return "image";
   if (ext === "json") return "json";
   if (ext === "yaml" || ext === "yml") return "yaml";
   if (ext === "csv" || ext === "tsv") return "csv";

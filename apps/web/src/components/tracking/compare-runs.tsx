@@ -38,12 +38,11 @@ export function CompareRuns({ runIds }: { runIds: string[] }) {
   const experiment = useQuery({ ...trpc.tracking.experiments.get.queryOptions({ experiment_id: experimentId ?? "" }), enabled: experimentId !== undefined });
 
   if (runIds.length < 2) return <Alert title="Nothing to compare">Select two or more runs in an experiment&apos;s runs table and press Compare.</Alert>;
-  const first = runs[0];
   return (
     <Stack gap="md">
       <Breadcrumbs>
         <Anchor component={Link} href="/experiments" size="sm">Experiments</Anchor>
-        {first && <Anchor component={Link} href={`/experiments/${first.info.experiment_id}`} size="sm">{experiment.data?.name ?? `Experiment ${first.info.experiment_id}`}</Anchor>}
+        {experimentId && <Anchor component={Link} href={`/experiments/${experimentId}`} size="sm">{experiment.data?.name ?? `Experiment ${experimentId}`}</Anchor>}
         <Text size="sm">Compare</Text>
       </Breadcrumbs>
       <Title order={2}>Comparing {runIds.length} runs</Title>

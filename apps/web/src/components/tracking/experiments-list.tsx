@@ -7,10 +7,13 @@ import { useInfiniteQuery, useMutation, useQueryClient } from "@tanstack/react-q
 import type { ExperimentView } from "@modelgate/core";
 import Link from "next/link";
 import { useState } from "react";
+import { notifyAndRefresh, notifyError } from "@/components/shared/notify";
+import { EmptyRow, LoadMoreButton } from "@/components/shared/table-parts";
 import { PageHeader } from "@/components/shell/page-header";
-import { errorMessage, formOf, type FormSubmit } from "@/lib/format";
+import { formOf, type FormSubmit } from "@/lib/format";
 import { useTRPC } from "@/lib/trpc";
 import { formatEpoch } from "./format";
+import { RenameModal } from "./rename-modal";
 
 /** MLflow's experiment filter language: a case-insensitive substring match on the name. */
 function nameFilter(text: string): string | undefined {
@@ -35,13 +38,10 @@ export function ExperimentsList() {
   );
   const experiments = list.data?.pages.flatMap((p) => p.experiments ?? []) ?? [];
   const invalidate = () => queryClient.invalidateQueries({ queryKey: trpc.tracking.experiments.pathKey() });
-  const onError = (e: unknown) => notifications.show({ color: "red", message: errorMessage(e) });
-  const done = (message: string) => () => {
-    notifications.show({ message });
-    return invalidate();
-  };
-  const remove = useMutation(trpc.tracking.experiments.delete.mutationOptions({ onSuccess: done("Experiment deleted; turn on “Show deleted” to restore it"), onError }));
-  const restore = useMutation(trpc.tracking.experiments.restore.mutationOptions({ onSuccess: done("Experiment restored"), onError }));
+  const remove = useMutation(
+    trpc.tracking.experiments.delete.mutationOptions({ onSuccess: notifyAndRefresh("Experiment deleted; turn on “Show deleted” to restore it", invalidate), onError: notifyError }),
+  );
+  const restore = useMutation(trpc.tracking.experiments.restore.mutationOptions({ onSuccess: notifyAndRefresh("Experiment restored", invalidate), onError: notifyError }));
 
   return (
     <Stack maw={1400}>
@@ -111,22 +111,12 @@ export function ExperimentsList() {
                   </Table.Td>
                 </Table.Tr>
               ))}
-              {list.isSuccess && experiments.length === 0 && (
-                <Table.Tr>
-                  <Table.Td colSpan={5}>
-                    <Text c="dimmed" size="sm" ta="center" py="md">{filter ? "No experiment matches." : "No experiments yet."}</Text>
-                  </Table.Td>
-                </Table.Tr>
-              )}
+              {list.isSuccess && experiments.length === 0 && <EmptyRow colSpan={5}>{filter ? "No experiment matches." : "No experiments yet."}</EmptyRow>}
             </Table.Tbody>
           </Table>
         </Table.ScrollContainer>
       </Card>
-      {list.hasNextPage && (
-        <Button variant="default" onClick={() => void list.fetchNextPage()} loading={list.isFetchingNextPage} style={{ alignSelf: "center" }}>
-          Load more
-        </Button>
-      )}
+      <LoadMoreButton query={list} />
       <CreateExperimentModal opened={creating} onClose={() => setCreating(false)} onCreated={invalidate} />
       <RenameExperimentModal experiment={renaming} onClose={() => setRenaming(null)} onRenamed={invalidate} />
     </Stack>
@@ -166,11 +156,10 @@ function CreateExperimentModal({ opened, onClose, onCreated }: { opened: boolean
 function RenameExperimentModal({ experiment, onClose, onRenamed }: { experiment: ExperimentView | null; onClose: () => void; onRenamed: () => unknown }) {
   const trpc = useTRPC();
   const rename = useMutation(trpc.tracking.experiments.rename.mutationOptions());
-  function onSubmit(e: FormSubmit) {
-    e.preventDefault();
+  function onRename(new_name: string) {
     if (!experiment) return;
     rename.mutate(
-      { experiment_id: experiment.experiment_id, new_name: String(new FormData(formOf(e)).get("new_name") ?? "") },
+      { experiment_id: experiment.experiment_id, new_name },
       {
         onSuccess: () => {
           rename.reset();
@@ -181,11 +170,15 @@ function RenameExperimentModal({ experiment, onClose, onRenamed }: { experiment:
     );
   }
   return (
-    <Modal opened={experiment !== null} onClose={onClose} title="Rename experiment">
-      <Stack component="form" onSubmit={onSubmit} aria-label="Rename experiment">
-        <TextInput name="new_name" label="New name" required defaultValue={experiment?.name} data-autofocus error={rename.error?.message} />
-        <Button type="submit" loading={rename.isPending} style={{ alignSelf: "flex-end" }}>Rename</Button>
-      </Stack>
-    </Modal>
+    <RenameModal
+      opened={experiment !== null}
+      onClose={onClose}
+      title="Rename experiment"
+      label="New name"
+      defaultValue={experiment?.name}
+      error={rename.error?.message}
+      pending={rename.isPending}
+      onRename={onRename}
+    />
   );
 }

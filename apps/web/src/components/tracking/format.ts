@@ -1,4 +1,4 @@
-import type { RunStatus, RunView, TagView } from "@modelgate/core";
+import type { RunView, TagView } from "@modelgate/core";
 
 /** A run's tag value by key (MLflow keeps system facts such as the parent run in tags). */
 export function tagOf(run: RunView, key: string): string | undefined {
@@ -49,14 +49,6 @@ export function formatEpoch(ms: number | undefined): string {
   return ms ? epoch.format(new Date(ms)) : "—";
 }
 
-export const statusColor: Record<RunStatus, string> = {
-  RUNNING: "blue",
-  SCHEDULED: "gray",
-  FINISHED: "green",
-  FAILED: "red",
-  KILLED: "orange",
-};
-
 /** System tags (mlflow.*) are shown as facts in the overview, not in the user's tag list. */
 export function userTags(tags: TagView[] | undefined): TagView[] {
   return (tags ?? []).filter((t) => !t.key.startsWith("mlflow."));
@@ -66,6 +58,12 @@ export const runName = (run: RunView) => run.info.run_name || run.info.run_id.sl
 
 export const runHref = (run: { info: { experiment_id: string; run_id: string } }) =>
   `/experiments/${run.info.experiment_id}/runs/${run.info.run_id}`;
+
+/** The run ids of a compare link (`?runs=a,b` or `?runs=a&runs=b`), each once, in order. */
+export function parseRunIds(runs: string | string[] | undefined): string[] {
+  const ids = (Array.isArray(runs) ? runs.join(",") : (runs ?? "")).split(",").map((s) => s.trim()).filter(Boolean);
+  return [...new Set(ids)];
+}
 
 /** An MLflow search key in backticks, so keys with dots, spaces or dashes stay one identifier. */
 export const quoteKey = (key: string) => "`" + key + "`";

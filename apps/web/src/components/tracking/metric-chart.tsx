@@ -4,7 +4,7 @@ import { formatMetric } from "./format";
 import { EChart } from "./echart";
 import { xAxisLabel, type XAxisMode } from "./metric-series";
 
-export interface ChartLine {
+interface ChartLine {
   name: string;
   data: [number, number | null][];
 }
@@ -13,7 +13,6 @@ export interface ChartLine {
 export function MetricChart({ title, lines, mode, logScale = false, height = 260, loading = false }: { title: string; lines: ChartLine[]; mode: XAxisMode; logScale?: boolean; height?: number; loading?: boolean }) {
   const option = {
     animation: false,
-    title: undefined,
     grid: { left: 56, right: 16, top: lines.length > 1 ? 36 : 16, bottom: 56 },
     legend: lines.length > 1 ? { type: "scroll", top: 0 } : undefined,
     tooltip: { trigger: "axis", valueFormatter: (v: number) => formatMetric(v) },

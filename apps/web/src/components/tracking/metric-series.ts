@@ -2,7 +2,7 @@ import type { MetricSeriesView } from "@modelgate/core";
 
 export type XAxisMode = "step" | "wall" | "relative";
 
-export type SeriesPoint = MetricSeriesView["points"][number];
+type SeriesPoint = MetricSeriesView["points"][number];
 
 /** [x, y] pairs for a chart; non-finite values cannot be drawn, so they leave a gap. */
 export function toChartData(points: readonly SeriesPoint[], mode: XAxisMode, startTime: number): [number, number | null][] {

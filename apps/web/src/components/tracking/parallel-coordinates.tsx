@@ -24,7 +24,9 @@ function axisOption(dim: number, axis: Axis) {
 export function ParallelCoordinates({ runs, paramKeys, metricKeys, differing }: { runs: RunView[]; paramKeys: string[]; metricKeys: string[]; differing: Set<string> }) {
   const [params, setParams] = useState<string[] | null>(null);
   const [metric, setMetric] = useState<string | null>(metricKeys[0] ?? null);
-  const chosen = params ?? (paramKeys.filter((k) => differing.has(k)).length ? paramKeys.filter((k) => differing.has(k)) : paramKeys).slice(0, MAX_DEFAULT_PARAMS);
+  const differingKeys = paramKeys.filter((k) => differing.has(k));
+  // by default the parameters that vary, since a constant axis says nothing
+  const chosen = params ?? (differingKeys.length ? differingKeys : paramKeys).slice(0, MAX_DEFAULT_PARAMS);
   const axes: Axis[] = [
     ...chosen.map((k) => ({ name: k, values: runs.map((r) => paramOf(r, k) ?? null) })),
     ...(metric ? [{ name: metric, values: runs.map((r) => { const v = metricOf(r, metric); return v === undefined || !Number.isFinite(v) ? null : v; }) }] : []),

@@ -1,10 +1,11 @@
 "use client";
 import { Button, Card, Group, Select, Table, Text, TextInput } from "@mantine/core";
-import { notifications } from "@mantine/notifications";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { PermissionLevel } from "@modelgate/core";
 import { useState } from "react";
-import { errorMessage, formOf, type FormSubmit } from "@/lib/format";
+import { notifyAndRefresh, notifyError } from "@/components/shared/notify";
+import { EmptyRow } from "@/components/shared/table-parts";
+import { formOf, type FormSubmit } from "@/lib/format";
 import { useTRPC } from "@/lib/trpc";
 
 const levels: { value: PermissionLevel; label: string }[] = [
@@ -21,10 +22,10 @@ export function PermissionsPanel({ experimentId }: { experimentId: string }) {
   const [level, setLevel] = useState<string | null>("READ");
   const set = useMutation(
     trpc.tracking.experiments.setPermission.mutationOptions({
-      onSuccess: (_r, v) => {
-        notifications.show({ message: v.level ? `${v.username} now has ${v.level}` : `Removed ${v.username}'s access` });
-        return queryClient.invalidateQueries({ queryKey: trpc.tracking.experiments.permissions.queryKey({ experiment_id: experimentId }) });
-      },
+      onSuccess: notifyAndRefresh(
+        (_r, v) => (v.level ? `${v.username} now has ${v.level}` : `Removed ${v.username}'s access`),
+        () => queryClient.invalidateQueries({ queryKey: trpc.tracking.experiments.permissions.queryKey({ experiment_id: experimentId }) }),
+      ),
     }),
   );
   function onGrant(e: FormSubmit) {
@@ -33,7 +34,6 @@ export function PermissionsPanel({ experimentId }: { experimentId: string }) {
     const username = String(new FormData(form).get("username") ?? "").trim();
     set.mutate({ experiment_id: experimentId, username, level: (level ?? "READ") as PermissionLevel }, { onSuccess: () => form.reset() });
   }
-  const onRowError = (e: unknown) => notifications.show({ color: "red", message: errorMessage(e) });
 
   return (
     <Card withBorder data-testid="permissions-panel">
@@ -66,21 +66,17 @@ export function PermissionsPanel({ experimentId }: { experimentId: string }) {
                   value={g.level}
                   allowDeselect={false}
                   aria-label={`Level for ${g.username}`}
-                  onChange={(v) => v && set.mutate({ experiment_id: experimentId, username: g.username, level: v as PermissionLevel }, { onError: onRowError })}
+                  onChange={(v) => v && set.mutate({ experiment_id: experimentId, username: g.username, level: v as PermissionLevel }, { onError: notifyError })}
                 />
               </Table.Td>
               <Table.Td ta="right">
-                <Button size="xs" variant="subtle" color="red" aria-label={`Remove ${g.username}`} onClick={() => set.mutate({ experiment_id: experimentId, username: g.username, level: null }, { onError: onRowError })}>
+                <Button size="xs" variant="subtle" color="red" aria-label={`Remove ${g.username}`} onClick={() => set.mutate({ experiment_id: experimentId, username: g.username, level: null }, { onError: notifyError })}>
                   Remove
                 </Button>
               </Table.Td>
             </Table.Tr>
           ))}
-          {grants.data?.length === 0 && (
-            <Table.Tr>
-              <Table.Td colSpan={3}><Text size="sm" c="dimmed" ta="center">No grants yet. The owner and admins always have access; others get the server’s default level.</Text></Table.Td>
-            </Table.Tr>
-          )}
+          {grants.data?.length === 0 && <EmptyRow colSpan={3}>No grants yet. The owner and admins always have access; others get the server’s default level.</EmptyRow>}
         </Table.Tbody>
       </Table>
       {grants.error && <Text c="red" size="sm">{grants.error.message}</Text>}

@@ -11,7 +11,7 @@ import { toChartData, type XAxisMode } from "./metric-series";
 const MAX_POINTS = 1000;
 const DEFAULT_CHARTS = 12;
 
-export function XAxisChoice({ value, onChange }: { value: XAxisMode; onChange: (m: XAxisMode) => void }) {
+function XAxisChoice({ value, onChange }: { value: XAxisMode; onChange: (m: XAxisMode) => void }) {
   return (
     <SegmentedControl
       size="xs"

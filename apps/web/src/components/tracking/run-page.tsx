@@ -1,15 +1,15 @@
 "use client";
-import { Alert, Anchor, Badge, Breadcrumbs, Button, Card, Group, Loader, Menu, Modal, SimpleGrid, Stack, Table, Tabs, Text, TextInput, Title } from "@mantine/core";
-import { notifications } from "@mantine/notifications";
+import { Alert, Anchor, Badge, Breadcrumbs, Button, Card, Group, Loader, Menu, SimpleGrid, Stack, Table, Tabs, Text, Title } from "@mantine/core";
 import { IconDots, IconPencil, IconRestore, IconTrash } from "@tabler/icons-react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { RunView } from "@modelgate/core";
 import Link from "next/link";
 import { useState } from "react";
-import { errorMessage, formOf, type FormSubmit } from "@/lib/format";
+import { notifyError } from "@/components/shared/notify";
 import { useTRPC } from "@/lib/trpc";
 import { ArtifactsBrowser } from "./artifacts-browser";
 import { formatDuration, formatEpoch, formatMetric, PARENT_TAG, quoteKey, runDuration, runHref, runName, tagOf, userTags } from "./format";
+import { RenameModal } from "./rename-modal";
 import { MetricCharts } from "./run-metrics";
 import { RunStatusBadge } from "./status-badge";
 
@@ -174,14 +174,10 @@ function RunActions({ run }: { run: RunView }) {
   const queryClient = useQueryClient();
   const [renaming, setRenaming] = useState(false);
   const invalidate = () => queryClient.invalidateQueries({ queryKey: trpc.tracking.runs.pathKey() });
-  const onError = (e: unknown) => notifications.show({ color: "red", message: errorMessage(e) });
   const rename = useMutation(trpc.tracking.runs.rename.mutationOptions({ onSuccess: invalidate }));
-  const remove = useMutation(trpc.tracking.runs.delete.mutationOptions({ onSuccess: invalidate, onError }));
-  const restore = useMutation(trpc.tracking.runs.restore.mutationOptions({ onSuccess: invalidate, onError }));
-  function onRename(e: FormSubmit) {
-    e.preventDefault();
-    rename.mutate({ run_id: run.info.run_id, run_name: String(new FormData(formOf(e)).get("run_name") ?? "") }, { onSuccess: () => setRenaming(false) });
-  }
+  const remove = useMutation(trpc.tracking.runs.delete.mutationOptions({ onSuccess: invalidate, onError: notifyError }));
+  const restore = useMutation(trpc.tracking.runs.restore.mutationOptions({ onSuccess: invalidate, onError: notifyError }));
+  const onRename = (run_name: string) => rename.mutate({ run_id: run.info.run_id, run_name }, { onSuccess: () => setRenaming(false) });
   return (
     <>
       <Menu position="bottom-end">
@@ -197,12 +193,16 @@ function RunActions({ run }: { run: RunView }) {
           )}
         </Menu.Dropdown>
       </Menu>
-      <Modal opened={renaming} onClose={() => setRenaming(false)} title="Rename run">
-        <Stack component="form" onSubmit={onRename} aria-label="Rename run">
-          <TextInput name="run_name" label="Run name" defaultValue={run.info.run_name} required data-autofocus error={rename.error?.message} />
-          <Button type="submit" loading={rename.isPending} style={{ alignSelf: "flex-end" }}>Rename</Button>
-        </Stack>
-      </Modal>
+      <RenameModal
+        opened={renaming}
+        onClose={() => setRenaming(false)}
+        title="Rename run"
+        label="Run name"
+        defaultValue={run.info.run_name}
+        error={rename.error?.message}
+        pending={rename.isPending}
+        onRename={onRename}
+      />
     </>
   );
 }

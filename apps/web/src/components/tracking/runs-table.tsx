@@ -9,7 +9,8 @@ import type { ViewType } from "@modelgate/core";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useEffect, useMemo, useRef, useState } from "react";
-import { errorMessage, formatDateTime } from "@/lib/format";
+import { notifyError } from "@/components/shared/notify";
+import { formatDateTime } from "@/lib/format";
 import { useTRPC } from "@/lib/trpc";
 import { ColumnChooser, columnId, type ColumnId, type ColumnKind } from "./column-chooser";
 import { formatDuration, formatMetric, metricOf, paramOf, quoteKey, runDuration, runHref, runName, tagOf } from "./format";
@@ -96,18 +97,19 @@ function dataColumn(kind: ColumnKind, key: string): ColumnDef<RunNode, unknown> 
 /** Visible data columns, remembered per experiment in this browser. */
 function useVisibleColumns(experimentId: string, available: Record<ColumnKind, string[]> | undefined) {
   const storageKey = `modelgate.runs.columns.${experimentId}`;
-  const [visible, setVisible] = useState<Set<ColumnId> | null>(null);
-  useEffect(() => {
-    if (visible || !available) return;
-    const stored = typeof window === "undefined" ? null : window.localStorage.getItem(storageKey);
-    if (stored) setVisible(new Set(JSON.parse(stored) as ColumnId[]));
-    else setVisible(new Set([...available.metrics.slice(0, DEFAULT_PER_KIND).map((k) => columnId("metrics", k)), ...available.params.slice(0, DEFAULT_PER_KIND).map((k) => columnId("params", k))]));
-  }, [available, visible, storageKey]);
+  const [chosen, setChosen] = useState<Set<ColumnId> | null>(null);
+  // until the user chooses: what they chose here before, else the first few metrics and params
+  const initial = useMemo(() => {
+    if (!available || typeof window === "undefined") return new Set<ColumnId>();
+    const stored = window.localStorage.getItem(storageKey);
+    if (stored) return new Set(JSON.parse(stored) as ColumnId[]);
+    return new Set([...available.metrics.slice(0, DEFAULT_PER_KIND).map((k) => columnId("metrics", k)), ...available.params.slice(0, DEFAULT_PER_KIND).map((k) => columnId("params", k))]);
+  }, [available, storageKey]);
   const update = (next: Set<ColumnId>) => {
-    setVisible(next);
+    setChosen(next);
     window.localStorage.setItem(storageKey, JSON.stringify([...next]));
   };
-  return [visible ?? new Set<ColumnId>(), update] as const;
+  return [chosen ?? initial, update] as const;
 }
 
 export function RunsTable({ experimentId, canEdit }: { experimentId: string; canEdit: boolean }) {
@@ -168,9 +170,8 @@ export function RunsTable({ experimentId, canEdit }: { experimentId: string; can
 
   const selectedIds = Object.keys(selection).filter((id) => selection[id]);
   const invalidate = () => queryClient.invalidateQueries({ queryKey: trpc.tracking.runs.pathKey() });
-  const onError = (e: unknown) => notifications.show({ color: "red", message: errorMessage(e) });
-  const remove = useMutation(trpc.tracking.runs.delete.mutationOptions({ onError }));
-  const restore = useMutation(trpc.tracking.runs.restore.mutationOptions({ onError }));
+  const remove = useMutation(trpc.tracking.runs.delete.mutationOptions({ onError: notifyError }));
+  const restore = useMutation(trpc.tracking.runs.restore.mutationOptions({ onError: notifyError }));
   async function applyToSelected(m: typeof remove | typeof restore, verb: string) {
     await Promise.all(selectedIds.map((run_id) => m.mutateAsync({ run_id })));
     notifications.show({ message: `${selectedIds.length} run(s) ${verb}` });

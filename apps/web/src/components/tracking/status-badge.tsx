@@ -1,6 +1,13 @@
 import { Badge } from "@mantine/core";
 import type { RunStatus } from "@modelgate/core";
-import { statusColor } from "./format";
+
+const statusColor: Record<RunStatus, string> = {
+  RUNNING: "blue",
+  SCHEDULED: "gray",
+  FINISHED: "green",
+  FAILED: "red",
+  KILLED: "orange",
+};
 
 export function RunStatusBadge({ status }: { status: RunStatus }) {
   return (

@@ -66,14 +66,19 @@ describe("charts", () => {
 });
 
 describe("artifact previews", () => {
-  it("picks a preview by file name", () => {
-    expect(previewKind("model/MLmodel")).toBe("mlmodel");
-    expect(previewKind("a/b/plot.PNG")).toBe("image");
-    expect(previewKind("data.csv")).toBe("csv");
-    expect(previewKind("conf.yml")).toBe("yaml");
-    expect(previewKind("m.json")).toBe("json");
-    expect(previewKind("train.log")).toBe("text");
-    expect(previewKind("model.pkl")).toBe("none");
+  it.each([
+    ["model/MLmodel", "mlmodel"],
+    ["a/b/plot.PNG", "image"],
+    ["data.csv", "csv"],
+    ["conf.yml", "yaml"],
+    ["m.json", "json"],
+    ["train.log", "text"],
+    ["model.pkl", "none"],
+  ])("picks a preview by file name: %s is %s", (path, kind) => {
+    expect(previewKind(path)).toBe(kind);
+  });
+
+  it("splits paths", () => {
     expect(baseName("a/b/c.txt")).toBe("c.txt");
     expect(dirName("a/b/c.txt")).toBe("a/b");
     expect(dirName("c.txt")).toBe("");

@@ -1,9 +1,9 @@
 import { CompareRuns } from "@/components/tracking/compare-runs";
+import { parseRunIds } from "@/components/tracking/format";
 
 export const metadata = { title: "Compare runs" };
 
 export default async function ComparePage({ searchParams }: { searchParams: Promise<{ runs?: string | string[] }> }) {
   const { runs } = await searchParams;
-  const ids = (Array.isArray(runs) ? runs.join(",") : (runs ?? "")).split(",").map((s) => s.trim()).filter(Boolean);
-  return <CompareRuns runIds={[...new Set(ids)]} />;
+  return <CompareRuns runIds={parseRunIds(runs)} />;
 }
