@@ -39,7 +39,7 @@ describe("tracking tRPC", () => {
     const { experiment_id } = await caller.tracking.experiments.create({ name });
     const found = await caller.tracking.experiments.search({ filter: `name ILIKE '%${name}%'` });
     expect(found.experiments.map((x) => x.name)).toEqual([name]);
-    expect(await caller.tracking.experiments.myLevel({ experiment_id })).toEqual({ level: "MANAGE" });
+    expect(await caller.tracking.experiments.myAccess({ experiment_id })).toEqual({ level: "MANAGE", canEdit: true, canManage: true });
 
     await expect(caller.tracking.experiments.create({ name })).rejects.toMatchObject({ code: "CONFLICT", message: `Experiment(name=${name}) already exists.` });
     await caller.tracking.experiments.rename({ experiment_id, new_name: `${name}-b` });
@@ -134,7 +134,7 @@ describe("tracking tRPC", () => {
     expect(await owner.caller.tracking.experiments.permissions({ experiment_id })).toEqual([
       expect.objectContaining({ username: other.u.username, level: "READ" }),
     ]);
-    expect(await other.caller.tracking.experiments.myLevel({ experiment_id })).toEqual({ level: "READ" });
+    expect(await other.caller.tracking.experiments.myAccess({ experiment_id })).toEqual({ level: "READ", canEdit: false, canManage: false });
     expect((await other.caller.tracking.runs.get({ run_id: run.info.run_id })).info.run_name).toBe("secret");
     await expect(other.caller.tracking.runs.delete({ run_id: run.info.run_id })).rejects.toMatchObject({ code: "FORBIDDEN" });
     await expect(other.caller.tracking.experiments.setPermission({ experiment_id, username: other.u.username, level: "MANAGE" })).rejects.toMatchObject({ code: "FORBIDDEN" });

@@ -35,6 +35,15 @@ async function newRun(ctx: Ctx) {
 }
 
 describe("tracking core", () => {
+  it("bounds a chart request in core: runs, metrics and points", async () => {
+    const { ctx } = await makeUser(db);
+    const run = await newRun(ctx);
+    const id = run.info.run_id;
+    await expect(sampleMetricSeries(ctx, { run_ids: [id], keys: ["loss"], max_points: 5 })).rejects.toMatchObject({ code: "INVALID_PARAMETER_VALUE" });
+    await expect(sampleMetricSeries(ctx, { run_ids: Array.from({ length: 101 }, () => id), keys: ["loss"] })).rejects.toMatchObject({ code: "INVALID_PARAMETER_VALUE" });
+    await expect(sampleMetricSeries(ctx, { run_ids: [id], keys: ["loss"], max_points: 10 })).resolves.toEqual([]);
+  });
+
   it("audits deleting and restoring a run, idempotent calls only once", async () => {
     const { ctx } = await makeUser(db);
     const run = await newRun(ctx);

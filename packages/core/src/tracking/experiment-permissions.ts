@@ -1,7 +1,9 @@
 import type { Ctx } from "../context.ts";
 import { recordAudit } from "../audit/record-audit.ts";
+import { experimentLevel, levelAtLeast } from "../auth/permissions.ts";
 import { invalid, notFound } from "../errors.ts";
 import { loadExperiment } from "./experiments.ts";
+import { experimentPk } from "./validate.ts";
 import type { PermissionLevel } from "./types.ts";
 
 // Explicit per-user grants on one experiment (the portal's grants panel). MANAGE is needed to see
@@ -47,4 +49,18 @@ export async function setExperimentPermission(
       after: { username: user.username, level: input.level },
     });
   });
+}
+
+export interface ExperimentAccessView {
+  /** null: the caller may not read it (or it does not exist). */
+  level: PermissionLevel | null;
+  canEdit: boolean;
+  canManage: boolean;
+}
+
+/** What the caller may do on one experiment, for the portal to show or hide actions. */
+export async function myExperimentAccess(ctx: Ctx, experimentId: string): Promise<ExperimentAccessView> {
+  const id = experimentPk(experimentId);
+  const level = id === null ? null : await experimentLevel(ctx, id);
+  return { level, canEdit: levelAtLeast(level, "EDIT"), canManage: levelAtLeast(level, "MANAGE") };
 }

@@ -10,7 +10,7 @@ export {
   levelAtLeast,
   resolveExperimentLevel,
 } from "../auth/permissions.ts";
-export { setExperimentPermission, listExperimentPermissions, type ExperimentPermissionView } from "./experiment-permissions.ts";
+export { setExperimentPermission, listExperimentPermissions, myExperimentAccess, type ExperimentPermissionView, type ExperimentAccessView } from "./experiment-permissions.ts";
 export {
   createExperiment,
   getExperiment,

@@ -164,13 +164,26 @@ interface BucketRow {
  * range scan. NaN is kept only where a bucket has nothing else. Unreadable or unknown runs are
  * left out.
  */
+/** What one chart request may ask for: a browser draws at most this much. */
+export const SAMPLE_LIMITS = { runs: 100, keys: 50, minPoints: 10, maxPoints: 5000, defaultPoints: 1000 } as const;
+
+function validateSampleInput(input: { run_ids: string[]; keys: string[]; max_points?: number | undefined }) {
+  if (input.run_ids.length > SAMPLE_LIMITS.runs) throw invalid(`At most ${SAMPLE_LIMITS.runs} runs per chart request, got ${input.run_ids.length}`);
+  if (input.keys.length > SAMPLE_LIMITS.keys) throw invalid(`At most ${SAMPLE_LIMITS.keys} metrics per chart request, got ${input.keys.length}`);
+  const p = input.max_points;
+  if (p !== undefined && (!Number.isInteger(p) || p < SAMPLE_LIMITS.minPoints || p > SAMPLE_LIMITS.maxPoints)) {
+    throw invalid(`max_points must be an integer from ${SAMPLE_LIMITS.minPoints} to ${SAMPLE_LIMITS.maxPoints}, got ${p}`);
+  }
+}
+
 export async function sampleMetricSeries(ctx: Ctx, input: { run_ids: string[]; keys: string[]; max_points?: number | undefined }): Promise<MetricSeriesView[]> {
+  validateSampleInput(input);
   const keys = [...new Set(input.keys.filter((k) => !k.includes("\u0000")))];
   if (!input.run_ids.length || !keys.length) return [];
   const runs = await findReadableRuns(ctx, input.run_ids);
   if (!runs.size) return [];
   const idOf = new Map([...runs.values()].map((r) => [r.pk, r.id]));
-  const buckets = Math.max(1, Math.floor(Math.min(input.max_points ?? 1000, 10_000) / 2));
+  const buckets = Math.max(1, Math.floor((input.max_points ?? SAMPLE_LIMITS.defaultPoints) / 2));
   const rows = await ctx.db.$queryRaw<BucketRow[]>`
     WITH bounds AS (
       SELECT r.pk AS run_pk, k.key, mm.lo, mm.hi

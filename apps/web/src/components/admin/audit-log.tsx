@@ -8,8 +8,6 @@ import { PageHeader } from "@/components/shell/page-header";
 import { formatDateTime } from "@/lib/format";
 import { useTRPC } from "@/lib/trpc";
 
-const resourceTypes = ["user", "token", "session"];
-
 export function AuditLogView() {
   const trpc = useTRPC();
   const [actor, setActor] = useState("");
@@ -21,6 +19,7 @@ export function AuditLogView() {
   const [open, setOpen] = useState<string | null>(null);
   const [debounced] = useDebouncedValue({ actor, resourceId }, 300);
   const actions = useQuery(trpc.audit.actions.queryOptions());
+  const resourceTypes = useQuery(trpc.audit.resourceTypes.queryOptions());
 
   const filters = {
     ...(debounced.actor ? { actor: debounced.actor } : {}),
@@ -43,7 +42,7 @@ export function AuditLogView() {
         <Group align="flex-end" gap="sm" role="search" aria-label="Filter audit events">
           <TextInput label="Actor" placeholder="username" value={actor} onChange={(e) => setActor(e.currentTarget.value)} w={180} />
           <Select label="Action" placeholder="any" data={actions.data ? [...actions.data] : []} value={action} onChange={setAction} clearable searchable w={220} />
-          <Select label="Resource" placeholder="any" data={resourceTypes} value={resourceType} onChange={setResourceType} clearable w={140} />
+          <Select label="Resource" placeholder="any" data={resourceTypes.data ? [...resourceTypes.data] : []} value={resourceType} onChange={setResourceType} clearable w={140} />
           <TextInput label="Resource id" value={resourceId} onChange={(e) => setResourceId(e.currentTarget.value)} w={200} />
           <TextInput label="From" type="datetime-local" value={from} onChange={(e) => setFrom(e.currentTarget.value)} w={200} />
           <TextInput label="To" type="datetime-local" value={to} onChange={(e) => setTo(e.currentTarget.value)} w={200} />

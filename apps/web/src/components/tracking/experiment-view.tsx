@@ -10,7 +10,8 @@ import { RunsTable } from "./runs-table";
 export function ExperimentView({ experimentId }: { experimentId: string }) {
   const trpc = useTRPC();
   const experiment = useQuery(trpc.tracking.experiments.get.queryOptions({ experiment_id: experimentId }));
-  const level = useQuery(trpc.tracking.experiments.myLevel.queryOptions({ experiment_id: experimentId })).data?.level ?? null;
+  const access = useQuery(trpc.tracking.experiments.myAccess.queryOptions({ experiment_id: experimentId })).data;
+  const level = access?.level ?? null;
   if (experiment.error) return <Alert color="red" title="Experiment unavailable">{experiment.error.message}</Alert>;
   const x = experiment.data;
   return (
@@ -37,12 +38,12 @@ export function ExperimentView({ experimentId }: { experimentId: string }) {
       <Tabs defaultValue="runs" keepMounted={false}>
         <Tabs.List mb="sm">
           <Tabs.Tab value="runs">Runs</Tabs.Tab>
-          {level === "MANAGE" && <Tabs.Tab value="permissions">Permissions</Tabs.Tab>}
+          {access?.canManage && <Tabs.Tab value="permissions">Permissions</Tabs.Tab>}
         </Tabs.List>
         <Tabs.Panel value="runs">
-          <RunsTable experimentId={experimentId} canEdit={level === "EDIT" || level === "MANAGE"} />
+          <RunsTable experimentId={experimentId} canEdit={access?.canEdit ?? false} />
         </Tabs.Panel>
-        {level === "MANAGE" && (
+        {access?.canManage && (
           <Tabs.Panel value="permissions">
             <PermissionsPanel experimentId={experimentId} />
           </Tabs.Panel>
