@@ -115,7 +115,7 @@ export function TokensPanel() {
             </CopyButton>
           </Group>
           <Text size="sm">Use it with the mlflow client:</Text>
-          <Code block>{`export MLFLOW_TRACKING_URI=${origin}\nexport MLFLOW_TRACKING_TOKEN=${created?.secret ?? ""}`}</Code>
+          <Code block style={{ whiteSpace: "pre-wrap", wordBreak: "break-all" }}>{`export MLFLOW_TRACKING_URI=${origin}\nexport MLFLOW_TRACKING_TOKEN=${created?.secret ?? ""}`}</Code>
           <Button onClick={() => setCreated(null)} style={{ alignSelf: "flex-end" }}>Done</Button>
         </Stack>
       </Modal>

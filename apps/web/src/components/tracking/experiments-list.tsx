@@ -111,6 +111,7 @@ export function ExperimentsList() {
                   </Table.Td>
                 </Table.Tr>
               ))}
+              {list.isPending && <EmptyRow colSpan={5}>Loading experiments…</EmptyRow>}
               {list.isSuccess && experiments.length === 0 && <EmptyRow colSpan={5}>{filter ? "No experiment matches." : "No experiments yet."}</EmptyRow>}
             </Table.Tbody>
           </Table>

@@ -197,7 +197,7 @@ export function RunsTable({ experimentId, canEdit }: { experimentId: string; can
       </Group>
       <Group justify="space-between" mb="xs">
         <Text size="sm" c="dimmed" data-testid="runs-count">
-          {total === undefined ? "…" : `${total.toLocaleString()} run${total === 1 ? "" : "s"}`}
+          {count.isError ? "No runs: the filter was not applied" : total === undefined ? "…" : `${total.toLocaleString()} run${total === 1 ? "" : "s"}`}
           {total !== undefined && loaded.length < total ? ` · ${loaded.length.toLocaleString()} loaded` : ""}
           {selectedIds.length > 0 ? ` · ${selectedIds.length} selected` : ""}
         </Text>
