@@ -9,31 +9,15 @@ import { Readable } from "node:stream";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLocalArtifactStore, STAGING_DIR } from "@modelgate/artifacts";
-import { configureTracking, createExperiment, createRun, createToken, createUser, setExperimentPermission, systemActor, type Actor, type Ctx } from "@modelgate/core";
+import { configureTracking, setExperimentPermission } from "@modelgate/core";
 import type { Db } from "@modelgate/db";
 import { useTestDatabase } from "@modelgate/db/test-db";
 import { createDataPlaneApp } from "../src/rest/index.ts";
+import { putParts, runDir, tokenUser } from "./artifacts-fixtures.ts";
 
 let db: Db;
 let app: FastifyInstance;
 let root: string;
-
-async function user(role: "ADMIN" | "USER" = "USER") {
-  const u = await createUser({ db, actor: systemActor("test") }, { username: `art-${crypto.randomBytes(4).toString("hex")}`, password: "correct horse battery staple", role });
-  const actor: Actor = { kind: "user", userId: u.id, username: u.username, role: u.role };
-  const ctx: Ctx = { db, actor };
-  const { secret } = await createToken(ctx, { name: "t" });
-  return { u, ctx, headers: { authorization: `Bearer ${secret}` } };
-}
-
-/** An experiment with one run, owned by a fresh user: returns the run's artifact dir. */
-async function runDir() {
-  const owner = await user();
-  const { experiment_id } = await createExperiment(owner.ctx, { name: `exp-${crypto.randomUUID()}` });
-  const run = await createRun(owner.ctx, { experiment_id });
-  const dir = run.info.artifact_uri.replace(/^mlflow-artifacts:\/+/, "");
-  return { owner, experimentId: experiment_id, runId: run.info.run_id, dir };
-}
 
 const A = "/api/2.0/mlflow-artifacts/artifacts";
 
@@ -76,7 +60,7 @@ afterAll(async () => {
 
 describe("artifact proxy", () => {
   it("upload, list, download, delete round trip in MLflow's shapes", async () => {
-    const { owner, dir } = await runDir();
+    const { owner, dir } = await runDir(db);
     const put = await app.inject({ method: "PUT", url: `${A}/${dir}/model/MLmodel`, headers: owner.headers, payload: "flavors: {}\n" });
     expect(put.statusCode).toBe(200);
     expect(put.json()).toEqual({});
@@ -107,13 +91,13 @@ describe("artifact proxy", () => {
   });
 
   it("an empty body stores an empty file", async () => {
-    const { owner, dir } = await runDir();
+    const { owner, dir } = await runDir(db);
     expect((await app.inject({ method: "PUT", url: `${A}/${dir}/empty`, headers: owner.headers })).statusCode).toBe(200);
     expect((await app.inject({ url: `${A}?path=${dir}`, headers: owner.headers })).json()).toEqual({ files: [{ path: "empty", is_dir: false, file_size: 0 }] });
   });
 
   it("rejects traversal with 400 Invalid path and writes nothing", async () => {
-    const { owner, dir } = await runDir();
+    const { owner, dir } = await runDir(db);
     const before = allFiles();
     // (inject's URL parsing resolves `../` and `%2e%2e/`; the raw requests below send them as is)
     for (const evil of ["%252e%252e/x", "a%5c..%5cx", "a%00b", "a%3bb", "a%23b", "..%2f..%2fx"]) {
@@ -135,10 +119,10 @@ describe("artifact proxy", () => {
   });
 
   it("reading needs READ on the experiment, writing EDIT; other paths are 404", async () => {
-    const { owner, experimentId, dir } = await runDir();
+    const { owner, experimentId, dir } = await runDir(db);
     await app.inject({ method: "PUT", url: `${A}/${dir}/a.txt`, headers: owner.headers, payload: "a" });
-    const stranger = await user();
-    const reader = await user();
+    const stranger = await tokenUser(db);
+    const reader = await tokenUser(db);
     await setExperimentPermission(owner.ctx, { experiment_id: experimentId, username: reader.u.username, level: "READ" });
 
     const hidden = await app.inject({ url: `${A}/${dir}/a.txt`, headers: stranger.headers });
@@ -153,7 +137,7 @@ describe("artifact proxy", () => {
     expect((await app.inject({ method: "DELETE", url: `${A}/${dir}/a.txt`, headers: reader.headers })).statusCode).toBe(403);
 
     // a run id under the wrong experiment, or paths outside <exp>/<run>/artifacts
-    const other = await runDir();
+    const other = await runDir(db);
     const crossed = `${experimentId}/${other.runId}/artifacts/x.txt`;
     expect((await app.inject({ method: "PUT", url: `${A}/${crossed}`, headers: owner.headers, payload: "x" })).statusCode).toBe(404);
     expect((await app.inject({ method: "PUT", url: `${A}/${dir.replace(/\/artifacts$/, "")}/elsewhere.txt`, headers: owner.headers, payload: "x" })).statusCode).toBe(404);
@@ -162,7 +146,7 @@ describe("artifact proxy", () => {
   });
 
   it("artifacts/list on the tracking API lists relative to the run root", async () => {
-    const { owner, runId, dir } = await runDir();
+    const { owner, runId, dir } = await runDir(db);
     await app.inject({ method: "PUT", url: `${A}/${dir}/top.txt`, headers: owner.headers, payload: "t" });
     await app.inject({ method: "PUT", url: `${A}/${dir}/model/MLmodel`, headers: owner.headers, payload: "m" });
     const rootUri = `mlflow-artifacts:/${dir}`;
@@ -176,24 +160,18 @@ describe("artifact proxy", () => {
     });
     expect((await app.inject({ url: `/api/2.0/mlflow/artifacts/list?run_id=${runId}&path=empty`, headers: owner.headers })).json()).toEqual({ root_uri: rootUri });
     expect((await app.inject({ url: `/api/2.0/mlflow/artifacts/list?run_id=${runId}&path=../x`, headers: owner.headers })).statusCode).toBe(400);
-    expect((await app.inject({ url: `/api/2.0/mlflow/artifacts/list?run_id=${runId}`, headers: (await user()).headers })).statusCode).toBe(404);
+    expect((await app.inject({ url: `/api/2.0/mlflow/artifacts/list?run_id=${runId}`, headers: (await tokenUser(db)).headers })).statusCode).toBe(404);
   });
 
   it("multipart upload the way the mlflow client does it: create, PUT parts to the URLs (no auth), complete", async () => {
-    const { owner, dir } = await runDir();
+    const { owner, dir } = await runDir(db);
     const create = await app.inject({ method: "POST", url: `/api/2.0/mlflow-artifacts/mpu/create/${dir}/model`, headers: owner.headers, payload: { path: "/tmp/local/weights.bin", num_parts: 2 } });
     expect(create.statusCode).toBe(200);
     const { upload_id, credentials } = create.json() as { upload_id: string; credentials: { url: string; part_number: number; headers: object }[] };
     expect(credentials).toHaveLength(2);
     expect(credentials[0]!.url).toMatch(/^http:\/\/localhost(:\d+)?\/api\/2\.0\/mlflow-artifacts\/mpu\/upload\/.+\/model\/weights\.bin\?upload_id=/);
     const data = [crypto.randomBytes(3000), crypto.randomBytes(100)];
-    const parts = [];
-    for (const c of credentials) {
-      const u = new URL(c.url);
-      const r = await app.inject({ method: "PUT", url: u.pathname + u.search, payload: data[c.part_number - 1] });
-      expect(r.statusCode).toBe(200);
-      parts.push({ part_number: c.part_number, etag: String(r.headers.etag), url: c.url });
-    }
+    const parts = await putParts(app, credentials, data);
     // a tampered signature is refused
     const u0 = new URL(credentials[0]!.url);
     u0.searchParams.set("part_number", "2");
@@ -207,12 +185,12 @@ describe("artifact proxy", () => {
     const again = await app.inject({ method: "POST", url: `/api/2.0/mlflow-artifacts/mpu/create/${dir}`, headers: owner.headers, payload: { path: "x.bin", num_parts: 1 } });
     const abort = await app.inject({ method: "POST", url: `/api/2.0/mlflow-artifacts/mpu/abort/${dir}`, headers: owner.headers, payload: { path: "x.bin", upload_id: again.json().upload_id } });
     expect(abort.json()).toEqual({});
-    const reader = await user();
+    const reader = await tokenUser(db);
     expect((await app.inject({ method: "POST", url: `/api/2.0/mlflow-artifacts/mpu/create/${dir}`, headers: reader.headers, payload: { path: "x.bin", num_parts: 1 } })).statusCode).toBe(404);
   });
 
   it("streams a 200 MB upload over HTTP without holding it in memory", async () => {
-    const { owner, dir } = await runDir();
+    const { owner, dir } = await runDir(db);
     const address = await baseUrl();
     const size = 200 * 1024 * 1024;
     const chunk = Buffer.alloc(1024 * 1024, 7);

@@ -2,13 +2,14 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import fsp from "node:fs/promises";
 import nodePath from "node:path";
-import { Readable, Transform } from "node:stream";
+import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { countBytes, shortBodyError } from "./byte-count.ts";
 import { ArtifactNotFoundError, ArtifactRequestError, InvalidArtifactPathError } from "./errors.ts";
 import { guessContentType } from "./content-type.ts";
-import { createPartUrlSigner, type PartUrlSigner } from "./part-urls.ts";
-import { normalizeArtifactPath } from "./paths.ts";
-import { MAX_PARTS, type ArtifactObject, type ArtifactStore, type FileInfo, type MultipartUpload, type PutOptions, type UploadedPart } from "./types.ts";
+import { assertNumParts, createPartUrlSigner, type PartUrlSigner } from "./part-urls.ts";
+import { storePath } from "./paths.ts";
+import type { ArtifactObject, ArtifactStore, FileInfo, MultipartUpload, PutOptions, UploadedPart } from "./types.ts";
 
 /**
  * Temp files and multipart staging live inside the root so that the final rename stays on one
@@ -26,14 +27,13 @@ export interface LocalStoreOptions {
   signer?: PartUrlSigner;
 }
 
-export function createLocalArtifactStore({ root: rootIn, signer = createPartUrlSigner() }: LocalStoreOptions): ArtifactStore & { root: string } {
+export function createLocalArtifactStore({ root: rootIn, signer = createPartUrlSigner() }: LocalStoreOptions): ArtifactStore {
   const root = nodePath.resolve(rootIn);
   const staging = nodePath.join(root, STAGING_DIR);
 
   /** A validated artifact path → its absolute location, which is checked to stay under root. */
   function locate(raw: string, { allowRoot = false } = {}): { rel: string; abs: string } {
-    const rel = normalizeArtifactPath(raw);
-    if (!rel && !allowRoot) throw new InvalidArtifactPathError("empty path");
+    const rel = storePath(raw, { allowRoot });
     if (rel.split("/")[0] === STAGING_DIR) throw new InvalidArtifactPathError("reserved name");
     const abs = nodePath.resolve(root, rel);
     if (abs !== root && !abs.startsWith(root + nodePath.sep)) throw new InvalidArtifactPathError("outside the root");
@@ -49,18 +49,10 @@ export function createLocalArtifactStore({ root: rootIn, signer = createPartUrlS
   async function writeAtomically(abs: string, body: Readable, opts: PutOptions, onChunk?: (c: Buffer) => void): Promise<void> {
     const tmp = await tempFile();
     try {
-      let bytes = 0;
-      const count = new Transform({
-        transform(chunk: Buffer, _enc, done) {
-          bytes += chunk.length;
-          onChunk?.(chunk);
-          done(null, chunk);
-        },
-      });
-      await pipeline(body, count, fs.createWriteStream(tmp, { flags: "wx" }));
-      if (opts.contentLength !== undefined && bytes !== opts.contentLength) {
-        throw new ArtifactRequestError(`Upload ended after ${bytes} of ${opts.contentLength} bytes`);
-      }
+      const counter = countBytes(onChunk);
+      await pipeline(body, counter.stream, fs.createWriteStream(tmp, { flags: "wx" }));
+      const short = shortBodyError(counter.bytes(), opts);
+      if (short) throw short;
       await fsp.mkdir(nodePath.dirname(abs), { recursive: true }).catch(() => {
         throw new ArtifactRequestError("A file already exists where a parent directory is needed");
       });
@@ -86,7 +78,6 @@ export function createLocalArtifactStore({ root: rootIn, signer = createPartUrlS
   }
 
   return {
-    root,
     description: root,
 
     async put(path, body, opts = {}) {
@@ -120,14 +111,13 @@ export function createLocalArtifactStore({ root: rootIn, signer = createPartUrlS
 
     async createMultipartUpload(path, numParts): Promise<MultipartUpload> {
       const { rel } = locate(path);
-      if (!Number.isInteger(numParts) || numParts < 1 || numParts > MAX_PARTS) throw new ArtifactRequestError(`num_parts must be between 1 and ${MAX_PARTS}`);
+      assertNumParts(numParts);
       const uploadId = crypto.randomBytes(24).toString("base64url");
       const dir = uploadDir(uploadId);
       await fsp.mkdir(dir, { recursive: true });
       const meta: UploadMeta = { path: rel, numParts };
       await fsp.writeFile(nodePath.join(dir, "meta.json"), JSON.stringify(meta));
-      const credentials = Array.from({ length: numParts }, (_, i) => ({ url: signer.url(rel, uploadId, i + 1), part_number: i + 1, headers: {} }));
-      return { upload_id: uploadId, credentials };
+      return { upload_id: uploadId, credentials: signer.credentials(rel, uploadId, numParts) };
     },
 
     verifyPartUrl(path, query) {

@@ -47,3 +47,10 @@ export function normalizeArtifactPath(raw: string): string {
 export function joinArtifactPath(dir: string, name: string): string {
   return dir ? (name ? `${dir}/${name}` : dir) : name;
 }
+
+/** normalizeArtifactPath for one store operation: the root `""` is accepted only where `allowRoot`. */
+export function storePath(raw: string, { allowRoot = false } = {}): string {
+  const rel = normalizeArtifactPath(raw);
+  if (!rel && !allowRoot) throw new InvalidArtifactPathError("empty path");
+  return rel;
+}

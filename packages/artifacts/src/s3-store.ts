@@ -1,4 +1,4 @@
-import { Transform, type Readable } from "node:stream";
+import type { Readable } from "node:stream";
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -11,11 +11,12 @@ import {
   type S3ClientConfig,
 } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
-import { ArtifactNotFoundError, ArtifactRequestError, InvalidArtifactPathError } from "./errors.ts";
+import { countBytes, shortBodyError } from "./byte-count.ts";
+import { ArtifactNotFoundError, ArtifactRequestError } from "./errors.ts";
 import { guessContentType } from "./content-type.ts";
-import { createPartUrlSigner, type PartUrlSigner } from "./part-urls.ts";
-import { joinArtifactPath, normalizeArtifactPath } from "./paths.ts";
-import { MAX_PARTS, type ArtifactObject, type ArtifactStore, type FileInfo, type MultipartUpload } from "./types.ts";
+import { assertNumParts, createPartUrlSigner, type PartUrlSigner } from "./part-urls.ts";
+import { joinArtifactPath, storePath } from "./paths.ts";
+import type { ArtifactObject, ArtifactStore, FileInfo, MultipartUpload } from "./types.ts";
 
 export interface S3Location {
   bucket: string;
@@ -39,7 +40,7 @@ export interface S3StoreOptions extends S3Location {
   signer?: PartUrlSigner;
 }
 
-export function createS3ArtifactStore(opts: S3StoreOptions): ArtifactStore & { client: S3Client } {
+export function createS3ArtifactStore(opts: S3StoreOptions): ArtifactStore {
   const { bucket, prefix, signer = createPartUrlSigner() } = opts;
   const client = new S3Client({
     region: opts.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? "us-east-1",
@@ -52,8 +53,7 @@ export function createS3ArtifactStore(opts: S3StoreOptions): ArtifactStore & { c
   });
 
   function keyOf(raw: string, { allowRoot = false } = {}): { rel: string; key: string } {
-    const rel = normalizeArtifactPath(raw);
-    if (!rel && !allowRoot) throw new InvalidArtifactPathError("empty path");
+    const rel = storePath(raw, { allowRoot });
     return { rel, key: joinArtifactPath(prefix, rel) };
   }
 
@@ -74,27 +74,20 @@ export function createS3ArtifactStore(opts: S3StoreOptions): ArtifactStore & { c
   }
 
   return {
-    client,
     description: `s3://${bucket}/${prefix}`,
 
     async put(path, body, putOpts = {}) {
       const { rel, key } = keyOf(path);
-      let bytes = 0;
-      const counted = body.pipe(
-        new Transform({
-          transform(chunk: Buffer, _enc, done) {
-            bytes += chunk.length;
-            done(null, chunk);
-          },
-        }),
-      );
+      const counter = countBytes();
+      const counted = body.pipe(counter.stream);
       body.once("error", (e) => counted.destroy(e));
       // lib-storage streams in 5 MiB parts (multipart above that), so any size passes through
       const upload = new Upload({ client, params: { Bucket: bucket, Key: key, Body: counted, ContentType: guessContentType(rel) }, queueSize: 2 });
       await upload.done();
-      if (putOpts.contentLength !== undefined && bytes !== putOpts.contentLength) {
+      const short = shortBodyError(counter.bytes(), putOpts);
+      if (short) {
         await deleteKeys([key]);
-        throw new ArtifactRequestError(`Upload ended after ${bytes} of ${putOpts.contentLength} bytes`);
+        throw short;
       }
     },
 
@@ -143,13 +136,11 @@ export function createS3ArtifactStore(opts: S3StoreOptions): ArtifactStore & { c
 
     async createMultipartUpload(path, numParts): Promise<MultipartUpload> {
       const { rel, key } = keyOf(path);
-      if (!Number.isInteger(numParts) || numParts < 1 || numParts > MAX_PARTS) throw new ArtifactRequestError(`num_parts must be between 1 and ${MAX_PARTS}`);
+      assertNumParts(numParts);
       const r = await client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ContentType: guessContentType(rel) }));
       if (!r.UploadId) throw new Error("S3 returned no UploadId");
-      const uploadId = r.UploadId;
       // No presigner package is installed, so parts come through our server (signed URLs).
-      const credentials = Array.from({ length: numParts }, (_, i) => ({ url: signer.url(rel, uploadId, i + 1), part_number: i + 1, headers: {} }));
-      return { upload_id: uploadId, credentials };
+      return { upload_id: r.UploadId, credentials: signer.credentials(rel, r.UploadId, numParts) };
     },
 
     verifyPartUrl(path, query) {

@@ -1,5 +1,4 @@
 import type { Readable } from "node:stream";
-import type { PartQuery } from "./part-urls.ts";
 
 /** One entry of a listing, in MLflow's FileInfo shape. `path` is relative to the listed dir. */
 export interface FileInfo {
@@ -12,6 +11,14 @@ export interface ArtifactObject {
   stream: Readable;
   size: number;
   contentType?: string;
+}
+
+/** The query of a part upload URL, as received (checked by the signer). */
+export interface PartQuery {
+  upload_id?: unknown;
+  part_number?: unknown;
+  expires?: unknown;
+  signature?: unknown;
 }
 
 /** Where the client PUTs one part (MLflow's MultipartUploadCredential). */
@@ -53,16 +60,13 @@ export interface ArtifactStore {
   /** A file, or a directory with everything under it. Deleting nothing is not an error. */
   delete(path: string): Promise<void>;
   createMultipartUpload(path: string, numParts: number): Promise<MultipartUpload>;
+  /** Whether a part request carries a valid, unexpired signature from this store's URLs. */
+  verifyPartUrl(path: string, query: PartQuery): boolean;
   /**
    * Stores one part sent to our own part endpoint (the URLs createMultipartUpload hands out) and
    * returns its ETag. The caller checks the signed URL first with `verifyPartUrl`.
    */
-  /** Whether a part request carries a valid, unexpired signature from this store's URLs. */
-  verifyPartUrl(path: string, query: PartQuery): boolean;
   uploadPart(path: string, uploadId: string, partNumber: number, body: Readable, opts?: PutOptions): Promise<string>;
   completeMultipartUpload(path: string, uploadId: string, parts: UploadedPart[]): Promise<void>;
   abortMultipartUpload(path: string, uploadId: string): Promise<void>;
 }
-
-/** Parts numbered 1..10000, as S3 allows. */
-export const MAX_PARTS = 10_000;

@@ -1,4 +1,4 @@
-import { decode } from "@auth/core/jwt";
+import { getToken } from "@auth/core/jwt";
 import type { FastifyRequest } from "fastify";
 import { authenticateBasic, authenticateSession, authenticateToken, type Actor } from "@modelgate/core";
 import type { Db } from "@modelgate/db";
@@ -27,47 +27,20 @@ export async function authenticateRequest(db: Db, req: FastifyRequest): Promise<
 // The portal's browser code reads artifacts and listings from /ajax-api/ with its Auth.js session
 // cookie. Only for reads: a cookie is sent on cross-site requests too, so accepting it for a
 // mutating method would open the API to CSRF.
-const SESSION_COOKIES = ["__Secure-authjs.session-token", "authjs.session-token"];
 const COOKIE_METHODS = new Set(["GET", "HEAD"]);
 
 async function authenticatePortalSession(db: Db, req: FastifyRequest): Promise<Actor | null> {
   const secret = process.env.AUTH_SECRET;
-  if (!secret || !COOKIE_METHODS.has(req.method) || !req.url.startsWith("/ajax-api/")) return null;
-  const cookies = parseCookies(req.headers.cookie);
-  for (const name of SESSION_COOKIES) {
-    const token = sessionCookie(cookies, name);
-    if (!token) continue;
-    // the salt is the cookie name, as Auth.js encodes it; expired or tampered tokens decode to an error
-    const jwt = await decode({ token, secret, salt: name }).catch(() => null);
-    const uid = jwt?.uid;
-    const sv = jwt?.sv;
+  const cookie = req.headers.cookie;
+  if (!secret || !cookie || !COOKIE_METHODS.has(req.method) || !req.url.startsWith("/ajax-api/")) return null;
+  // Auth.js reads its own cookie: `__Secure-authjs.session-token` or `authjs.session-token`, joined
+  // again if it was chunked, decoded with its name as salt; expired or tampered tokens give null
+  for (const secureCookie of [true, false]) {
+    const jwt = await getToken({ req: { headers: { cookie } }, secret, secureCookie });
+    if (!jwt) continue;
+    const { uid, sv } = jwt;
     if (typeof uid !== "string" || typeof sv !== "number") return null;
     return authenticateSession(db, { userId: uid, sessionVersion: sv });
   }
   return null;
-}
-
-/** A session cookie, also when Auth.js split a large one into `<name>.0`, `<name>.1`, ... */
-function sessionCookie(cookies: Map<string, string>, name: string): string | undefined {
-  const whole = cookies.get(name);
-  if (whole) return whole;
-  const chunks: string[] = [];
-  for (let i = 0; cookies.has(`${name}.${i}`); i++) chunks.push(cookies.get(`${name}.${i}`)!);
-  return chunks.length ? chunks.join("") : undefined;
-}
-
-function parseCookies(header: string | undefined): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const part of (header ?? "").split(";")) {
-    const eq = part.indexOf("=");
-    if (eq < 1) continue;
-    const key = part.slice(0, eq).trim();
-    if (out.has(key)) continue;
-    try {
-      out.set(key, decodeURIComponent(part.slice(eq + 1).trim()));
-    } catch {
-      // a malformed value is ignored like a missing cookie
-    }
-  }
-  return out;
 }
