@@ -9,7 +9,7 @@ import { Readable } from "node:stream";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLocalArtifactStore, STAGING_DIR } from "@modelgate/artifacts";
-import { configureTracking, setExperimentPermission } from "@modelgate/core";
+import { configureTracking, createExperiment, createRun, setExperimentPermission } from "@modelgate/core";
 import type { Db } from "@modelgate/db";
 import { useTestDatabase } from "@modelgate/db/test-db";
 import { createDataPlaneApp } from "../src/rest/index.ts";
@@ -161,6 +161,18 @@ describe("artifact proxy", () => {
     expect((await app.inject({ url: `/api/2.0/mlflow/artifacts/list?run_id=${runId}&path=empty`, headers: owner.headers })).json()).toEqual({ root_uri: rootUri });
     expect((await app.inject({ url: `/api/2.0/mlflow/artifacts/list?run_id=${runId}&path=../x`, headers: owner.headers })).statusCode).toBe(400);
     expect((await app.inject({ url: `/api/2.0/mlflow/artifacts/list?run_id=${runId}`, headers: (await tokenUser(db)).headers })).statusCode).toBe(404);
+  });
+
+  it("artifacts/list applies the proxy's rule: a run whose root points into another experiment lists nothing there", async () => {
+    const victim = await runDir(db);
+    await app.inject({ method: "PUT", url: `${A}/${victim.dir}/secret.txt`, headers: victim.owner.headers, payload: "s" });
+    const other = await tokenUser(db);
+    // an experiment whose artifact_location names the victim's experiment folder
+    const { experiment_id } = await createExperiment(other.ctx, { name: `exp-${crypto.randomUUID()}`, artifact_location: `mlflow-artifacts:/${victim.experimentId}` });
+    const run = await createRun(other.ctx, { experiment_id });
+    const r = await app.inject({ url: `/api/2.0/mlflow/artifacts/list?run_id=${run.info.run_id}`, headers: other.headers });
+    expect(r.statusCode).toBe(404);
+    expect(r.json()).toMatchObject({ error_code: "RESOURCE_DOES_NOT_EXIST" });
   });
 
   it("multipart upload the way the mlflow client does it: create, PUT parts to the URLs (no auth), complete", async () => {

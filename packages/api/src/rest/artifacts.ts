@@ -10,7 +10,7 @@ import {
   type ArtifactStore,
   type UploadedPart,
 } from "@modelgate/artifacts";
-import { denied, findRun, getRun, invalid, notFound, requireExperimentLevel, unauthenticated, type Ctx, type PermissionLevel } from "@modelgate/core";
+import { artifactStorePath, authorizeArtifactPath, denied, getRun, invalid, notFound, unauthenticated, type Ctx, type PermissionLevel } from "@modelgate/core";
 import type { Db } from "@modelgate/db";
 import { MLFLOW_PREFIXES, mlflowRoute } from "./mlflow-route.ts";
 import { runIdOf } from "./tracking/fields.ts";
@@ -24,7 +24,6 @@ import { optList, optString, reqInt, reqString } from "./wire.ts";
 // `/api/2.0/mlflow-artifacts/...`.
 const PROXY = "-artifacts";
 const PROXY_PREFIXES = MLFLOW_PREFIXES.map((p) => `${p}${PROXY}`);
-const MLFLOW_ARTIFACTS_SCHEME = "mlflow-artifacts:";
 // Artifact uploads may be any size: the body is a stream, never read into memory.
 const UNLIMITED = Number.MAX_SAFE_INTEGER;
 
@@ -59,7 +58,7 @@ export async function registerArtifactRoutes(app: FastifyInstance, opts: Artifac
 
       for (const prefix of PROXY_PREFIXES) {
         raw.put(`${prefix}/artifacts/*`, { bodyLimit: UNLIMITED }, async (req, reply) => {
-          const path = await authorizeArtifactPath(ctxOf(req), pathAfter(req), "EDIT");
+          const path = await authorizedPath(ctxOf(req), pathAfter(req), "EDIT");
           await store.put(path, requestBody(req), lengthOf(req));
           return sendEmptyJson(reply);
         });
@@ -78,7 +77,7 @@ export async function registerArtifactRoutes(app: FastifyInstance, opts: Artifac
 
     for (const prefix of PROXY_PREFIXES) {
       scope.get(`${prefix}/artifacts/*`, async (req, reply) => {
-        const path = await authorizeArtifactPath(ctxOf(req), pathAfter(req), "READ");
+        const path = await authorizedPath(ctxOf(req), pathAfter(req), "READ");
         const file = await store.get(path);
         const name = path.slice(path.lastIndexOf("/") + 1);
         return reply
@@ -90,21 +89,21 @@ export async function registerArtifactRoutes(app: FastifyInstance, opts: Artifac
       });
 
       scope.delete(`${prefix}/artifacts/*`, async (req, reply) => {
-        const path = await authorizeArtifactPath(ctxOf(req), pathAfter(req), "EDIT");
+        const path = await authorizedPath(ctxOf(req), pathAfter(req), "EDIT");
         await store.delete(path);
         return sendEmptyJson(reply);
       });
     }
 
     mlflowRoute(scope, db, "GET", `${PROXY}/artifacts`, async ({ ctx, input }) => {
-      const files = await store.list(await authorizeArtifactPath(ctx, optString(input, "path") ?? "", "READ"));
+      const files = await store.list(await authorizedPath(ctx, optString(input, "path") ?? "", "READ"));
       // MLflow leaves an empty repeated field out entirely: a missing dir lists as {}
       return files.length ? { files } : {};
     });
 
     // mpu/create, complete, abort: the file is `<url path>/<basename of body.path>`.
     const mpuTarget = (ctx: Ctx, req: FastifyRequest, input: Record<string, unknown>) =>
-      authorizeArtifactPath(ctx, joinArtifactPath(pathAfter(req), basename(reqString(input, "path"))), "EDIT");
+      authorizedPath(ctx, joinArtifactPath(pathAfter(req), basename(reqString(input, "path"))), "EDIT");
 
     mlflowRoute(scope, db, "POST", `${PROXY}/mpu/create/*`, async ({ ctx, input, req }) => {
       const path = await mpuTarget(ctx, req, input);
@@ -129,43 +128,21 @@ export async function registerArtifactRoutes(app: FastifyInstance, opts: Artifac
       const run = await getRun(ctx, runIdOf(input));
       const rootUri = run.info.artifact_uri;
       const sub = normalizeArtifactPath(optString(input, "path") ?? "");
-      const root = storePathOf(rootUri);
+      const root = artifactStorePath(rootUri);
       // a run logged to another location (an s3:// artifact_location) is not ours to list
       if (root === null) return { root_uri: rootUri };
-      const files = await store.list(joinArtifactPath(root, sub));
+      // the same rule as every other artifact route, so a root pointing elsewhere is refused
+      const files = await store.list(await authorizedPath(ctx, joinArtifactPath(root, sub), "READ"));
       return files.length ? { root_uri: rootUri, files: files.map((f) => ({ ...f, path: joinArtifactPath(sub, f.path) })) } : { root_uri: rootUri };
     });
   });
 }
 
-/**
- * The permission an artifact path needs. Artifacts live at `<experiment_id>/<run_id>/artifacts/…`:
- * reading needs READ on the experiment, writing EDIT; a run must belong to the experiment its path
- * names. Paths outside that layout are not addressable through the API (404).
- */
-async function authorizeArtifactPath(ctx: Ctx, raw: string, level: PermissionLevel): Promise<string> {
+/** Normalises (path safety, in the store package) and then asks core whether `level` is allowed. */
+async function authorizedPath(ctx: Ctx, raw: string, level: PermissionLevel): Promise<string> {
   const path = normalizeArtifactPath(raw);
-  const [exp, runId, area] = path.split("/");
-  if (!exp || !/^\d{1,10}$/.test(exp) || Number(exp) > 2 ** 31 - 1) throw notFound(`No artifacts at '${path}'`);
-  const experimentId = Number(exp);
-  if (!runId) {
-    if (level !== "READ") throw notFound(`No artifacts at '${path}'`);
-    await requireExperimentLevel(ctx, experimentId, level);
-    return path;
-  }
-  const run = await findRun(ctx, runId, level);
-  if (run.experimentId !== experimentId) throw notFound(`No artifacts at '${path}'`);
-  // writes go under the run's artifact root only
-  if (level !== "READ" && area !== "artifacts") throw notFound(`No artifacts at '${path}'`);
+  await authorizeArtifactPath(ctx, path, level);
   return path;
-}
-
-/** `mlflow-artifacts:/1/abc/artifacts` (or `mlflow-artifacts://host/1/...`) → `1/abc/artifacts`. */
-function storePathOf(uri: string): string | null {
-  if (!uri.startsWith(MLFLOW_ARTIFACTS_SCHEME)) return null;
-  let rest = uri.slice(MLFLOW_ARTIFACTS_SCHEME.length);
-  if (rest.startsWith("//")) rest = rest.slice(rest.indexOf("/", 2) + 1 || rest.length);
-  return rest.replace(/^\/+/, "");
 }
 
 /**
