@@ -71,6 +71,7 @@ export async function startServer({ dev = false }: { dev?: boolean } = {}): Prom
     trustProxy: env.TRUST_PROXY,
     logLevel: env.LOG_LEVEL,
     artifacts,
+    authSecret: secret.secret,
     serverFactory: (fastifyHandler) =>
       http.createServer((req, res) => {
         if (isDataPlanePath(req.url ?? "/")) return fastifyHandler(req, res);

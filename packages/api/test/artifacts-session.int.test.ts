@@ -28,10 +28,9 @@ async function session(cookieName = "authjs.session-token", overrides: Record<st
 }
 
 beforeAll(async () => {
-  process.env.AUTH_SECRET = SECRET;
   db = (await useTestDatabase()).db;
   tmp = await fsp.mkdtemp(path.join(os.tmpdir(), "mg-session-"));
-  app = await createDataPlaneApp({ db, version: "t", artifacts: createLocalArtifactStore({ root: tmp }) });
+  app = await createDataPlaneApp({ db, version: "t", authSecret: SECRET, artifacts: createLocalArtifactStore({ root: tmp }) });
 });
 afterAll(async () => {
   await app?.close();

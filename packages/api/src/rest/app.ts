@@ -12,6 +12,7 @@ export interface DataPlaneAppOptions {
   /** The custom server passes one that sends non-data-plane requests to Next.js. */
   serverFactory?: FastifyServerFactory;
   artifacts?: ArtifactStore;
+  authSecret?: string;
 }
 
 /** The data-plane Fastify app, as `npm start` serves it and as the tests inject into it. */
@@ -23,7 +24,12 @@ export async function createDataPlaneApp(opts: DataPlaneAppOptions) {
     genReqId: (req) => newRequestId(req.headers["x-request-id"]),
     ...(opts.serverFactory ? { serverFactory: opts.serverFactory } : {}),
   });
-  await registerDataPlane(app, { db: opts.db, version: opts.version, ...(opts.artifacts ? { artifacts: opts.artifacts } : {}) });
+  await registerDataPlane(app, {
+    db: opts.db,
+    version: opts.version,
+    ...(opts.artifacts ? { artifacts: opts.artifacts } : {}),
+    ...(opts.authSecret ? { authSecret: opts.authSecret } : {}),
+  });
   await app.ready();
   return app;
 }

@@ -7,9 +7,9 @@ import type { Db } from "@modelgate/db";
  * What the mlflow client sends: `Authorization: Bearer <token>` (MLFLOW_TRACKING_TOKEN) or
  * `Authorization: Basic base64(user:password-or-token)` (MLFLOW_TRACKING_USERNAME/PASSWORD).
  */
-export async function authenticateRequest(db: Db, req: FastifyRequest): Promise<Actor | null> {
+export async function authenticateRequest(db: Db, req: FastifyRequest, authSecret?: string): Promise<Actor | null> {
   const header = req.headers.authorization;
-  if (!header) return authenticatePortalSession(db, req);
+  if (!header) return authSecret ? authenticatePortalSession(db, req, authSecret) : null;
   const space = header.indexOf(" ");
   if (space < 0) return null;
   const scheme = header.slice(0, space).toLowerCase();
@@ -29,10 +29,9 @@ export async function authenticateRequest(db: Db, req: FastifyRequest): Promise<
 // mutating method would open the API to CSRF.
 const COOKIE_METHODS = new Set(["GET", "HEAD"]);
 
-async function authenticatePortalSession(db: Db, req: FastifyRequest): Promise<Actor | null> {
-  const secret = process.env.AUTH_SECRET;
+async function authenticatePortalSession(db: Db, req: FastifyRequest, secret: string): Promise<Actor | null> {
   const cookie = req.headers.cookie;
-  if (!secret || !cookie || !COOKIE_METHODS.has(req.method) || !req.url.startsWith("/ajax-api/")) return null;
+  if (!cookie || !COOKIE_METHODS.has(req.method) || !req.url.startsWith("/ajax-api/")) return null;
   // Auth.js reads its own cookie: `__Secure-authjs.session-token` or `authjs.session-token`, joined
   // again if it was chunked, decoded with its name as salt; expired or tampered tokens give null
   for (const secureCookie of [true, false]) {

@@ -29,6 +29,8 @@ export interface DataPlaneOptions {
   checkDatabase?: () => Promise<boolean>;
   /** Where artifact bytes go; without one the artifact endpoints are not served. */
   artifacts?: ArtifactStore;
+  /** Auth.js's secret: with it, the portal's session cookie is accepted for reads under /ajax-api. */
+  authSecret?: string;
 }
 
 /** Path prefixes the custom server hands to the data plane instead of Next.js. */
@@ -58,7 +60,7 @@ export async function registerDataPlane(app: FastifyInstance, opts: DataPlaneOpt
     reply.header("x-request-id", req.id);
     const auth = req.routeOptions.config?.auth ?? "user";
     if (auth === "public") return;
-    req.actor = await authenticateRequest(db, req);
+    req.actor = await authenticateRequest(db, req, opts.authSecret);
     if (!req.actor) {
       reply.header("www-authenticate", 'Bearer realm="modelgate"');
       return sendMlflowError(reply, "UNAUTHENTICATED", "Authentication required: send an access token as 'Authorization: Bearer <token>' or basic credentials");
