@@ -6,8 +6,8 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import pg from "pg";
 import { freePort } from "@modelgate/db/embedded";
+import { createScratchDatabase } from "@modelgate/db/testing";
 
 const appDir = path.resolve(import.meta.dirname, "..");
 
@@ -44,22 +44,11 @@ if (!chromium) delete env.CHROMIUM_PATH;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "modelgate-e2e-"));
 let cleanup = async () => {};
 if (process.env.DATABASE_URL) {
-  const name = `mg_e2e_${Date.now().toString(36)}_${crypto.randomBytes(3).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${name}"`);
-  await admin.end();
-  const u = new URL(process.env.DATABASE_URL);
-  u.pathname = `/${name}`;
-  env.DATABASE_URL = u.toString();
+  const scratch = await createScratchDatabase(process.env.DATABASE_URL, "mg_e2e");
+  env.DATABASE_URL = scratch.url;
   env.DATA_DIR = tmp;
-  cleanup = async () => {
-    const c = new pg.Client({ connectionString: process.env.DATABASE_URL });
-    await c.connect();
-    await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    await c.end();
-  };
-  console.log(`[e2e] database ${name} on the DATABASE_URL server`);
+  cleanup = scratch.drop;
+  console.log(`[e2e] database ${scratch.name} on the DATABASE_URL server`);
 } else {
   delete env.DATABASE_URL;
   env.DATA_DIR = tmp;

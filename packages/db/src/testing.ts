@@ -12,7 +12,8 @@ export interface TestCluster {
   stop: () => Promise<void>;
 }
 
-function withDatabase(url: string, database: string) {
+/** The same server URL pointing at another database. */
+export function withDatabase(url: string, database: string) {
   const u = new URL(url);
   u.pathname = `/${database}`;
   return u.toString();
@@ -45,6 +46,29 @@ export async function startTestCluster({ serverUrl, tmpDir }: { serverUrl?: stri
       await stopServer();
     },
   };
+}
+
+export interface ScratchDatabase {
+  name: string;
+  url: string;
+  drop: () => Promise<void>;
+}
+
+/**
+ * A new, empty database on the server `serverUrl` names (for the e2e run and the benchmark), with
+ * a generated name `<prefix>_<time>_<random>`; drop() removes it even while connections remain.
+ */
+export async function createScratchDatabase(serverUrl: string, prefix: string): Promise<ScratchDatabase> {
+  const name = `${prefix}_${Date.now().toString(36)}_${crypto.randomBytes(3).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: withDatabase(serverUrl, "postgres") });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE "${name}"`); // a generated identifier, not input
+  } finally {
+    await admin.end();
+  }
+  const url = withDatabase(serverUrl, name);
+  return { name, url, drop: () => dropDatabase(url) };
 }
 
 async function dropDatabase(url: string) {

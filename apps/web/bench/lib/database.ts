@@ -1,10 +1,10 @@
 // The bench's own database: a fresh one on DATABASE_URL's server (created and dropped here), or an
 // embedded PostgreSQL with its default, durable settings (no fsync=off, no synchronous_commit=off).
-import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import pg from "pg";
 import { startEmbeddedPostgres } from "@modelgate/db/embedded";
+import { createScratchDatabase } from "@modelgate/db/testing";
 
 export interface BenchDatabase {
   url: string;
@@ -13,34 +13,15 @@ export interface BenchDatabase {
   drop: () => Promise<void>;
 }
 
-function withDatabase(url: string, database: string): string {
-  const u = new URL(url);
-  u.pathname = `/${database}`;
-  return u.toString();
-}
-
 export async function openBenchDatabase(workDir: string): Promise<BenchDatabase> {
-  const name = `mg_bench_${Date.now().toString(36)}_${crypto.randomBytes(3).toString("hex")}`;
   const serverUrl = process.env.DATABASE_URL;
   if (serverUrl) {
-    const adminUrl = withDatabase(serverUrl, "postgres");
-    const admin = new pg.Client({ connectionString: adminUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE "${name}"`); // a generated identifier, not input
-    await admin.end();
+    const scratch = await createScratchDatabase(serverUrl, "mg_bench");
     const host = new URL(serverUrl).hostname;
     const local = ["127.0.0.1", "localhost", "::1", "[::1]"].includes(host);
-    return {
-      url: withDatabase(serverUrl, name),
-      where: `DATABASE_URL server at ${host}${local ? " (this machine)" : ""}, fresh database ${name}`,
-      drop: async () => {
-        const c = new pg.Client({ connectionString: adminUrl });
-        await c.connect();
-        await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-        await c.end();
-      },
-    };
+    return { url: scratch.url, where: `DATABASE_URL server at ${host}${local ? " (this machine)" : ""}, fresh database ${scratch.name}`, drop: scratch.drop };
   }
+  const name = `mg_bench_${Date.now().toString(36)}`;
   const dir = path.join(workDir, "postgres");
   // ephemeral: false keeps Postgres' defaults (fsync, synchronous_commit, full_page_writes on)
   const server = await startEmbeddedPostgres({ dir, ephemeral: false, database: name });
