@@ -14,3 +14,4 @@ export type { UserView } from "./users/user-view.ts";
 export { createToken, listTokens, revokeToken, createTokenInput, type TokenView } from "./tokens/manage-tokens.ts";
 export { generateTokenSecret, parseTokenSecret, hashTokenSecret, tokenMatches } from "./tokens/token-secret.ts";
 export * from "./tracking/index.ts";
+export * from "./registry/index.ts";

@@ -7,6 +7,7 @@ import { authenticateRequest } from "./authenticate.ts";
 import { sendMlflowError, toMlflowError } from "./errors.ts";
 import { createMetrics } from "./metrics.ts";
 import { registerArtifactRoutes } from "./artifacts.ts";
+import { registerRegistryRoutes } from "./registry.ts";
 import { registerSearchRoutes } from "./search.ts";
 import { registerTrackingRoutes } from "./tracking/index.ts";
 
@@ -47,7 +48,7 @@ export function newRequestId(incoming: string | string[] | undefined): string {
 }
 
 /**
- * The MLflow data plane: REST (tracking, registry: filled by later issues), artifacts, health,
+ * The MLflow data plane: REST (tracking, registry), artifacts, health,
  * version, metrics. Authentication happens once here, before routing to handlers.
  */
 export async function registerDataPlane(app: FastifyInstance, opts: DataPlaneOptions) {
@@ -92,6 +93,7 @@ export async function registerDataPlane(app: FastifyInstance, opts: DataPlaneOpt
   await registerTrackingRoutes(app, opts);
   await registerSearchRoutes(app, opts);
   await registerArtifactRoutes(app, opts);
+  await registerRegistryRoutes(app, opts);
 
   // Anything else under the MLflow prefixes answers (after authentication, in the onRequest
   // hook) the way MLflow answers an unknown endpoint.

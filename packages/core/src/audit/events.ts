@@ -22,10 +22,25 @@ export const auditActions = [
   "experiment.permission_set",
   "run.delete",
   "run.restore",
+  "registered_model.create",
+  "registered_model.rename",
+  "registered_model.update",
+  "registered_model.delete",
+  "registered_model.tag_set",
+  "registered_model.tag_delete",
+  "registered_model.permission_set",
+  "model_version.create",
+  "model_version.update",
+  "model_version.delete",
+  "model_version.tag_set",
+  "model_version.tag_delete",
+  "model_version.transition",
+  "registered_model.alias_set",
+  "registered_model.alias_delete",
 ] as const;
 
 export type AuditAction = (typeof auditActions)[number];
 
-export const auditResourceTypes = ["user", "token", "session", "experiment", "run"] as const;
+export const auditResourceTypes = ["user", "token", "session", "experiment", "run", "registered_model", "model_version"] as const;
 
 export type AuditResourceType = (typeof auditResourceTypes)[number];

@@ -1,4 +1,4 @@
-import type { Prisma } from "@modelgate/db";
+import { Prisma } from "@modelgate/db";
 import type { Actor, Ctx } from "../context.ts";
 import type { AuditAction, AuditResourceType } from "./events.ts";
 
@@ -41,4 +41,19 @@ export async function recordAudit(ctx: Pick<Ctx, "actor" | "requestId" | "ip">, 
       ip: ctx.ip ?? null,
     },
   });
+}
+
+/**
+ * The same event as an INSERT for use inside a larger statement (a CTE), where the mutation is
+ * one statement and must stay one: `after` may be SQL (e.g. built from the CTE's RETURNING rows)
+ * and the statement must select FROM the row source named by `from`.
+ */
+export function auditInsertSql(
+  ctx: Pick<Ctx, "actor" | "requestId" | "ip">,
+  event: { action: AuditAction; resourceType: AuditResourceType; resourceId: Prisma.Sql; after: Prisma.Sql; from: Prisma.Sql },
+): Prisma.Sql {
+  const cols = actorColumns(ctx.actor);
+  return Prisma.sql`INSERT INTO audit_event (actor_id, actor_name, token_id, action, resource_type, resource_id, after, request_id, ip)
+    SELECT ${cols.actorId}::uuid, ${cols.actorName}, ${cols.tokenId}::uuid, ${event.action}, ${event.resourceType}, ${event.resourceId}, ${event.after}, ${ctx.requestId ?? null}, ${ctx.ip ?? null}
+    FROM ${event.from}`;
 }

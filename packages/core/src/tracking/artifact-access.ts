@@ -1,6 +1,7 @@
 import type { Ctx } from "../context.ts";
-import { notFound } from "../errors.ts";
+import { isDomainError, notFound } from "../errors.ts";
 import { requireExperimentLevel } from "../auth/permissions.ts";
+import { modelGrantSql, modelLevelAtLeast, resolveModelLevel } from "../registry/access.ts";
 import { findRun } from "./run-access.ts";
 import type { PermissionLevel } from "./types.ts";
 import { experimentPk } from "./validate.ts";
@@ -8,7 +9,9 @@ import { experimentPk } from "./validate.ts";
 // Who may touch which artifact. Artifacts served by the proxy live at
 // `<experiment_id>/<run_id>/artifacts/…` (a run's artifact_uri is `mlflow-artifacts:/<that>`):
 // reading needs READ on the experiment, writing EDIT, and a run must belong to the experiment its
-// path names. Paths outside that layout are not addressable through the API (404).
+// path names. Paths outside that layout are not addressable through the API (404). A registered
+// version's files may also be read by whoever may read its model: services that load
+// `models:/name@champion` need not see the experiment the model was trained in.
 
 export const MLFLOW_ARTIFACTS_SCHEME = "mlflow-artifacts:";
 
@@ -16,6 +19,27 @@ const noArtifacts = (path: string) => notFound(`No artifacts at '${path}'`);
 
 /** Checks `level` on an already normalised store path (no `..`, no leading `/`); throws 404/403. */
 export async function authorizeArtifactPath(ctx: Ctx, path: string, level: PermissionLevel): Promise<void> {
+  try {
+    await authorizeByExperiment(ctx, path, level);
+  } catch (e) {
+    if (level === "READ" && isDomainError(e) && (await registeredVersionCovers(ctx, path))) return;
+    throw e;
+  }
+}
+
+/** Whether `path` lies in the files of a live model version whose model the actor may read. */
+async function registeredVersionCovers(ctx: Ctx, path: string): Promise<boolean> {
+  const [, runId] = path.split("/");
+  if (!runId) return false;
+  const rows = await ctx.db.$queryRaw<{ owner_id: string | null; grant_level: string | null }[]>`
+    SELECT m.owner_id::text AS owner_id, ${modelGrantSql(ctx.actor)} AS grant_level
+    FROM model_version v JOIN registered_model m ON m.id = v.model_id
+    WHERE v.run_id = ${runId} AND v.deleted_timestamp IS NULL AND v.store_path IS NOT NULL
+      AND (${path} = v.store_path OR starts_with(${path}, v.store_path || '/'))`;
+  return rows.some((r) => modelLevelAtLeast(resolveModelLevel(ctx.actor, { ownerId: r.owner_id, grant: r.grant_level }), "READ"));
+}
+
+async function authorizeByExperiment(ctx: Ctx, path: string, level: PermissionLevel): Promise<void> {
   const [exp, runId, area] = path.split("/");
   const experimentId = exp ? experimentPk(exp) : null;
   if (experimentId === null) throw noArtifacts(path);

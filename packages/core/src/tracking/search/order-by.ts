@@ -11,7 +11,7 @@ export type RunOrderBy =
   | { type: "attribute"; key: RunAttribute; ascending: boolean };
 
 /** The identifier text and direction of one order_by entry. */
-function splitOrderBy(orderBy: string): { identifier: string; ascending: boolean } {
+export function splitOrderBy(orderBy: string): { identifier: string; ascending: boolean } {
   const cannotParse = () => invalid(`Invalid order_by clause '${orderBy}'. Could not be parsed.`);
   let tokens;
   try {

@@ -1,0 +1,63 @@
+import type { Ctx } from "../context.ts";
+import { recordAudit } from "../audit/record-audit.ts";
+import { invalid, notFound } from "../errors.ts";
+import { MODEL_ACTION_LEVEL, modelLevelAtLeast, transitionLevel } from "./access.ts";
+import { loadModel, modelLevel } from "./models.ts";
+import { MODEL_PERMISSION_LEVELS, STAGES, type ModelPermissionLevel, type Stage } from "./types.ts";
+
+// Explicit per-user grants on one model, keyed by the model's id (a rename keeps them). MANAGE is
+// needed to see or change them; every change is audited with the level before and after.
+
+export interface ModelPermissionView {
+  user_id: string;
+  username: string;
+  level: ModelPermissionLevel;
+}
+
+export async function listModelPermissions(ctx: Ctx, name: string): Promise<ModelPermissionView[]> {
+  const m = await loadModel(ctx, name, "MANAGE");
+  return ctx.db.$queryRaw<ModelPermissionView[]>`
+    SELECT p.user_id::text AS user_id, u.username, p.level::text AS level
+    FROM registered_model_permission p JOIN "user" u ON u.id = p.user_id WHERE p.model_id = ${m.id} ORDER BY u.username`;
+}
+
+/** Grants `level` to the user, or removes their grant when level is null. */
+export async function setModelPermission(ctx: Ctx, input: { name: string; username: string; level: ModelPermissionLevel | null }): Promise<void> {
+  if (input.level !== null && !MODEL_PERMISSION_LEVELS.includes(input.level)) {
+    throw invalid(`Invalid permission level '${String(input.level)}'. Must be one of ${MODEL_PERMISSION_LEVELS.join(", ")}.`);
+  }
+  const m = await loadModel(ctx, input.name, "MANAGE");
+  const user = await ctx.db.user.findUnique({ where: { username: input.username } });
+  if (!user) throw notFound(`User '${input.username}' does not exist`);
+  await ctx.db.$transaction(async (tx) => {
+    const key = { modelId_userId: { modelId: m.id, userId: user.id } };
+    const before = await tx.registeredModelPermission.findUnique({ where: key });
+    if (input.level === null) await tx.registeredModelPermission.deleteMany({ where: { modelId: m.id, userId: user.id } });
+    else await tx.registeredModelPermission.upsert({ where: key, create: { modelId: m.id, userId: user.id, level: input.level }, update: { level: input.level } });
+    await recordAudit(ctx, tx, {
+      action: "registered_model.permission_set",
+      resourceType: "registered_model",
+      resourceId: String(m.id),
+      before: { username: user.username, level: before?.level ?? null },
+      after: { username: user.username, level: input.level },
+    });
+  });
+}
+
+export interface ModelAccessView {
+  /** null: the caller may not read the model (or it does not exist). */
+  level: ModelPermissionLevel | null;
+  can: Record<keyof typeof MODEL_ACTION_LEVEL, boolean>;
+  /** Stages the caller may move a version in `from` to, per current stage. */
+  transitions: Record<Stage, Stage[]>;
+}
+
+/** What the caller may do on one model, for the portal to show only allowed actions. */
+export async function myModelAccess(ctx: Ctx, name: string): Promise<ModelAccessView> {
+  const level = await modelLevel(ctx, name);
+  const can = Object.fromEntries(Object.entries(MODEL_ACTION_LEVEL).map(([k, needed]) => [k, modelLevelAtLeast(level, needed)])) as ModelAccessView["can"];
+  const transitions = Object.fromEntries(
+    STAGES.map((from) => [from, STAGES.filter((to) => to !== from && modelLevelAtLeast(level, transitionLevel(from, to)))]),
+  ) as Record<Stage, Stage[]>;
+  return { level, can, transitions };
+}

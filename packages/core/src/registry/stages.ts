@@ -1,0 +1,99 @@
+import type { Prisma } from "@modelgate/db";
+import type { Ctx } from "../context.ts";
+import { recordAudit } from "../audit/record-audit.ts";
+import { denied, invalid } from "../errors.ts";
+import { modelLevelAtLeast, transitionLevel } from "./access.ts";
+import type { ModelVersionView, Stage } from "./types.ts";
+import { canonicalStage } from "./validate.ts";
+import { actorOf, loadVersion, type VersionRef } from "./versions.ts";
+import { loadVersionViews } from "./views.ts";
+
+// Stage transitions. `applyTransition` is the one write path for a version's stage: the REST and
+// tRPC edges call it through transitionModelVersionStage, and the approval workflow calls it when a
+// request has its approvals. Every change, side effects included, lands in stage_transition.
+
+export interface TransitionOptions {
+  archiveExistingVersions: boolean;
+  /** Recorded with the transition (e.g. "approved request 12"). */
+  reason?: string | undefined;
+}
+
+export interface TransitionResult {
+  from: Stage;
+  to: Stage;
+  /** Versions moved to Archived as a side effect. */
+  archived: number[];
+}
+
+/**
+ * Moves a version to `to` inside `tx`. The caller has loaded the version with its model row locked
+ * (loadVersion(..., tx, true)), so transitions on one model are serialised, and has checked
+ * permissions.
+ */
+export async function applyTransition(ctx: Ctx, tx: Prisma.TransactionClient, v: VersionRef, to: Stage, opts: TransitionOptions): Promise<TransitionResult> {
+  if (opts.archiveExistingVersions && to !== "Staging" && to !== "Production") {
+    throw invalid(`archive_existing_versions can only be used with the target stage Staging or Production, not ${to}.`);
+  }
+  const now = BigInt(Date.now());
+  const actor = actorOf(ctx);
+  const archived: number[] = [];
+  if (opts.archiveExistingVersions) {
+    const others = await tx.modelVersion.findMany({
+      where: { modelId: v.model.id, currentStage: to, deletedTimestamp: null, pk: { not: v.pk } },
+      select: { pk: true, version: true },
+      orderBy: { version: "asc" },
+    });
+    if (others.length) {
+      await tx.modelVersion.updateMany({ where: { pk: { in: others.map((o) => o.pk) } }, data: { currentStage: "Archived", lastUpdatedTimestamp: now } });
+      await tx.stageTransition.createMany({
+        data: others.map((o) => ({
+          modelId: v.model.id,
+          versionPk: o.pk,
+          fromStage: to,
+          toStage: "Archived" as const,
+          at: now,
+          ...actor,
+          system: true,
+          reason: `archive_existing_versions: version ${v.version} moved to ${to}`,
+        })),
+      });
+      archived.push(...others.map((o) => o.version));
+    }
+  }
+  if (v.stage !== to) {
+    await tx.stageTransition.create({ data: { modelId: v.model.id, versionPk: v.pk, fromStage: v.stage, toStage: to, at: now, ...actor, reason: opts.reason ?? null } });
+  }
+  await tx.modelVersion.update({ where: { pk: v.pk }, data: { currentStage: to, lastUpdatedTimestamp: now } });
+  await tx.registeredModel.update({ where: { id: v.model.id }, data: { lastUpdatedTimestamp: now } });
+  await recordAudit(ctx, tx, {
+    action: "model_version.transition",
+    resourceType: "model_version",
+    resourceId: `${v.model.name}/${v.version}`,
+    before: { stage: v.stage },
+    after: { stage: to, archived_versions: archived, ...(opts.reason ? { reason: opts.reason } : {}) },
+  });
+  return { from: v.stage, to, archived };
+}
+
+export interface TransitionInput {
+  name: string;
+  version: string;
+  stage: string;
+  archive_existing_versions: boolean;
+}
+
+/** A direct transition: needs the stage's manage level (Production ↔ MANAGE_PRODUCTION_VERSIONS). */
+export async function transitionModelVersionStage(ctx: Ctx, input: TransitionInput): Promise<ModelVersionView> {
+  const to = canonicalStage(input.stage);
+  const pk = await ctx.db.$transaction(async (tx) => {
+    const v = await loadVersion(ctx, input.name, input.version, "READ", tx, true);
+    const needed = transitionLevel(v.stage, to);
+    if (!modelLevelAtLeast(v.model.level, needed)) {
+      throw denied(`Permission denied: moving version ${v.version} of '${v.model.name}' from ${v.stage} to ${to} requires ${needed}`);
+    }
+    await applyTransition(ctx, tx, v, to, { archiveExistingVersions: input.archive_existing_versions });
+    return v.pk;
+  });
+  const [view] = await loadVersionViews(ctx.db, [pk]);
+  return view!;
+}

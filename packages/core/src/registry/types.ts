@@ -1,0 +1,53 @@
+import type { MlmodelView } from "./mlmodel.ts";
+
+// The registry's wire shapes (model_registry.proto, JSON field names). Versions are strings on the
+// wire; timestamps epoch ms; empty repeated fields are dropped by the REST edge.
+
+export const MODEL_PERMISSION_LEVELS = ["READ", "EDIT", "MANAGE_STAGING_VERSIONS", "MANAGE_PRODUCTION_VERSIONS", "MANAGE"] as const;
+export type ModelPermissionLevel = (typeof MODEL_PERMISSION_LEVELS)[number];
+
+export const STAGES = ["None", "Staging", "Production", "Archived"] as const;
+export type Stage = (typeof STAGES)[number];
+
+export type ModelVersionStatus = "PENDING_REGISTRATION" | "FAILED_REGISTRATION" | "READY";
+
+export interface RegistryTagView {
+  key: string;
+  value: string;
+}
+
+export interface ModelVersionView {
+  name: string;
+  version: string;
+  creation_timestamp: number;
+  last_updated_timestamp: number;
+  user_id: string;
+  current_stage: Stage;
+  description: string;
+  source: string;
+  run_id: string;
+  status: ModelVersionStatus;
+  status_message: string;
+  tags?: RegistryTagView[];
+  run_link: string;
+  aliases?: string[];
+}
+
+export interface RegisteredModelView {
+  name: string;
+  creation_timestamp: number;
+  last_updated_timestamp: number;
+  description: string;
+  latest_versions?: ModelVersionView[];
+  tags?: RegistryTagView[];
+  aliases?: { alias: string; version: string }[];
+}
+
+/** What the portal shows beyond the wire shape. */
+export interface ModelVersionDetail extends ModelVersionView {
+  storage_location: string;
+  mlmodel: MlmodelView | null;
+  input_example: unknown;
+  /** The source run's experiment, when the run is known and readable (for links). */
+  experiment_id: string | null;
+}

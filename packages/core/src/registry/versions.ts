@@ -1,0 +1,257 @@
+import { Prisma } from "@modelgate/db";
+import type { Ctx } from "../context.ts";
+import { auditInsertSql, recordAudit, type DbOrTx } from "../audit/record-audit.ts";
+import { invalid } from "../errors.ts";
+import { validateValue } from "../tracking/validate.ts";
+import { versionNotFound } from "./access.ts";
+import { registryConfig } from "./config.ts";
+import { MAX_INPUT_EXAMPLE_BYTES, MAX_MLMODEL_BYTES, inputExamplePath, parseInputExample, parseMlmodel, type MlmodelView } from "./mlmodel.ts";
+import { loadModel, type ModelRef } from "./models.ts";
+import { resolveSource, type ModelUriRef } from "./source.ts";
+import type { ModelPermissionLevel, ModelVersionDetail, ModelVersionStatus, ModelVersionView, RegistryTagView, Stage } from "./types.ts";
+import { canonicalStage, parseVersion, validateDescription, validateRegistryTag } from "./validate.ts";
+import { latestVersionViews, loadVersionViews } from "./views.ts";
+
+// Model versions: numbered under the model's row lock, sources checked and resolved, MLmodel read
+// at registration, soft-deleted so numbers are never reused.
+
+export interface VersionRef {
+  pk: bigint;
+  version: number;
+  model: ModelRef;
+  stage: Stage;
+  storageLocation: string;
+}
+
+/** A live (not deleted) version and the actor's level on its model; 404 when missing or unreadable. */
+export async function loadVersion(ctx: Ctx, name: string, version: string | number, needed: ModelPermissionLevel, db: DbOrTx = ctx.db, forUpdate = false): Promise<VersionRef> {
+  const n = parseVersion(version);
+  const model = await loadModel(ctx, name, needed, db, forUpdate);
+  const v = await db.modelVersion.findFirst({ where: { modelId: model.id, version: n, deletedTimestamp: null }, select: { pk: true, currentStage: true, storageLocation: true } });
+  if (!v) throw versionNotFound(name, n);
+  return { pk: v.pk, version: n, model, stage: v.currentStage, storageLocation: v.storageLocation };
+}
+
+async function versionView(ctx: Ctx, pk: bigint): Promise<ModelVersionView> {
+  const [view] = await loadVersionViews(ctx.db, [pk]);
+  return view!;
+}
+
+/** The version a models:/ URI names (READ on its model). */
+export async function resolveModelUri(ctx: Ctx, ref: ModelUriRef): Promise<{ pk: bigint; storageLocation: string; storePath: string | null }> {
+  const model = await loadModel(ctx, ref.name, "READ");
+  const where = { modelId: model.id, deletedTimestamp: null };
+  let row: { pk: bigint; storageLocation: string; storePath: string | null } | null = null;
+  const select = { pk: true, storageLocation: true, storePath: true } as const;
+  if (ref.ref.kind === "version") row = await ctx.db.modelVersion.findFirst({ where: { ...where, version: ref.ref.version }, select });
+  else if (ref.ref.kind === "alias") {
+    const a = await ctx.db.registeredModelAlias.findUnique({ where: { modelId_alias: { modelId: model.id, alias: ref.ref.alias } }, select: { version: { select } } });
+    if (!a) throw invalid(`Registered model alias ${ref.ref.alias} not found.`);
+    row = a.version;
+  } else {
+    const stage = ref.ref.kind === "stage" ? canonicalStage(ref.ref.stage) : undefined;
+    row = await ctx.db.modelVersion.findFirst({ where: { ...where, status: "READY", ...(stage ? { currentStage: stage } : {}) }, orderBy: { version: "desc" }, select });
+  }
+  if (!row) throw invalid(`No model version matches the URI 'models:/${ref.name}${ref.ref.kind === "alias" ? "@" + ref.ref.alias : ""}'.`);
+  return row;
+}
+
+interface RegistrationResult {
+  status: ModelVersionStatus;
+  statusMessage: string;
+  mlmodel: (MlmodelView & { input_example?: unknown }) | null;
+}
+
+/** Reads and parses `<storePath>/MLmodel` (and its input example) when the files are ours. */
+async function readMlmodel(storePath: string | null): Promise<RegistrationResult> {
+  const read = registryConfig().readArtifact;
+  if (storePath === null || read === null) return { status: "READY", statusMessage: "", mlmodel: null };
+  const text = await read(`${storePath}/MLmodel`, MAX_MLMODEL_BYTES + 1);
+  if (text === null) return { status: "READY", statusMessage: "", mlmodel: null };
+  const parsed = parseMlmodel(text.toString("utf8"));
+  if (!parsed.ok) return { status: "FAILED_REGISTRATION", statusMessage: parsed.message, mlmodel: null };
+  const examplePath = inputExamplePath(parsed.mlmodel);
+  let input_example: unknown;
+  if (examplePath) {
+    const example = await read(`${storePath}/${examplePath}`, MAX_INPUT_EXAMPLE_BYTES + 1);
+    const ex = example === null ? null : parseInputExample(example.toString("utf8"));
+    if (ex?.ok) input_example = ex.value;
+  }
+  return { status: "READY", statusMessage: "", mlmodel: input_example === undefined ? parsed.mlmodel : { ...parsed.mlmodel, input_example } };
+}
+
+export interface CreateModelVersionInput {
+  name: string;
+  source: string;
+  run_id?: string | undefined;
+  tags?: RegistryTagView[] | undefined;
+  run_link?: string | undefined;
+  description?: string | undefined;
+}
+
+/**
+ * Creates the next version of a model. The number comes from the model's counter row, taken by
+ * the same single statement that inserts the version, its tags, its first stage event and the
+ * audit event: the row lock is held only for that statement and its commit, so concurrent
+ * creators get distinct, gap-free numbers without retries.
+ */
+export async function createModelVersion(ctx: Ctx, input: CreateModelVersionInput): Promise<ModelVersionView> {
+  const tags = [...new Map((input.tags ?? []).map((t) => [t.key, t])).values()];
+  tags.forEach((t) => validateRegistryTag(t.key, t.value));
+  if (input.description) validateDescription(input.description);
+  if (input.run_link) validateValue("Run link", input.run_link);
+  const model = await loadModel(ctx, input.name, "EDIT");
+  const resolved = await resolveSource(ctx, input.source, input.run_id || undefined, async (ref) => {
+    const target = await resolveModelUri(ctx, ref);
+    return { storageLocation: target.storageLocation, storePath: target.storePath };
+  });
+  const registration = await readMlmodel(resolved.storePath);
+  const now = Date.now();
+  const userId = ctx.actor.kind === "user" ? ctx.actor.username : "";
+  const ownerId = ctx.actor.kind === "user" ? ctx.actor.userId : null;
+  const actorName = ctx.actor.kind === "user" ? ctx.actor.username : `system:${ctx.actor.reason}`;
+  const mlmodel = registration.mlmodel === null ? null : JSON.stringify(registration.mlmodel);
+  const rows = await ctx.db.$queryRaw<{ pk: bigint; version: number }[]>`
+    WITH n AS (
+      UPDATE registered_model SET next_version = next_version + 1, last_updated_timestamp = ${now}
+      WHERE id = ${model.id} RETURNING next_version - 1 AS version),
+    v AS (
+      INSERT INTO model_version (model_id, version, creation_timestamp, last_updated_timestamp, user_id, owner_id, description, source,
+        storage_location, store_path, run_id, run_link, status, status_message, mlmodel)
+      SELECT ${model.id}, n.version, ${now}, ${now}, ${userId}, ${ownerId}::uuid, ${input.description ?? ""}, ${input.source},
+        ${resolved.storageLocation}, ${resolved.storePath}, ${resolved.runId}, ${input.run_link ?? ""}, ${registration.status}::"ModelVersionStatus",
+        ${registration.statusMessage}, ${mlmodel}::jsonb
+      FROM n RETURNING pk, version),
+    t AS (
+      INSERT INTO model_version_tag (version_pk, key, value)
+      SELECT v.pk, x.key, x.value FROM v, unnest(${tags.map((t) => t.key)}::text[], ${tags.map((t) => t.value)}::text[]) AS x(key, value)),
+    s AS (
+      INSERT INTO stage_transition (model_id, version_pk, from_stage, to_stage, at, actor_id, actor_name)
+      SELECT ${model.id}, v.pk, NULL, 'None', ${now}, ${ownerId}::uuid, ${actorName} FROM v),
+    a AS (${auditInsertSql(ctx, {
+      action: "model_version.create",
+      resourceType: "model_version",
+      resourceId: Prisma.sql`${model.name} || '/' || v.version`,
+      after: Prisma.sql`jsonb_build_object('name', ${model.name}::text, 'version', v.version, 'source', ${input.source}::text, 'run_id', ${resolved.runId}::text, 'status', ${registration.status}::text)`,
+      from: Prisma.sql`v`,
+    })})
+    SELECT pk, version FROM v`;
+  const created = rows[0];
+  if (!created) throw versionNotFound(input.name, "new"); // the model was deleted meanwhile
+  return versionView(ctx, created.pk);
+}
+
+export async function getModelVersion(ctx: Ctx, input: { name: string; version: string }): Promise<ModelVersionView> {
+  const v = await loadVersion(ctx, input.name, input.version, "READ");
+  return versionView(ctx, v.pk);
+}
+
+/** The portal's view: the wire shape plus MLmodel metadata, input example and storage location. */
+export async function getModelVersionDetail(ctx: Ctx, input: { name: string; version: string }): Promise<ModelVersionDetail> {
+  const v = await loadVersion(ctx, input.name, input.version, "READ");
+  const [view, row] = await Promise.all([
+    versionView(ctx, v.pk),
+    ctx.db.modelVersion.findUniqueOrThrow({ where: { pk: v.pk }, select: { storageLocation: true, mlmodel: true, runId: true } }),
+  ]);
+  const stored = row.mlmodel as (MlmodelView & { input_example?: unknown }) | null;
+  const { input_example, ...mlmodel } = stored ?? { input_example: undefined };
+  let experimentId: string | null = null;
+  if (row.runId) {
+    const run = await ctx.db.run.findUnique({ where: { id: row.runId }, select: { experimentId: true } });
+    experimentId = run ? String(run.experimentId) : null;
+  }
+  return {
+    ...view,
+    storage_location: row.storageLocation,
+    mlmodel: stored ? (mlmodel as MlmodelView) : null,
+    input_example: input_example ?? null,
+    experiment_id: experimentId,
+  };
+}
+
+export async function updateModelVersion(ctx: Ctx, input: { name: string; version: string; description?: string | undefined }): Promise<ModelVersionView> {
+  const v = await loadVersion(ctx, input.name, input.version, "EDIT");
+  if (input.description !== undefined) {
+    const description = input.description;
+    validateDescription(description);
+    await ctx.db.$transaction(async (tx) => {
+      const before = await tx.modelVersion.findUniqueOrThrow({ where: { pk: v.pk }, select: { description: true } });
+      await tx.modelVersion.update({ where: { pk: v.pk }, data: { description, lastUpdatedTimestamp: BigInt(Date.now()) } });
+      await recordAudit(ctx, tx, { action: "model_version.update", resourceType: "model_version", resourceId: `${v.model.name}/${v.version}`, before, after: { description } });
+    });
+  }
+  return versionView(ctx, v.pk);
+}
+
+/**
+ * Soft delete: the version disappears everywhere, its aliases are removed (each removal in the
+ * alias history), and its number is never given out again.
+ */
+export async function deleteModelVersion(ctx: Ctx, input: { name: string; version: string }): Promise<void> {
+  const now = BigInt(Date.now());
+  await ctx.db.$transaction(async (tx) => {
+    const v = await loadVersion(ctx, input.name, input.version, "MANAGE", tx, true);
+    const aliases = await tx.registeredModelAlias.findMany({ where: { versionPk: v.pk }, select: { alias: true } });
+    await tx.registeredModelAlias.deleteMany({ where: { versionPk: v.pk } });
+    if (aliases.length) {
+      await tx.aliasEvent.createMany({
+        data: aliases.map((a) => ({ modelId: v.model.id, alias: a.alias, fromVersion: v.version, toVersion: null, at: now, ...actorOf(ctx), reason: `version ${v.version} deleted` })),
+      });
+    }
+    await tx.modelVersion.update({ where: { pk: v.pk }, data: { deletedTimestamp: now, lastUpdatedTimestamp: now } });
+    await tx.registeredModel.update({ where: { id: v.model.id }, data: { lastUpdatedTimestamp: now } });
+    await recordAudit(ctx, tx, {
+      action: "model_version.delete",
+      resourceType: "model_version",
+      resourceId: `${v.model.name}/${v.version}`,
+      before: { stage: v.stage, aliases: aliases.map((a) => a.alias) },
+    });
+  });
+}
+
+export function actorOf(ctx: Ctx): { actorId: string | null; actorName: string } {
+  return ctx.actor.kind === "user" ? { actorId: ctx.actor.userId, actorName: ctx.actor.username } : { actorId: null, actorName: `system:${ctx.actor.reason}` };
+}
+
+export async function setModelVersionTag(ctx: Ctx, input: { name: string; version: string; key: string; value: string }): Promise<void> {
+  validateRegistryTag(input.key, input.value);
+  const v = await loadVersion(ctx, input.name, input.version, "EDIT");
+  await ctx.db.$transaction(async (tx) => {
+    const key = { versionPk_key: { versionPk: v.pk, key: input.key } };
+    const before = await tx.modelVersionTag.findUnique({ where: key });
+    await tx.modelVersionTag.upsert({ where: key, create: { versionPk: v.pk, key: input.key, value: input.value }, update: { value: input.value } });
+    await tx.modelVersion.update({ where: { pk: v.pk }, data: { lastUpdatedTimestamp: BigInt(Date.now()) } });
+    await recordAudit(ctx, tx, {
+      action: "model_version.tag_set",
+      resourceType: "model_version",
+      resourceId: `${v.model.name}/${v.version}`,
+      before: { key: input.key, value: before?.value ?? null },
+      after: { key: input.key, value: input.value },
+    });
+  });
+}
+
+export async function deleteModelVersionTag(ctx: Ctx, input: { name: string; version: string; key: string }): Promise<void> {
+  validateRegistryTag(input.key, "");
+  const v = await loadVersion(ctx, input.name, input.version, "EDIT");
+  await ctx.db.$transaction(async (tx) => {
+    const deleted = await tx.modelVersionTag.deleteMany({ where: { versionPk: v.pk, key: input.key } });
+    if (deleted.count === 0) return;
+    await tx.modelVersion.update({ where: { pk: v.pk }, data: { lastUpdatedTimestamp: BigInt(Date.now()) } });
+    await recordAudit(ctx, tx, { action: "model_version.tag_delete", resourceType: "model_version", resourceId: `${v.model.name}/${v.version}`, before: { key: input.key } });
+  });
+}
+
+/** Where the version's files are: a runs:/ or models:/ source comes back resolved. */
+export async function getModelVersionDownloadUri(ctx: Ctx, input: { name: string; version: string }): Promise<{ artifact_uri: string }> {
+  const v = await loadVersion(ctx, input.name, input.version, "READ");
+  return { artifact_uri: v.storageLocation };
+}
+
+/** The highest READY version in each requested stage (every stage when none is given). */
+export async function getLatestVersions(ctx: Ctx, input: { name: string; stages?: readonly string[] | undefined }): Promise<ModelVersionView[]> {
+  const m = await loadModel(ctx, input.name, "READ");
+  const stages = input.stages?.length ? [...new Set(input.stages.map(canonicalStage))] : undefined;
+  const latest = await latestVersionViews(ctx.db, [m.id], stages);
+  return latest.get(m.id) ?? [];
+}
