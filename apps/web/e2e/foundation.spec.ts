@@ -1,18 +1,7 @@
 import crypto from "node:crypto";
-import path from "node:path";
-import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
+import { expect, test, type APIRequestContext } from "@playwright/test";
+import { adminPassword, shot, signIn } from "./helpers.ts";
 
-const adminPassword = process.env.E2E_ADMIN_PASSWORD ?? "";
-const shots = path.resolve(import.meta.dirname, "../test-results/screens");
-const shot = (page: Page, name: string) => page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
-
-async function signIn(page: Page, username: string, password: string) {
-  await page.goto("/sign-in");
-  await page.getByLabel("Username or email").fill(username);
-  await page.getByRole("textbox", { name: "Password", exact: true }).fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByTestId("current-user")).toHaveText(username);
-}
 
 const search = (request: APIRequestContext, token: string) =>
   request.get("/api/2.0/mlflow/experiments/get?experiment_id=0", { headers: { authorization: `Bearer ${token}` } });

@@ -1,43 +1,9 @@
 import crypto from "node:crypto";
-import path from "node:path";
-import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
+import { expect, test } from "@playwright/test";
+import { mlflow, newToken, shot, signInAsAdmin } from "./helpers.ts";
 
 // A data scientist logs runs through the MLflow REST API (as the mlflow client would), then finds,
 // filters, opens and compares them in the portal.
-
-const screens = path.resolve(import.meta.dirname, "../test-results/screens");
-const shot = (page: Page, name: string) => page.screenshot({ path: path.join(screens, `${name}.png`), fullPage: true });
-
-async function signInAsAdmin(page: Page) {
-  await page.goto("/sign-in");
-  await page.getByLabel("Username or email").fill("admin");
-  await page.getByRole("textbox", { name: "Password", exact: true }).fill(process.env.E2E_ADMIN_PASSWORD ?? "");
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByTestId("current-user")).toContainText("admin");
-}
-
-async function newToken(page: Page): Promise<string> {
-  await page.goto("/account");
-  await page.getByLabel("Token name").fill(`e2e-tracking-${crypto.randomBytes(3).toString("hex")}`);
-  await page.getByRole("button", { name: "Create token" }).click();
-  const secret = (await page.getByTestId("new-token-secret").textContent())?.trim() ?? "";
-  await page.getByRole("button", { name: "Done" }).click();
-  return secret;
-}
-
-function mlflow(request: APIRequestContext, token: string) {
-  const headers = { authorization: `Bearer ${token}` };
-  const post = async (endpoint: string, data: unknown) => {
-    const r = await request.post(`/api/2.0/mlflow/${endpoint}`, { headers, data });
-    expect(r.status(), `${endpoint}: ${await r.text()}`).toBe(200);
-    return r.json();
-  };
-  const put = async (artifactPath: string, body: string, contentType = "application/octet-stream") => {
-    const r = await request.put(`/api/2.0/mlflow-artifacts/artifacts/${artifactPath}`, { headers: { ...headers, "content-type": contentType }, data: Buffer.from(body) });
-    expect(r.status(), `PUT ${artifactPath}: ${await r.text()}`).toBe(200);
-  };
-  return { post, put };
-}
 
 test("runs logged through the API can be found, filtered, opened and compared in the portal", async ({ page, request }) => {
   await signInAsAdmin(page);

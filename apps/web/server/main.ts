@@ -8,7 +8,7 @@ import next from "next";
 import { createDataPlaneApp, isDataPlanePath, newRequestId } from "@modelgate/api/rest";
 import { createArtifactStore } from "@modelgate/artifacts";
 import { ensureAuthSecret } from "@modelgate/auth";
-import { configureTracking, ensureFirstAdmin } from "@modelgate/core";
+import { configureRegistry, configureTracking, ensureFirstAdmin } from "@modelgate/core";
 import { createDb } from "@modelgate/db";
 import { startEmbeddedPostgres } from "@modelgate/db/embedded";
 import { applyMigrations } from "@modelgate/db/migrate";
@@ -29,6 +29,10 @@ export interface StartedServer {
 export async function startServer({ dev = false }: { dev?: boolean } = {}): Promise<StartedServer> {
   const env = readEnv();
   configureTracking({ defaultExperimentPermission: env.DEFAULT_EXPERIMENT_PERMISSION });
+  configureRegistry({
+    defaultModelPermission: env.DEFAULT_MODEL_PERMISSION,
+    s3Destination: env.ARTIFACTS_DESTINATION?.startsWith("s3://") ? env.ARTIFACTS_DESTINATION : null,
+  });
   const t0 = performance.now();
   const dataDir = path.resolve(repoRoot, env.DATA_DIR);
   process.env.DATA_DIR = dataDir;

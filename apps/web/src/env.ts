@@ -25,6 +25,8 @@ const schema = z.object({
   MLFLOW_S3_ENDPOINT_URL: z.string().url().optional(),
   /** What a user may do on experiments nobody granted them anything on (NONE hides them). */
   DEFAULT_EXPERIMENT_PERMISSION: z.enum(["READ", "EDIT", "MANAGE", "NONE"]).default("READ"),
+  /** What a user may do on registered models nobody granted them anything on (NONE hides them). */
+  DEFAULT_MODEL_PERMISSION: z.enum(["READ", "EDIT", "MANAGE_STAGING_VERSIONS", "MANAGE_PRODUCTION_VERSIONS", "MANAGE", "NONE"]).default("READ"),
 });
 
 export type Env = z.infer<typeof schema>;

@@ -1,6 +1,7 @@
 import { createCallerFactory, router } from "./init.ts";
 import { auditRouter } from "./routers/audit.ts";
 import { meRouter } from "./routers/me.ts";
+import { registryRouter } from "./routers/registry.ts";
 import { tokensRouter } from "./routers/tokens.ts";
 import { trackingRouter } from "./routers/tracking.ts";
 import { usersRouter } from "./routers/users.ts";
@@ -11,6 +12,7 @@ export const appRouter = router({
   users: usersRouter,
   audit: auditRouter,
   tracking: trackingRouter,
+  registry: registryRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -38,3 +38,13 @@ export { getModelHistory, getModelStateAt, type ModelHistory, type StageEventVie
 export { listModelPermissions, setModelPermission, myModelAccess, type ModelPermissionView, type ModelAccessView } from "./model-permissions.ts";
 export { parseModelsUri, assertNoRelativeReferences, type ModelUriRef } from "./source.ts";
 export { parseMlmodel, diffSignatures, specLabel, type MlmodelView, type SignatureView, type SchemaView, type ColumnSpec, type TensorSpec, type ParamSpec, type SignatureDiffRow } from "./mlmodel.ts";
+export {
+  searchModelsForPortal,
+  getModelForPortal,
+  listModelVersions,
+  suggestModelNames,
+  compareModelVersions,
+  type PortalModelView,
+  type VersionComparison,
+  type VersionSide,
+} from "./portal.ts";

@@ -4,6 +4,7 @@ import { IconFile, IconFolder, IconFolderOpen } from "@tabler/icons-react";
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { ArtifactPreview } from "./artifact-preview";
+import { RegisterModelButton } from "./register-model";
 import { baseName, formatBytes, listArtifacts, type ArtifactFile } from "./artifacts-api";
 
 interface BrowserProps {
@@ -39,7 +40,9 @@ function Directory({ runId, path, selected, onSelect, root = false }: { runId: s
   if (files.isPending) return <Loader size="xs" m="xs" />;
   if (files.error) return <Alert color="red" m="xs">{files.error.message}</Alert>;
   if (root && files.data.length === 0) return <Text c="dimmed" size="sm" p="sm">No artifacts logged.</Text>;
-  return files.data.map((f) => (f.is_dir ? <DirectoryLink key={f.path} runId={runId} file={f} selected={selected} onSelect={onSelect} /> : (
+  // a folder with an MLmodel is a logged model: offer to register it
+  const isModel = files.data.some((f) => !f.is_dir && baseName(f.path) === "MLmodel");
+  const entries = files.data.map((f) => (f.is_dir ? <DirectoryLink key={f.path} runId={runId} file={f} selected={selected} onSelect={onSelect} /> : (
     <NavLink
       key={f.path}
       label={baseName(f.path)}
@@ -51,6 +54,7 @@ function Directory({ runId, path, selected, onSelect, root = false }: { runId: s
       py={4}
     />
   )));
+  return isModel ? [<RegisterModelButton key="register" runId={runId} path={path} />, ...entries] : entries;
 }
 
 function DirectoryLink({ runId, file, selected, onSelect }: { runId: string; file: ArtifactFile; selected: string | undefined; onSelect: (f: ArtifactFile) => void }) {
