@@ -73,8 +73,8 @@ test("a model logged from a run is registered in the portal, aliased, promoted, 
 
   // transition version 1 to Staging from its page
   await page.getByTestId("transition-button").click();
-  await page.getByRole("menuitem", { name: /Staging/ }).click();
-  await page.getByRole("button", { name: /^(Transition|Confirm)/ }).click();
+  await page.getByTestId("transition-to-Staging").click();
+  await page.getByTestId("transition-confirm").click();
   await expect(page.getByTestId("version-stage")).toHaveText("Staging");
 
   // alias champion → v1, then move it to v2, from the model page
@@ -82,10 +82,10 @@ test("a model logged from a run is registered in the portal, aliased, promoted, 
   await expect(page.getByTestId("versions-table")).toContainText("Staging");
   for (const version of ["1", "2"]) {
     await page.getByTestId("set-alias-button").click();
-    await page.getByLabel("Alias").fill("champion");
-    await page.getByLabel("Version").click();
-    await page.getByRole("option", { name: new RegExp(`^(Version )?${version}\\b`) }).click();
-    await page.getByRole("button", { name: /^(Set alias|Save)$/ }).click();
+    await page.getByTestId("alias-input").fill("champion");
+    await page.getByTestId("alias-version-select").click();
+    await page.getByRole("option", { name: new RegExp(`^(Version |v)?${version}\\b`) }).click();
+    await page.getByTestId("alias-submit").click();
     await expect(page.getByTestId("alias-badge-champion")).toContainText(`v${version}`);
   }
   await shot(page, "31-model-page");
@@ -99,5 +99,10 @@ test("a model logged from a run is registered in the portal, aliased, promoted, 
   const timeline = page.getByTestId("history-timeline");
   await expect(timeline).toContainText("champion");
   await expect(timeline).toContainText("Staging");
+  // the state "now", then at an instant before anything was registered
+  await expect(page.getByTestId("state-at-stage-Staging")).toContainText("1");
+  await expect(page.getByTestId("state-at-alias-champion")).toContainText("v2");
+  await page.getByTestId("state-at-input").fill("2020-01-01T00:00");
+  await expect(page.getByTestId("state-at-aliases")).not.toContainText("champion");
   await shot(page, "32-model-history");
 });

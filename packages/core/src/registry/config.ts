@@ -14,7 +14,11 @@ export interface RegistryConfig {
   s3Destination: string | null;
 }
 
-const config: RegistryConfig = { defaultModelPermission: "READ", readArtifact: null, s3Destination: null };
+// One object per process, kept on globalThis: Next.js bundles its own copy of this package for the
+// portal plane, and both copies must see what the server configured at startup.
+const KEY = Symbol.for("modelgate.registryConfig");
+const store = globalThis as unknown as Record<symbol, RegistryConfig | undefined>;
+const config: RegistryConfig = (store[KEY] ??= { defaultModelPermission: "READ", readArtifact: null, s3Destination: null });
 
 export function configureRegistry(opts: Partial<RegistryConfig>) {
   Object.assign(config, Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)));

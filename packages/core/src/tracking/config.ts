@@ -7,7 +7,11 @@ export interface TrackingConfig {
   defaultExperimentPermission: DefaultExperimentPermission;
 }
 
-const config: TrackingConfig = { defaultExperimentPermission: "READ" };
+// One object per process, kept on globalThis: Next.js bundles its own copy of this package for the
+// portal plane, and both copies must see what the server configured at startup.
+const KEY = Symbol.for("modelgate.trackingConfig");
+const store = globalThis as unknown as Record<symbol, TrackingConfig | undefined>;
+const config: TrackingConfig = (store[KEY] ??= { defaultExperimentPermission: "READ" });
 
 /** Called once at startup (apps/web/server/main.ts) from the validated environment. */
 export function configureTracking(opts: Partial<TrackingConfig>) {

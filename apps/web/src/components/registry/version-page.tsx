@@ -1,0 +1,151 @@
+"use client";
+import { ActionIcon, Alert, Anchor, Badge, Breadcrumbs, Card, Code, Group, Loader, SimpleGrid, Stack, Table, Text, Title, Tooltip } from "@mantine/core";
+import { IconX } from "@tabler/icons-react";
+import type { ModelVersionDetail } from "@modelgate/core";
+import { useMutation, useQuery } from "@tanstack/react-query";
+import Link from "next/link";
+import type { ReactNode } from "react";
+import { notifyAndRefresh, notifyError } from "@/components/shared/notify";
+import { formatEpoch } from "@/components/tracking/format";
+import { useTRPC } from "@/lib/trpc";
+import { AliasBadge, StageBadge } from "./badges";
+import { modelHref } from "./format";
+import { HistoryTimeline } from "./history-timeline";
+import { DescriptionCard } from "./markdown";
+import { MlmodelCard } from "./mlmodel-card";
+import { SourceRunCard } from "./source-run-card";
+import { TagsCard } from "./tags-card";
+import { useModelAccess, useRegistryRefresh } from "./use-registry";
+import { VersionActions } from "./version-actions";
+import { VersionUris } from "./version-uris";
+
+export function VersionPage({ name, version }: { name: string; version: string }) {
+  const trpc = useTRPC();
+  const detail = useQuery(trpc.registry.versions.get.queryOptions({ name, version }));
+  const access = useModelAccess(name);
+  if (detail.error) return <Alert color="red" title="Model version unavailable" data-testid="version-error">{detail.error.message}</Alert>;
+  if (!detail.data) return <Loader />;
+  const v = detail.data;
+  return (
+    <Stack gap="sm" maw={1400}>
+      <Breadcrumbs>
+        <Anchor component={Link} href="/models" size="sm">Models</Anchor>
+        <Anchor component={Link} href={modelHref(name)} size="sm">{name}</Anchor>
+        <Text size="sm">Version {v.version}</Text>
+      </Breadcrumbs>
+      <Group justify="space-between" align="flex-start">
+        <Group gap="sm">
+          <Title order={2} data-testid="version-title">{name} · version {v.version}</Title>
+          <StageBadge stage={v.current_stage} testId="version-stage" />
+          <Badge color={v.status === "READY" ? "green" : v.status === "FAILED_REGISTRATION" ? "red" : "blue"} variant="dot" data-testid="version-status">{v.status}</Badge>
+          <VersionAliases name={name} aliases={v.aliases ?? []} canDelete={access?.can.setAlias ?? false} />
+        </Group>
+        <VersionActions version={v} access={access} />
+      </Group>
+      {v.status === "FAILED_REGISTRATION" && (
+        <Alert color="red" title="Registration failed" data-testid="version-status-message">{v.status_message || "No message."}</Alert>
+      )}
+      {v.status === "PENDING_REGISTRATION" && <Alert color="blue" title="Registration pending">{v.status_message || "The version's artifacts are still being copied."}</Alert>}
+      <SimpleGrid cols={{ base: 1, lg: 2 }}>
+        <VersionDetails v={v} />
+        <VersionUris name={name} version={v.version} aliases={v.aliases ?? []} />
+      </SimpleGrid>
+      <SourceRunCard runId={v.run_id} experimentId={v.experiment_id} />
+      <MlmodelCard mlmodel={v.mlmodel} inputExample={v.input_example} />
+      <SimpleGrid cols={{ base: 1, lg: 2 }}>
+        <VersionHistoryCard name={name} version={v.version} />
+        <VersionDescriptionAndTags v={v} canEdit={access?.can.editDescription ?? false} canEditTags={access?.can.editTags ?? false} />
+      </SimpleGrid>
+    </Stack>
+  );
+}
+
+function VersionAliases({ name, aliases, canDelete }: { name: string; aliases: string[]; canDelete: boolean }) {
+  const trpc = useTRPC();
+  const refresh = useRegistryRefresh();
+  const remove = useMutation(
+    trpc.registry.models.deleteAlias.mutationOptions({ onSuccess: notifyAndRefresh((_r, v) => `Alias @${v.alias} deleted`, refresh), onError: notifyError }),
+  );
+  return (
+    <Group gap={4} data-testid="version-aliases">
+      {aliases.map((a) => (
+        <Group key={a} gap={0} wrap="nowrap">
+          <AliasBadge alias={a} />
+          {canDelete && (
+            <Tooltip label={`Delete @${a}`}>
+              <ActionIcon size="xs" variant="subtle" color="gray" aria-label={`Delete @${a}`} onClick={() => remove.mutate({ name, alias: a })} data-testid={`delete-alias-${a}`}>
+                <IconX size={12} />
+              </ActionIcon>
+            </Tooltip>
+          )}
+        </Group>
+      ))}
+    </Group>
+  );
+}
+
+function VersionDetails({ v }: { v: ModelVersionDetail }) {
+  const runHref = v.run_id && v.experiment_id ? `/experiments/${v.experiment_id}/runs/${v.run_id}` : null;
+  const rows: [string, ReactNode][] = [
+    ["Source", <Code key="s" style={{ wordBreak: "break-all" }} data-testid="version-source">{v.source}</Code>],
+    ["Storage location", <Code key="l" style={{ wordBreak: "break-all" }}>{v.storage_location || "—"}</Code>],
+    ["Run", runHref ? <Anchor key="r" component={Link} href={runHref} size="sm" ff="monospace" data-testid="version-run-link">{v.run_id}</Anchor> : <Text key="r" size="sm" ff="monospace">{v.run_id || "—"}</Text>],
+    ["Created by", v.user_id || "—"],
+    ["Created", formatEpoch(v.creation_timestamp)],
+    ["Last updated", formatEpoch(v.last_updated_timestamp)],
+  ];
+  return (
+    <Card withBorder data-testid="version-details">
+      <Text fw={600} mb="xs">Details</Text>
+      <Table verticalSpacing={4} fz="sm" aria-label="Details">
+        <Table.Tbody>
+          {rows.map(([k, val]) => (
+            <Table.Tr key={k}>
+              <Table.Td fw={500} w="30%">{k}</Table.Td>
+              <Table.Td>{val}</Table.Td>
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+    </Card>
+  );
+}
+
+function VersionHistoryCard({ name, version }: { name: string; version: string }) {
+  const trpc = useTRPC();
+  const history = useQuery(trpc.registry.models.history.queryOptions({ name, version }));
+  return (
+    <Card withBorder>
+      <Text fw={600} mb="sm">Stage and alias history</Text>
+      {history.error ? <Alert color="red">{history.error.message}</Alert> : history.data ? <HistoryTimeline history={history.data} showVersion={false} /> : <Loader size="sm" />}
+    </Card>
+  );
+}
+
+function VersionDescriptionAndTags({ v, canEdit, canEditTags }: { v: ModelVersionDetail; canEdit: boolean; canEditTags: boolean }) {
+  const trpc = useTRPC();
+  const refresh = useRegistryRefresh();
+  const ref = { name: v.name, version: v.version };
+  const setDescription = useMutation(trpc.registry.versions.setDescription.mutationOptions({ onSuccess: notifyAndRefresh("Description saved", refresh) }));
+  const setTag = useMutation(trpc.registry.versions.setTag.mutationOptions({ onSuccess: notifyAndRefresh((_r, x) => `Tag ${x.key} set`, refresh) }));
+  const deleteTag = useMutation(trpc.registry.versions.deleteTag.mutationOptions({ onSuccess: notifyAndRefresh((_r, x) => `Tag ${x.key} removed`, refresh), onError: notifyError }));
+  return (
+    <Stack gap="md">
+      <DescriptionCard
+        description={v.description}
+        canEdit={canEdit}
+        pending={setDescription.isPending}
+        error={setDescription.error?.message}
+        onSave={(description, done) => setDescription.mutate({ ...ref, description }, { onSuccess: done })}
+      />
+      <TagsCard
+        tags={v.tags}
+        canEdit={canEditTags}
+        pending={setTag.isPending}
+        error={setTag.error?.message}
+        onSet={(key, value, done) => setTag.mutate({ ...ref, key, value }, { onSuccess: done })}
+        onDelete={(key) => deleteTag.mutate({ ...ref, key })}
+      />
+    </Stack>
+  );
+}
