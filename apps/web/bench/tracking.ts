@@ -6,17 +6,16 @@
 //   --server=data-plane|full       the data-plane app as `npm start` builds it (default), or
 //                                  server/main.ts with both planes (needs apps/web/.next)
 //   --quick                        small sizes to try the bench out (never passes)
-import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { createToken, createUser, systemActor } from "@modelgate/core";
-import { createDb } from "@modelgate/db";
 import { applyMigrations } from "@modelgate/db/migrate";
 import { ClientPool } from "./lib/client-pool.ts";
 import { FULL_SIZES, QUICK_SIZES, type BenchContext, type Phase } from "./lib/context.ts";
+import { benchToken } from "./lib/bench-token.ts";
 import { openBenchDatabase, readDurability, type BenchDatabase, type Durability } from "./lib/database.ts";
-import { hasPortalBuild, repoRoot, startModelgate, startParseOnly, type ChildServer, type ServerMode } from "./lib/processes.ts";
+import { durabilityRow } from "./lib/durability-row.ts";
+import { hasPortalBuild, startModelgate, startParseOnly, type ChildServer, type ServerMode } from "./lib/processes.ts";
 import { notMeasured, printTable, type Row } from "./lib/report.ts";
 import { historyPhase } from "./phases/history.ts";
 import { ingestPhase } from "./phases/ingest.ts";
@@ -31,49 +30,6 @@ function arg(name: string): string | undefined {
 }
 
 const log = (line: string) => console.log(`[bench] ${line}`);
-
-/** A user and an access token, made through core as the portal would. */
-async function benchToken(databaseUrl: string): Promise<string> {
-  const db = createDb({ url: databaseUrl, max: 2 });
-  try {
-    const user = await createUser({ db, actor: systemActor("bench") }, { username: "bench", password: crypto.randomBytes(16).toString("hex"), role: "USER" });
-    const actor = { kind: "user" as const, userId: user.id, username: user.username, role: user.role };
-    const { secret } = await createToken({ db, actor }, { name: "bench" });
-    return secret;
-  } finally {
-    await db.$disconnect();
-  }
-}
-
-/** The durability claim covers the code too: nothing the server runs may turn commits asynchronous. */
-function sourcesTurningOffSyncCommit(): string[] {
-  const roots = ["packages/api/src", "packages/core/src", "packages/auth/src", "packages/artifacts/src", "packages/db/src/client.ts", "apps/web/server"].map((p) => path.join(repoRoot, p));
-  const hits: string[] = [];
-  const walk = (p: string) => {
-    if (!fs.existsSync(p)) return;
-    if (fs.statSync(p).isDirectory()) {
-      for (const e of fs.readdirSync(p)) if (e !== "generated" && e !== "node_modules") walk(path.join(p, e));
-    } else if (/\.(ts|tsx|js|mjs)$/.test(p) && /synchronous_commit|fsync\s*=\s*off/i.test(fs.readFileSync(p, "utf8"))) {
-      hits.push(path.relative(repoRoot, p));
-    }
-  };
-  roots.forEach(walk);
-  return hits;
-}
-
-function durabilityRow(d: Durability): Row {
-  const sources = sourcesTurningOffSyncCommit();
-  const settings = `fsync=${d.settings.fsync}, synchronous_commit=${d.settings.synchronous_commit}, full_page_writes=${d.settings.full_page_writes}`;
-  return {
-    target: "durability: commits synchronous",
-    required: "no fsync/sync-commit off",
-    measured: sources.length ? `server code mentions synchronous_commit: ${sources.join(", ")}` : settings,
-    ceiling: "-",
-    ratio: "-",
-    pass: d.durable && sources.length === 0,
-    note: `${settings}, wal_sync_method=${d.settings.wal_sync_method}, shared_buffers=${d.settings.shared_buffers}; per-database/role overrides: ${d.overrides.join(", ") || "none"}; server sources scanned for synchronous_commit: ${sources.length ? sources.join(", ") : "none found"}`,
-  };
-}
 
 function machineInfo(db: BenchDatabase, d: Durability, mode: ServerMode, quick: boolean) {
   const cpus = os.cpus();
