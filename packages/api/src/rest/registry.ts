@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import type { ArtifactStore } from "@modelgate/artifacts";
-import { isNotFound } from "@modelgate/artifacts";
+import { isInvalidPath, isNotFound } from "@modelgate/artifacts";
 import {
   configureRegistry,
   createModelVersion,
@@ -55,14 +55,18 @@ function searchInput(input: WireInput) {
   };
 }
 
-/** Reads at most `maxBytes` of a stored file (enough to know it is too large); null when missing. */
+/**
+ * Reads at most `maxBytes` of a stored file (enough to know it is too large); null when missing or
+ * not addressable in the store (core refuses such sources, but a store error must never turn a
+ * registration into a 500).
+ */
 export function storeReader(store: ArtifactStore): ArtifactReader {
   return async (path, maxBytes) => {
     let object;
     try {
       object = await store.get(path);
     } catch (e) {
-      if (isNotFound(e)) return null;
+      if (isNotFound(e) || isInvalidPath(e)) return null;
       throw e;
     }
     const chunks: Buffer[] = [];

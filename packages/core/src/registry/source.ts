@@ -1,6 +1,6 @@
 import type { Ctx } from "../context.ts";
-import { invalid } from "../errors.ts";
-import { findRun } from "../tracking/run-access.ts";
+import { invalid, isDomainError } from "../errors.ts";
+import { findRun, type RunRef } from "../tracking/run-access.ts";
 import { MLFLOW_ARTIFACTS_SCHEME, artifactStorePath } from "../tracking/artifact-access.ts";
 import { validateValue } from "../tracking/validate.ts";
 import { registryConfig } from "./config.ts";
@@ -68,17 +68,44 @@ export function parseModelsUri(uri: string): ModelUriRef | null {
   return { name: head, ref: { kind: "stage", stage: second }, subpath };
 }
 
+/**
+ * The run a source (or run_id) names, readable by the actor. A missing or unreadable run is a bad
+ * parameter (400, nothing written), as every other refused source is; it says no more than a
+ * missing run would.
+ */
+async function sourceRun(ctx: Ctx, runId: string, source: string): Promise<RunRef> {
+  try {
+    return await findRun(ctx, runId, "READ");
+  } catch (e) {
+    if (isDomainError(e) && e.code === "RESOURCE_DOES_NOT_EXIST") {
+      throw invalid(`Invalid model version source: '${source}'. Run '${runId}' does not exist or is not readable.`);
+    }
+    throw e;
+  }
+}
+
 /** `<exp>/<run>/artifacts[/...]` → the run id; anything else is outside every run's artifact root. */
 function runOfStorePath(path: string): string | null {
   const [exp, run, area] = path.split("/");
   return exp && /^\d+$/.test(exp) && run && area === "artifacts" ? run : null;
 }
 
-async function resolveStorePath(ctx: Ctx, source: string, storePath: string, runId: string | undefined): Promise<ResolvedSource> {
+/**
+ * A path in our artifact store as the store names it (empty segments dropped, so the artifact
+ * proxy's normalised paths match it); characters the store refuses (`;`, `#`, `?`, also
+ * percent-encoded) make the source unreadable, so it is refused here rather than failing later.
+ */
+function storePathOf(source: string, raw: string): string {
+  if (/[;#?]|%(?:25)*(?:3b|23|3f)/i.test(raw)) throw badSource(source);
+  return raw.split("/").filter((seg) => seg !== "").join("/");
+}
+
+async function resolveStorePath(ctx: Ctx, source: string, rawStorePath: string, runId: string | undefined): Promise<ResolvedSource> {
+  const storePath = storePathOf(source, rawStorePath);
   const pathRun = runOfStorePath(storePath);
   if (!pathRun) throw badSource(source);
   if (runId && runId !== pathRun) throw invalid(`The source '${source}' is not inside the artifact directory of run '${runId}'.`);
-  const run = await findRun(ctx, pathRun, "READ");
+  const run = await sourceRun(ctx, pathRun, source);
   const [exp] = storePath.split("/");
   if (String(run.experimentId) !== exp) throw badSource(source);
   return { runId: run.id, storageLocation: source, storePath };
@@ -107,33 +134,36 @@ export async function resolveSource(
   if (scheme === "runs") {
     const m = /^runs:\/+([^/]+)(?:\/(.*))?$/.exec(source);
     if (!m) throw badSource(source);
-    const [, sourceRun, sub = ""] = m;
-    if (runId && runId !== sourceRun) throw invalid(`The run_id '${runId}' does not match the run of the source '${source}'.`);
-    await findRun(ctx, sourceRun!, "READ");
-    const run = await ctx.db.run.findUniqueOrThrow({ where: { id: sourceRun! }, select: { artifactUri: true } });
+    const [, uriRun, sub = ""] = m;
+    if (runId && runId !== uriRun) throw invalid(`The run_id '${runId}' does not match the run of the source '${source}'.`);
+    await sourceRun(ctx, uriRun!, source);
+    const run = await ctx.db.run.findUniqueOrThrow({ where: { id: uriRun! }, select: { artifactUri: true } });
     const path = sub.replace(/\/+$/, "");
     const storageLocation = path ? `${run.artifactUri.replace(/\/+$/, "")}/${path}` : run.artifactUri;
     const base = artifactStorePath(storageLocation) ?? s3StorePath(storageLocation);
-    return { runId: sourceRun!, storageLocation, storePath: base };
+    return { runId: uriRun!, storageLocation, storePath: base === null ? null : storePathOf(source, base) };
   }
   if (scheme === "models") {
     const ref = parseModelsUri(source);
     if (!ref) throw badSource(source);
-    const target = await resolveModel(ref);
+    const target = await resolveModel(ref).catch((e: unknown) => {
+      // an unknown or unreadable model is a bad source (400), like an unreadable run
+      if (isDomainError(e) && e.code === "RESOURCE_DOES_NOT_EXIST") throw invalid(`Invalid model version source: '${source}'. ${e.message}.`);
+      throw e;
+    });
     const storageLocation = ref.subpath ? `${target.storageLocation.replace(/\/+$/, "")}/${ref.subpath}` : target.storageLocation;
-    const storePath = target.storePath === null ? null : ref.subpath ? `${target.storePath}/${ref.subpath}` : target.storePath;
-    if (runId) await findRun(ctx, runId, "READ");
+    const storePath = target.storePath === null ? null : storePathOf(source, ref.subpath ? `${target.storePath}/${ref.subpath}` : target.storePath);
+    if (runId) await sourceRun(ctx, runId, source);
     return { runId: runId ?? "", storageLocation, storePath };
   }
   if (source.startsWith(MLFLOW_ARTIFACTS_SCHEME)) {
-    const storePath = artifactStorePath(source)!.replace(/\/+$/, "");
-    return resolveStorePath(ctx, source, storePath, runId);
+    return resolveStorePath(ctx, source, artifactStorePath(source)!, runId);
   }
   if (scheme === "s3") {
     if (!/^s3:\/\/[^/]+\/./.test(source)) throw badSource(source);
     const storePath = s3StorePath(source);
-    if (storePath !== null) return resolveStorePath(ctx, source, storePath.replace(/\/+$/, ""), runId);
-    if (runId) await findRun(ctx, runId, "READ");
+    if (storePath !== null) return resolveStorePath(ctx, source, storePath, runId);
+    if (runId) await sourceRun(ctx, runId, source);
     return { runId: runId ?? "", storageLocation: source, storePath: null };
   }
   throw badSource(source);

@@ -1,7 +1,8 @@
 import { Prisma } from "@modelgate/db";
 import type { Ctx } from "../context.ts";
 import { auditInsertSql, recordAudit, type DbOrTx } from "../audit/record-audit.ts";
-import { invalid } from "../errors.ts";
+import { invalid, isDomainError } from "../errors.ts";
+import { findRun } from "../tracking/run-access.ts";
 import { validateValue } from "../tracking/validate.ts";
 import { versionNotFound } from "./access.ts";
 import { registryConfig } from "./config.ts";
@@ -62,6 +63,14 @@ interface RegistrationResult {
   mlmodel: (MlmodelView & { input_example?: unknown }) | null;
 }
 
+/** Postgres' jsonb cannot hold U+0000: a file with one would fail the insert (a 500), not the registration. */
+function hasNul(value: unknown): boolean {
+  if (typeof value === "string") return value.includes("\u0000");
+  if (Array.isArray(value)) return value.some(hasNul);
+  if (value !== null && typeof value === "object") return Object.entries(value).some(([k, v]) => k.includes("\u0000") || hasNul(v));
+  return false;
+}
+
 /** Reads and parses `<storePath>/MLmodel` (and its input example) when the files are ours. */
 async function readMlmodel(storePath: string | null): Promise<RegistrationResult> {
   const read = registryConfig().readArtifact;
@@ -69,13 +78,14 @@ async function readMlmodel(storePath: string | null): Promise<RegistrationResult
   const text = await read(`${storePath}/MLmodel`, MAX_MLMODEL_BYTES + 1);
   if (text === null) return { status: "READY", statusMessage: "", mlmodel: null };
   const parsed = parseMlmodel(text.toString("utf8"));
-  if (!parsed.ok) return { status: "FAILED_REGISTRATION", statusMessage: parsed.message, mlmodel: null };
+  if (!parsed.ok) return { status: "FAILED_REGISTRATION", statusMessage: parsed.message.replaceAll("\u0000", "\\0"), mlmodel: null };
+  if (hasNul(parsed.mlmodel)) return { status: "FAILED_REGISTRATION", statusMessage: "MLmodel contains a NUL character (U+0000), which cannot be stored", mlmodel: null };
   const examplePath = inputExamplePath(parsed.mlmodel);
   let input_example: unknown;
   if (examplePath) {
     const example = await read(`${storePath}/${examplePath}`, MAX_INPUT_EXAMPLE_BYTES + 1);
     const ex = example === null ? null : parseInputExample(example.toString("utf8"));
-    if (ex?.ok) input_example = ex.value;
+    if (ex?.ok && !hasNul(ex.value)) input_example = ex.value;
   }
   return { status: "READY", statusMessage: "", mlmodel: input_example === undefined ? parsed.mlmodel : { ...parsed.mlmodel, input_example } };
 }
@@ -146,6 +156,17 @@ export async function getModelVersion(ctx: Ctx, input: { name: string; version: 
   return versionView(ctx, v.pk);
 }
 
+/** The source run's experiment, only when the caller may read the run (READ on a model does not open its experiment). */
+async function readableExperimentOf(ctx: Ctx, runId: string): Promise<string | null> {
+  if (!runId) return null;
+  try {
+    return String((await findRun(ctx, runId, "READ")).experimentId);
+  } catch (e) {
+    if (isDomainError(e)) return null;
+    throw e;
+  }
+}
+
 /** The portal's view: the wire shape plus MLmodel metadata, input example and storage location. */
 export async function getModelVersionDetail(ctx: Ctx, input: { name: string; version: string }): Promise<ModelVersionDetail> {
   const v = await loadVersion(ctx, input.name, input.version, "READ");
@@ -155,11 +176,7 @@ export async function getModelVersionDetail(ctx: Ctx, input: { name: string; ver
   ]);
   const stored = row.mlmodel as (MlmodelView & { input_example?: unknown }) | null;
   const { input_example, ...mlmodel } = stored ?? { input_example: undefined };
-  let experimentId: string | null = null;
-  if (row.runId) {
-    const run = await ctx.db.run.findUnique({ where: { id: row.runId }, select: { experimentId: true } });
-    experimentId = run ? String(run.experimentId) : null;
-  }
+  const experimentId = await readableExperimentOf(ctx, row.runId);
   return {
     ...view,
     storage_location: row.storageLocation,
