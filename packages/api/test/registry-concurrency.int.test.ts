@@ -36,7 +36,7 @@ describe("concurrent writers on one model", () => {
     const model = await db.registeredModel.findUniqueOrThrow({ where: { name: m.name } });
     expect(model.nextVersion).toBe(33);
     expect(await db.stageTransition.count({ where: { modelId: model.id } })).toBe(32);
-    expect(await db.auditEvent.count({ where: { action: "model_version.create", resourceId: { startsWith: `${m.name}/` } } })).toBe(32);
+    expect(await db.auditEvent.count({ where: { action: "model_version.create", resourceId: { startsWith: `${model.id}/` } } })).toBe(32);
   });
 
   it("concurrent alias moves: the final alias matches the last history event, one event per actual move", async () => {

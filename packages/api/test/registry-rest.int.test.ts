@@ -477,15 +477,16 @@ describe("audit", () => {
     await c.call("POST", "/registered-models/alias", { name: m.name, alias: "champ", version: "1" });
     await c.call("POST", "/registered-models/alias", { name: m.name, alias: "champ", version: "2" });
     const model = await db.registeredModel.findUniqueOrThrow({ where: { name: m.name } });
+    // versions are keyed by the model's id, so a rename keeps their trail together
     const events = await db.auditEvent.findMany({
-      where: { OR: [{ resourceType: "registered_model", resourceId: String(model.id) }, { resourceType: "model_version", resourceId: { startsWith: `${m.name}/` } }] },
+      where: { OR: [{ resourceType: "registered_model", resourceId: String(model.id) }, { resourceType: "model_version", resourceId: { startsWith: `${model.id}/` } }] },
       orderBy: { id: "asc" },
     });
     expect(events.map((e) => [e.action, e.resourceId, e.actorName])).toEqual([
       ["registered_model.create", String(model.id), c.user.username],
-      ["model_version.create", `${m.name}/1`, c.user.username],
-      ["model_version.create", `${m.name}/2`, c.user.username],
-      ["model_version.transition", `${m.name}/1`, c.user.username],
+      ["model_version.create", `${model.id}/1`, c.user.username],
+      ["model_version.create", `${model.id}/2`, c.user.username],
+      ["model_version.transition", `${model.id}/1`, c.user.username],
       ["registered_model.alias_set", String(model.id), c.user.username],
       ["registered_model.alias_set", String(model.id), c.user.username],
     ]);

@@ -70,3 +70,9 @@ export const MODEL_ACTION_LEVEL = {
   deleteVersion: "MANAGE",
   managePermissions: "MANAGE",
 } as const satisfies Record<string, ModelPermissionLevel>;
+
+/**
+ * A version's audit resource id: `<model id>/<version>`, stable across renames (the model's name
+ * goes in the event's before/after).
+ */
+export const versionResourceId = (v: { model: { id: number }; version: number }) => `${v.model.id}/${v.version}`;

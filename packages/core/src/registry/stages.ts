@@ -2,7 +2,7 @@ import type { Prisma } from "@modelgate/db";
 import type { Ctx } from "../context.ts";
 import { recordAudit } from "../audit/record-audit.ts";
 import { denied, invalid } from "../errors.ts";
-import { modelLevelAtLeast, transitionLevel } from "./access.ts";
+import { modelLevelAtLeast, transitionLevel, versionResourceId } from "./access.ts";
 import type { ModelVersionView, Stage } from "./types.ts";
 import { canonicalStage } from "./validate.ts";
 import { actorOf, loadVersion, type VersionRef } from "./versions.ts";
@@ -68,7 +68,7 @@ export async function applyTransition(ctx: Ctx, tx: Prisma.TransactionClient, v:
   await recordAudit(ctx, tx, {
     action: "model_version.transition",
     resourceType: "model_version",
-    resourceId: `${v.model.name}/${v.version}`,
+    resourceId: versionResourceId(v),
     before: { stage: v.stage },
     after: { stage: to, archived_versions: archived, ...(opts.reason ? { reason: opts.reason } : {}) },
   });

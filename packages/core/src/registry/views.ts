@@ -47,8 +47,8 @@ export function toVersionView(r: VersionRow): ModelVersionView {
 const versionSelect = Prisma.sql`
   SELECT v.pk, v.model_id, m.name, v.version, v.creation_timestamp, v.last_updated_timestamp, v.user_id,
     v.current_stage::text AS current_stage, v.description, v.source, v.run_id, v.run_link, v.status::text AS status, v.status_message,
-    (SELECT json_agg(json_build_object('key', t.key, 'value', t.value) ORDER BY t.key) FROM model_version_tag t WHERE t.version_pk = v.pk) AS tags,
-    (SELECT array_agg(a.alias ORDER BY a.alias) FROM registered_model_alias a WHERE a.version_pk = v.pk) AS aliases
+    (SELECT json_agg(json_build_object('key', t.key, 'value', t.value) ORDER BY t.key COLLATE "C") FROM model_version_tag t WHERE t.version_pk = v.pk) AS tags,
+    (SELECT array_agg(a.alias ORDER BY a.alias COLLATE "C") FROM registered_model_alias a WHERE a.version_pk = v.pk) AS aliases
   FROM model_version v JOIN registered_model m ON m.id = v.model_id`;
 
 /** Views of the given versions, in the order of `pks` (missing ones skipped). */
@@ -100,8 +100,8 @@ export async function loadModelViews(db: DbOrTx, ids: readonly number[]): Promis
   const [rows, latest] = await Promise.all([
     db.$queryRaw<ModelRow[]>`
       SELECT m.id, m.name, m.description, m.creation_timestamp, m.last_updated_timestamp,
-        (SELECT json_agg(json_build_object('key', t.key, 'value', t.value) ORDER BY t.key) FROM registered_model_tag t WHERE t.model_id = m.id) AS tags,
-        (SELECT json_agg(json_build_object('alias', a.alias, 'version', v.version::text) ORDER BY a.alias)
+        (SELECT json_agg(json_build_object('key', t.key, 'value', t.value) ORDER BY t.key COLLATE "C") FROM registered_model_tag t WHERE t.model_id = m.id) AS tags,
+        (SELECT json_agg(json_build_object('alias', a.alias, 'version', v.version::text) ORDER BY a.alias COLLATE "C")
            FROM registered_model_alias a JOIN model_version v ON v.pk = a.version_pk WHERE a.model_id = m.id) AS aliases
       FROM registered_model m WHERE m.id = ANY(${[...ids]}::int[])`,
     latestVersionViews(db, ids),
