@@ -42,7 +42,7 @@ export function requireUser(actor: Actor): Extract<Actor, { kind: "user" }> {
 // decides, then ownership (MANAGE), then the configured default (possibly none at all). A caller
 // who cannot read an experiment is told it does not exist, so ids cannot be probed.
 
-const levelRank: Record<PermissionLevel, number> = { READ: 1, EDIT: 2, MANAGE: 3 };
+export const levelRank: Record<PermissionLevel, number> = { READ: 1, EDIT: 2, MANAGE: 3 };
 
 export function levelAtLeast(level: PermissionLevel | null, needed: PermissionLevel): boolean {
   return level !== null && (levelRank[level] ?? 0) >= levelRank[needed];
@@ -72,10 +72,18 @@ function explicitOrDefaultLevel(actor: Actor, facts: { ownerId: string | null; g
   return d === "NONE" ? null : d;
 }
 
-/** SQL for the actor's grant on experiment `e` (null when none): a scalar subquery. */
+/**
+ * SQL for the actor's grant on experiment `e` (null when none): a scalar subquery, the highest of
+ * the user's own grant and their groups' grants (enum order is level order).
+ */
 export function grantSql(actor: Actor, alias = "e"): Prisma.Sql {
   if (actor.kind !== "user") return Prisma.sql`NULL::text`;
-  return Prisma.sql`(SELECT p.level::text FROM experiment_permission p WHERE p.experiment_id = ${ident(alias)}.id AND p.user_id = ${actor.userId}::uuid)`;
+  const e = ident(alias);
+  return Prisma.sql`(SELECT max(x.level)::text FROM (
+      SELECT p.level FROM experiment_permission p WHERE p.experiment_id = ${e}.id AND p.user_id = ${actor.userId}::uuid
+      UNION ALL
+      SELECT g.level FROM experiment_group_permission g JOIN group_member gm ON gm.group_id = g.group_id
+      WHERE g.experiment_id = ${e}.id AND gm.user_id = ${actor.userId}::uuid) x)`;
 }
 
 function ident(alias: string): Prisma.Sql {
@@ -114,5 +122,8 @@ export function readableExperimentsSql(ctx: Pick<Ctx, "actor">, alias = "e"): Pr
   if (isAdmin(actor) || trackingConfig().defaultExperimentPermission !== "NONE") return Prisma.sql`TRUE`;
   if (actor.kind !== "user") return Prisma.sql`FALSE`;
   const e = ident(alias);
-  return Prisma.sql`(${e}.owner_id = ${actor.userId}::uuid OR EXISTS (SELECT 1 FROM experiment_permission p WHERE p.experiment_id = ${e}.id AND p.user_id = ${actor.userId}::uuid))`;
+  return Prisma.sql`(${e}.owner_id = ${actor.userId}::uuid
+    OR EXISTS (SELECT 1 FROM experiment_permission p WHERE p.experiment_id = ${e}.id AND p.user_id = ${actor.userId}::uuid)
+    OR EXISTS (SELECT 1 FROM experiment_group_permission g JOIN group_member gm ON gm.group_id = g.group_id
+               WHERE g.experiment_id = ${e}.id AND gm.user_id = ${actor.userId}::uuid))`;
 }

@@ -27,10 +27,17 @@ export function resolveModelLevel(actor: Actor, facts: { ownerId: string | null;
   return d === "NONE" ? null : d;
 }
 
-/** SQL for the actor's grant on model alias `m` (null when none): a scalar subquery. */
+/**
+ * SQL for the actor's grant on model alias `m` (null when none): a scalar subquery, the highest of
+ * the user's own grant and their groups' grants (enum order is level order).
+ */
 export function modelGrantSql(actor: Actor): Prisma.Sql {
   if (actor.kind !== "user") return Prisma.sql`NULL::text`;
-  return Prisma.sql`(SELECT p.level::text FROM registered_model_permission p WHERE p.model_id = m.id AND p.user_id = ${actor.userId}::uuid)`;
+  return Prisma.sql`(SELECT max(x.level)::text FROM (
+      SELECT p.level FROM registered_model_permission p WHERE p.model_id = m.id AND p.user_id = ${actor.userId}::uuid
+      UNION ALL
+      SELECT g.level FROM registered_model_group_permission g JOIN group_member gm ON gm.group_id = g.group_id
+      WHERE g.model_id = m.id AND gm.user_id = ${actor.userId}::uuid) x)`;
 }
 
 /** A condition on alias `m`: true where the actor may read the model (search and lists). */
@@ -38,7 +45,10 @@ export function readableModelsSql(ctx: Pick<Ctx, "actor">): Prisma.Sql {
   const actor = ctx.actor;
   if (isAdmin(actor) || registryConfig().defaultModelPermission !== "NONE") return Prisma.sql`TRUE`;
   if (actor.kind !== "user") return Prisma.sql`FALSE`;
-  return Prisma.sql`(m.owner_id = ${actor.userId}::uuid OR EXISTS (SELECT 1 FROM registered_model_permission p WHERE p.model_id = m.id AND p.user_id = ${actor.userId}::uuid))`;
+  return Prisma.sql`(m.owner_id = ${actor.userId}::uuid
+    OR EXISTS (SELECT 1 FROM registered_model_permission p WHERE p.model_id = m.id AND p.user_id = ${actor.userId}::uuid)
+    OR EXISTS (SELECT 1 FROM registered_model_group_permission g JOIN group_member gm ON gm.group_id = g.group_id
+               WHERE g.model_id = m.id AND gm.user_id = ${actor.userId}::uuid))`;
 }
 
 export const modelNotFound = (name: string) => notFound(`Registered Model with name=${name} not found`);

@@ -1,6 +1,6 @@
 import { Prisma } from "@modelgate/db";
 import type { Ctx } from "../context.ts";
-import { assertExperimentLevel, authorize, experimentNotFound, resolveExperimentLevel } from "../auth/permissions.ts";
+import { assertExperimentLevel, authorize, experimentNotFound, levelRank, resolveExperimentLevel } from "../auth/permissions.ts";
 import { recordAudit } from "../audit/record-audit.ts";
 import { alreadyExists, invalid, notFound } from "../errors.ts";
 import type { ExperimentView, PermissionLevel, TagView } from "./types.ts";
@@ -8,15 +8,18 @@ import { MAX_EXPERIMENT_NAME_LENGTH, experimentPk, validateExperimentIdPattern, 
 
 const NO_USER = "00000000-0000-0000-0000-000000000000";
 
-const withTagsAndGrant = (ctx: Ctx) =>
-  ({
+const withTagsAndGrant = (ctx: Ctx) => {
+  const userId = ctx.actor.kind === "user" ? ctx.actor.userId : NO_USER;
+  return {
     tags: { orderBy: { key: "asc" } },
-    permissions: { where: { userId: ctx.actor.kind === "user" ? ctx.actor.userId : NO_USER } },
-  }) satisfies Prisma.ExperimentInclude;
+    permissions: { where: { userId } },
+    groupPermissions: { where: { group: { members: { some: { userId } } } } },
+  } satisfies Prisma.ExperimentInclude;
+};
 
 type ExperimentRow = Prisma.ExperimentGetPayload<{ include: ReturnType<typeof withTagsAndGrant> }>;
 
-export function toExperimentView(e: Omit<ExperimentRow, "permissions">): ExperimentView {
+export function toExperimentView(e: Omit<ExperimentRow, "permissions" | "groupPermissions">): ExperimentView {
   return {
     experiment_id: String(e.id),
     name: e.name,
@@ -28,7 +31,13 @@ export function toExperimentView(e: Omit<ExperimentRow, "permissions">): Experim
   };
 }
 
-const levelOf = (ctx: Ctx, e: ExperimentRow) => resolveExperimentLevel(ctx.actor, { experimentId: e.id, ownerId: e.ownerId, grant: e.permissions[0]?.level ?? null });
+/** The highest of the user's own grant and their groups' grants. */
+function grantOf(e: ExperimentRow): PermissionLevel | null {
+  const levels = [...e.permissions, ...e.groupPermissions].map((p) => p.level);
+  return levels.reduce<PermissionLevel | null>((best, l) => (best === null || levelRank[l] > levelRank[best] ? l : best), null);
+}
+
+const levelOf = (ctx: Ctx, e: ExperimentRow) => resolveExperimentLevel(ctx.actor, { experimentId: e.id, ownerId: e.ownerId, grant: grantOf(e) });
 
 /** The experiment, if it exists and the actor holds `needed` on it (404 below READ, 403 below needed). */
 export async function loadExperiment(ctx: Ctx, experimentId: string, needed: PermissionLevel): Promise<ExperimentRow> {
