@@ -29,9 +29,9 @@ export async function newToken(page: Page, prefix = "e2e"): Promise<string> {
   return secret;
 }
 
-/** MLflow REST calls with a bearer token; each must succeed. */
+/** MLflow REST calls with a bearer token (or basic credentials `user:password`); each must succeed. */
 export function mlflow(request: APIRequestContext, token: string) {
-  const headers = { authorization: `Bearer ${token}` };
+  const headers = { authorization: token.includes(":") ? `Basic ${Buffer.from(token).toString("base64")}` : `Bearer ${token}` };
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- wire JSON, checked by each test
   const check = async (what: string, r: Awaited<ReturnType<APIRequestContext["get"]>>): Promise<any> => {
     expect(r.status(), `${what}: ${await r.text()}`).toBe(200);

@@ -6,9 +6,10 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import next from "next";
 import { createDataPlaneApp, isDataPlanePath, newRequestId } from "@modelgate/api/rest";
+import { startWebhookDelivery } from "@modelgate/api";
 import { createArtifactStore } from "@modelgate/artifacts";
 import { ensureAuthSecret } from "@modelgate/auth";
-import { configureRegistry, configureTracking, ensureFirstAdmin } from "@modelgate/core";
+import { configureRegistry, configureTracking, configureWebhooks, ensureFirstAdmin, webhookSecretKey } from "@modelgate/core";
 import { createDb } from "@modelgate/db";
 import { startEmbeddedPostgres } from "@modelgate/db/embedded";
 import { applyMigrations } from "@modelgate/db/migrate";
@@ -54,6 +55,7 @@ export async function startServer({ dev = false }: { dev?: boolean } = {}): Prom
   const secret = ensureAuthSecret({ fromEnv: env.AUTH_SECRET, dataDir });
   process.env.AUTH_SECRET = secret.secret;
   if (secret.source === "generated") log(`generated AUTH_SECRET, kept in ${path.join(dataDir, "auth-secret")} (mode 0600)`);
+  configureWebhooks({ secretKey: webhookSecretKey({ webhookSecretKey: env.WEBHOOK_SECRET_KEY, authSecret: secret.secret }) });
   const db = createDb({ url: databaseUrl, max: 10 });
   const admin = await ensureFirstAdmin({ db, username: env.ADMIN_USERNAME, password: env.ADMIN_PASSWORD });
   const destination = env.ARTIFACTS_DESTINATION ?? path.join(dataDir, "artifacts");
@@ -62,6 +64,9 @@ export async function startServer({ dev = false }: { dev?: boolean } = {}): Prom
     s3EndpointUrl: env.MLFLOW_S3_ENDPOINT_URL,
   });
   log(`artifacts stored in ${artifacts.description}`);
+
+  // webhook deliveries: a pg-boss worker in this process (jobs are queued in the transactions of the changes)
+  const webhooks = await startWebhookDelivery({ db, connectionString: databaseUrl });
 
   // 3. the two planes on one port
   const nextApp = next({ dev, dir: appDir, hostname: "localhost", port: env.PORT });
@@ -123,6 +128,7 @@ export async function startServer({ dev = false }: { dev?: boolean } = {}): Prom
   const close = () =>
     (closing ??= (async () => {
       await app.close();
+      await webhooks.stop();
       await nextApp.close?.();
       await db.$disconnect();
       await stopDatabase();

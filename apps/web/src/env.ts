@@ -12,6 +12,8 @@ const schema = z.object({
   DATABASE_URL: z.string().url().optional(),
   DATA_DIR: z.string().default(".data"),
   AUTH_SECRET: z.string().min(16).optional(),
+  /** Key for webhook secrets at rest: 64 hex characters or base64 of 32 bytes; derived from AUTH_SECRET when unset. */
+  WEBHOOK_SECRET_KEY: z.string().optional(),
   ADMIN_USERNAME: z.string().default("admin"),
   ADMIN_PASSWORD: z.string().optional(),
   /** Largest accepted request body on the data plane, in bytes. */

@@ -4,18 +4,7 @@ import path from "node:path";
 import type { FastifyInstance } from "fastify";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createLocalArtifactStore } from "@modelgate/artifacts";
-import {
-  configureRegistry,
-  configureTracking,
-  createModelVersion,
-  createRegisteredModel,
-  setModelPermission,
-  setModelVersionTag,
-  setRegisteredModelAlias,
-  setRegisteredModelTag,
-  transitionModelVersionStage,
-  type ModelPermissionLevel,
-} from "@modelgate/core";
+import { configureRegistry, configureTracking, createModelVersion, createRegisteredModel, setModelPermission, setModelVersionTag, setRegisteredModelAlias, setRegisteredModelTag, transitionModelVersionStage, type ModelPermissionLevel, setPolicy, systemActor } from "@modelgate/core";
 import type { Db } from "@modelgate/db";
 import { useTestDatabase } from "@modelgate/db/test-db";
 import { createDataPlaneApp } from "../src/rest/index.ts";
@@ -37,6 +26,8 @@ const A = "/api/2.0/mlflow-artifacts/artifacts";
 
 beforeAll(async () => {
   db = (await useTestDatabase()).db;
+  // the registry's own rules: no target protected by the approval workflow (tested on its own)
+  await setPolicy({ db, actor: systemActor("test") }, { rules: [] });
   root = path.join(await fsp.mkdtemp(path.join(os.tmpdir(), "mg-registry-perm-")), "root");
   app = await createDataPlaneApp({ db, version: "t", artifacts: createLocalArtifactStore({ root }) });
   owner = await registryClient(app, db);

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { useTestDatabase } from "@modelgate/db/test-db";
-import { configureTracking } from "@modelgate/core";
+import { configureTracking, setPolicy, systemActor } from "@modelgate/core";
 import type { Db } from "@modelgate/db";
 import { createDataPlaneApp } from "../src/rest/index.ts";
 import { experimentAndRun, modelWithVersions, registryClient, uniq, type RegistryClient } from "./registry-fixtures.ts";
@@ -16,6 +16,8 @@ let c: RegistryClient;
 
 beforeAll(async () => {
   db = (await useTestDatabase()).db;
+  // the registry's own rules: no target protected by the approval workflow (tested on its own)
+  await setPolicy({ db, actor: systemActor("test") }, { rules: [] });
   app = await createDataPlaneApp({ db, version: "test" });
   c = await registryClient(app, db);
 });

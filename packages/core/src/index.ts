@@ -9,9 +9,15 @@ export { auditActions, auditResourceTypes, type AuditAction, type AuditResourceT
 export { listAuditEvents, listAuditEventsInput, type AuditEventView, type ListAuditEventsInput } from "./audit/list-audit-events.ts";
 export { assertPasswordPolicy, hashPassword, verifyPassword, generatePassword, MIN_PASSWORD_LENGTH } from "./users/password.ts";
 export { createUser, listUsers, setUserActive, setUserRole, resetPassword, changeOwnPassword, getMe, createUserInput } from "./users/manage-users.ts";
+export { getUserGrants, setPasswordByName, setAdminByName, deactivateUserByName, type UserGrantsView } from "./users/manage-users.ts";
 export { ensureFirstAdmin, type FirstAdminResult } from "./users/ensure-first-admin.ts";
 export type { UserView } from "./users/user-view.ts";
 export { createToken, listTokens, revokeToken, createTokenInput, type TokenView } from "./tokens/manage-tokens.ts";
 export { generateTokenSecret, parseTokenSecret, hashTokenSecret, tokenMatches } from "./tokens/token-secret.ts";
 export * from "./tracking/index.ts";
 export * from "./registry/index.ts";
+export * from "./webhooks/index.ts";
+export * from "./groups/index.ts";
+export { getExperimentPermission } from "./tracking/experiment-permissions.ts";
+export { getModelPermission } from "./registry/model-permissions.ts";
+export * from "./approvals/index.ts";

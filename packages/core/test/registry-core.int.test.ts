@@ -1,26 +1,7 @@
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Db } from "@modelgate/db";
 import { useTestDatabase } from "@modelgate/db/test-db";
-import {
-  configureRegistry,
-  configureTracking,
-  createExperiment,
-  createModelVersion,
-  createRegisteredModel,
-  createRun,
-  deleteModelVersion,
-  deleteRegisteredModelAlias,
-  getLatestVersions,
-  getModelHistory,
-  getModelStateAt,
-  getModelVersionDetail,
-  listModelPermissions,
-  myModelAccess,
-  setModelPermission,
-  setRegisteredModelAlias,
-  transitionModelVersionStage,
-  type Ctx,
-} from "../src/index.ts";
+import { configureRegistry, configureTracking, createExperiment, createModelVersion, createRegisteredModel, createRun, deleteModelVersion, deleteRegisteredModelAlias, getLatestVersions, getModelHistory, getModelStateAt, getModelVersionDetail, listModelPermissions, myModelAccess, setModelPermission, setRegisteredModelAlias, transitionModelVersionStage, type Ctx, setPolicy, systemActor } from "../src/index.ts";
 import { makeUser } from "./helpers.ts";
 
 // The registry's core functions against a real Postgres: MLmodel read at registration (through a
@@ -32,6 +13,8 @@ const files = new Map<string, string>();
 
 beforeAll(async () => {
   db = (await useTestDatabase()).db;
+  // the registry's own rules: no target protected by the approval workflow (tested on its own)
+  await setPolicy({ db, actor: systemActor("test") }, { rules: [] });
 });
 afterEach(() => {
   configureRegistry({ defaultModelPermission: "READ", readArtifact: null });

@@ -6,10 +6,13 @@ import type { Db } from "@modelgate/db";
 import { authenticateRequest } from "./authenticate.ts";
 import { sendMlflowError, toMlflowError } from "./errors.ts";
 import { createMetrics } from "./metrics.ts";
+import { registerApprovalRoutes } from "./approvals.ts";
 import { registerArtifactRoutes } from "./artifacts.ts";
+import { registerAuthAppRoutes } from "./auth-app.ts";
 import { registerRegistryRoutes } from "./registry.ts";
 import { registerSearchRoutes } from "./search.ts";
 import { registerTrackingRoutes } from "./tracking/index.ts";
+import { registerWebhookRoutes } from "./webhooks.ts";
 
 /** Every route states what it needs; anything undeclared is treated as "user" (deny by default). */
 export type RouteAuth = "public" | "user";
@@ -94,6 +97,9 @@ export async function registerDataPlane(app: FastifyInstance, opts: DataPlaneOpt
   await registerSearchRoutes(app, opts);
   await registerArtifactRoutes(app, opts);
   await registerRegistryRoutes(app, opts);
+  registerWebhookRoutes(app, opts);
+  await registerApprovalRoutes(app, opts);
+  registerAuthAppRoutes(app, opts);
 
   // Anything else under the MLflow prefixes answers (after authentication, in the onRequest
   // hook) the way MLflow answers an unknown endpoint.

@@ -1,18 +1,24 @@
 import { createCallerFactory, router } from "./init.ts";
+import { approvalsRouter } from "./routers/approvals.ts";
 import { auditRouter } from "./routers/audit.ts";
+import { groupsRouter } from "./routers/groups.ts";
 import { meRouter } from "./routers/me.ts";
 import { registryRouter } from "./routers/registry.ts";
 import { tokensRouter } from "./routers/tokens.ts";
 import { trackingRouter } from "./routers/tracking.ts";
 import { usersRouter } from "./routers/users.ts";
+import { webhooksRouter } from "./routers/webhooks.ts";
 
 export const appRouter = router({
   me: meRouter,
   tokens: tokensRouter,
   users: usersRouter,
+  groups: groupsRouter,
   audit: auditRouter,
   tracking: trackingRouter,
   registry: registryRouter,
+  approvals: approvalsRouter,
+  webhooks: webhooksRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -15,11 +15,17 @@ export const auditActions = [
   "user.role_change",
   "token.create",
   "token.revoke",
+  "group.create",
+  "group.update",
+  "group.delete",
+  "group.member_add",
+  "group.member_remove",
   "experiment.create",
   "experiment.rename",
   "experiment.delete",
   "experiment.restore",
   "experiment.permission_set",
+  "experiment.group_permission_set",
   "run.delete",
   "run.restore",
   "registered_model.create",
@@ -29,6 +35,7 @@ export const auditActions = [
   "registered_model.tag_set",
   "registered_model.tag_delete",
   "registered_model.permission_set",
+  "registered_model.group_permission_set",
   "model_version.create",
   "model_version.update",
   "model_version.delete",
@@ -37,10 +44,24 @@ export const auditActions = [
   "model_version.transition",
   "registered_model.alias_set",
   "registered_model.alias_delete",
+  "approval.policy_set",
+  "approval.request_create",
+  "approval.approve",
+  "approval.reject",
+  "approval.cancel",
+  "approval.stale",
+  "approval.override",
+  "comment.create",
+  "comment.update",
+  "comment.delete",
+  "webhook.create",
+  "webhook.update",
+  "webhook.delete",
+  "webhook.test",
 ] as const;
 
 export type AuditAction = (typeof auditActions)[number];
 
-export const auditResourceTypes = ["user", "token", "session", "experiment", "run", "registered_model", "model_version"] as const;
+export const auditResourceTypes = ["user", "group", "token", "session", "experiment", "run", "registered_model", "model_version", "registry", "approval_request", "comment", "webhook"] as const;
 
 export type AuditResourceType = (typeof auditResourceTypes)[number];

@@ -5,7 +5,7 @@ import { invalid } from "../errors.ts";
 import { loadModel } from "./models.ts";
 import type { ModelVersionView } from "./types.ts";
 import { validateAlias } from "./validate.ts";
-import { actorOf, loadVersion, type VersionRef } from "./versions.ts";
+import { actorOf, type VersionRef } from "./versions.ts";
 import { loadVersionViews } from "./views.ts";
 
 // Aliases: one row per (model, alias); every set, move and removal is written to alias_event.
@@ -29,14 +29,6 @@ export async function applyAliasMove(ctx: Ctx, tx: Prisma.TransactionClient, v: 
     after: { alias, version: v.version, ...(reason ? { reason } : {}) },
   });
   return { from };
-}
-
-export async function setRegisteredModelAlias(ctx: Ctx, input: { name: string; alias: string; version: string }): Promise<void> {
-  validateAlias(input.alias);
-  await ctx.db.$transaction(async (tx) => {
-    const v = await loadVersion(ctx, input.name, input.version, "EDIT", tx, true);
-    await applyAliasMove(ctx, tx, v, input.alias);
-  });
 }
 
 /** Removing an alias that is not set is a no-op (200), as in MLflow. */

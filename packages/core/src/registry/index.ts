@@ -31,8 +31,8 @@ export {
   type VersionRef,
   type CreateModelVersionInput,
 } from "./versions.ts";
-export { applyTransition, transitionModelVersionStage, type TransitionInput, type TransitionOptions, type TransitionResult } from "./stages.ts";
-export { applyAliasMove, setRegisteredModelAlias, deleteRegisteredModelAlias, getModelVersionByAlias } from "./aliases.ts";
+export { applyTransition, type TransitionOptions, type TransitionResult } from "./stages.ts";
+export { applyAliasMove, deleteRegisteredModelAlias, getModelVersionByAlias } from "./aliases.ts";
 export { searchRegisteredModels, searchModelVersions, MAX_MODELS_PER_PAGE, MAX_VERSIONS_PER_PAGE, type SearchInput } from "./search.ts";
 export { getModelHistory, getModelStateAt, type ModelHistory, type StageEventView, type AliasEventView, type RegistryStateAt } from "./history.ts";
 export { listModelPermissions, setModelPermission, myModelAccess, type ModelPermissionView, type ModelAccessView } from "./model-permissions.ts";

@@ -1,6 +1,6 @@
 import type { Ctx } from "../context.ts";
 import { recordAudit } from "../audit/record-audit.ts";
-import { invalid, notFound } from "../errors.ts";
+import { alreadyExists, invalid, notFound } from "../errors.ts";
 import { MODEL_ACTION_LEVEL, modelLevelAtLeast, transitionLevel } from "./access.ts";
 import { loadModel, modelLevel } from "./models.ts";
 import { MODEL_PERMISSION_LEVELS, STAGES, type ModelPermissionLevel, type Stage } from "./types.ts";
@@ -21,8 +21,23 @@ export async function listModelPermissions(ctx: Ctx, name: string): Promise<Mode
     FROM registered_model_permission p JOIN "user" u ON u.id = p.user_id WHERE p.model_id = ${m.id} ORDER BY u.username`;
 }
 
-/** Grants `level` to the user, or removes their grant when level is null. */
-export async function setModelPermission(ctx: Ctx, input: { name: string; username: string; level: ModelPermissionLevel | null }): Promise<void> {
+/** The user's own grant on the model (MANAGE needed); 404 when they hold none. */
+export async function getModelPermission(ctx: Ctx, input: { name: string; username: string }): Promise<ModelPermissionView> {
+  const grants = await listModelPermissions(ctx, input.name);
+  const grant = grants.find((g) => g.username === input.username);
+  if (!grant) throw notFound(`Registered model permission with name=${input.name} and username=${input.username} not found`);
+  return grant;
+}
+
+/**
+ * Grants `level` to the user, or removes their grant when level is null. `expect` makes it strict
+ * (the MLflow auth app's create/update/delete): "absent" refuses an existing grant
+ * (RESOURCE_ALREADY_EXISTS), "present" refuses a missing one (RESOURCE_DOES_NOT_EXIST).
+ */
+export async function setModelPermission(
+  ctx: Ctx,
+  input: { name: string; username: string; level: ModelPermissionLevel | null; expect?: "absent" | "present" | undefined },
+): Promise<void> {
   if (input.level !== null && !MODEL_PERMISSION_LEVELS.includes(input.level)) {
     throw invalid(`Invalid permission level '${String(input.level)}'. Must be one of ${MODEL_PERMISSION_LEVELS.join(", ")}.`);
   }
@@ -32,6 +47,8 @@ export async function setModelPermission(ctx: Ctx, input: { name: string; userna
   await ctx.db.$transaction(async (tx) => {
     const key = { modelId_userId: { modelId: m.id, userId: user.id } };
     const before = await tx.registeredModelPermission.findUnique({ where: key });
+    if (input.expect === "absent" && before) throw alreadyExists(`Registered model permission (name=${m.name}, username=${user.username}) already exists`);
+    if (input.expect === "present" && !before) throw notFound(`Registered model permission with name=${m.name} and username=${user.username} not found`);
     if (input.level === null) await tx.registeredModelPermission.deleteMany({ where: { modelId: m.id, userId: user.id } });
     else await tx.registeredModelPermission.upsert({ where: key, create: { modelId: m.id, userId: user.id, level: input.level }, update: { level: input.level } });
     await recordAudit(ctx, tx, {

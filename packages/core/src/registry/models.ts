@@ -7,6 +7,7 @@ import { assertModelLevel, modelGrantSql, modelNotFound, resolveModelLevel } fro
 import type { ModelPermissionLevel, RegisteredModelView, RegistryTagView } from "./types.ts";
 import { validateDescription, validateModelName, validateRegistryTag } from "./validate.ts";
 import { loadModelViews } from "./views.ts";
+import { emitRegistryEvent } from "../webhooks/events.ts";
 
 // Registered models: create, get, rename, update, delete, tags. Every function checks the actor's
 // level on the model (one place: loadModel) and writes the audit log in the same transaction.
@@ -92,6 +93,7 @@ export async function createRegisteredModel(ctx: Ctx, input: CreateRegisteredMod
         },
       });
       await recordAudit(ctx, tx, { action: "registered_model.create", resourceType: "registered_model", resourceId: String(m.id), after: { name: m.name, tags, description: m.description } });
+      await emitRegistryEvent(ctx, tx, { event: "REGISTERED_MODEL_CREATED", modelId: m.id, modelName: m.name, data: { description: m.description, tags } });
       return m.id;
     });
   } catch (e) {

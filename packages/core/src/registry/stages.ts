@@ -1,15 +1,15 @@
 import type { Prisma } from "@modelgate/db";
 import type { Ctx } from "../context.ts";
 import { recordAudit } from "../audit/record-audit.ts";
-import { denied, invalid } from "../errors.ts";
-import { modelLevelAtLeast, transitionLevel, versionResourceId } from "./access.ts";
-import type { ModelVersionView, Stage } from "./types.ts";
-import { canonicalStage } from "./validate.ts";
-import { actorOf, loadVersion, type VersionRef } from "./versions.ts";
-import { loadVersionViews } from "./views.ts";
+import { invalid } from "../errors.ts";
+import { versionResourceId } from "./access.ts";
+import type { Stage } from "./types.ts";
+import { actorOf, type VersionRef } from "./versions.ts";
+import { emitRegistryEvents, type RegistryEvent } from "../webhooks/events.ts";
 
 // Stage transitions. `applyTransition` is the one write path for a version's stage: the REST and
-// tRPC edges call it through transitionModelVersionStage, and the approval workflow calls it when a
+// tRPC edges call it through transitionModelVersionStage (approvals/direct.ts, which first applies
+// the approval policy), and the approval workflow calls it when a
 // request has its approvals. Every change, side effects included, lands in stage_transition.
 
 export interface TransitionOptions {
@@ -72,28 +72,16 @@ export async function applyTransition(ctx: Ctx, tx: Prisma.TransactionClient, v:
     before: { stage: v.stage },
     after: { stage: to, archived_versions: archived, ...(opts.reason ? { reason: opts.reason } : {}) },
   });
+  // webhook events: the transition, and each system transition it caused (archiving)
+  const events: RegistryEvent[] = [];
+  const transitioned = (version: number, from: Stage, toStage: Stage, system: boolean) => {
+    const data = { version: String(version), from_stage: from, to_stage: toStage, ...(system ? { system: true } : {}), ...(opts.reason ? { reason: opts.reason } : {}) };
+    const base = { modelId: v.model.id, modelName: v.model.name, data };
+    events.push({ ...base, event: "MODEL_VERSION_TRANSITIONED_STAGE" });
+    if (toStage !== "None") events.push({ ...base, event: `MODEL_VERSION_TRANSITIONED_TO_${toStage.toUpperCase() as "STAGING" | "PRODUCTION" | "ARCHIVED"}` });
+  };
+  for (const version of archived) transitioned(version, to, "Archived", true);
+  if (v.stage !== to) transitioned(v.version, v.stage, to, false);
+  await emitRegistryEvents(ctx, tx, events);
   return { from: v.stage, to, archived };
-}
-
-export interface TransitionInput {
-  name: string;
-  version: string;
-  stage: string;
-  archive_existing_versions: boolean;
-}
-
-/** A direct transition: needs the stage's manage level (Production ↔ MANAGE_PRODUCTION_VERSIONS). */
-export async function transitionModelVersionStage(ctx: Ctx, input: TransitionInput): Promise<ModelVersionView> {
-  const to = canonicalStage(input.stage);
-  const pk = await ctx.db.$transaction(async (tx) => {
-    const v = await loadVersion(ctx, input.name, input.version, "READ", tx, true);
-    const needed = transitionLevel(v.stage, to);
-    if (!modelLevelAtLeast(v.model.level, needed)) {
-      throw denied(`Permission denied: moving version ${v.version} of '${v.model.name}' from ${v.stage} to ${to} requires ${needed}`);
-    }
-    await applyTransition(ctx, tx, v, to, { archiveExistingVersions: input.archive_existing_versions });
-    return v.pk;
-  });
-  const [view] = await loadVersionViews(ctx.db, [pk]);
-  return view!;
 }

@@ -12,6 +12,7 @@ import { resolveSource, type ModelUriRef } from "./source.ts";
 import type { ModelPermissionLevel, ModelVersionDetail, ModelVersionStatus, ModelVersionView, RegistryTagView, Stage } from "./types.ts";
 import { canonicalStage, parseVersion, validateDescription, validateRegistryTag } from "./validate.ts";
 import { latestVersionViews, loadVersionViews } from "./views.ts";
+import { emitRegistryEvent, hasSubscribedWebhooks } from "../webhooks/events.ts";
 
 // Model versions: numbered under the model's row lock, sources checked and resolved, MLmodel read
 // at registration, soft-deleted so numbers are never reused.
@@ -111,6 +112,10 @@ export async function createModelVersion(ctx: Ctx, input: CreateModelVersionInpu
   if (input.description) validateDescription(input.description);
   if (input.run_link) validateValue("Run link", input.run_link);
   const model = await loadModel(ctx, input.name, "EDIT");
+  // the event costs a transaction only when a webhook listens; the check overlaps source resolution
+  // (a webhook created between this check and the insert may miss this one version: it raced it)
+  const hooked = hasSubscribedWebhooks(ctx.db, model.id, "MODEL_VERSION_CREATED");
+  hooked.catch(() => undefined); // awaited below; no unhandled rejection if resolution throws first
   const resolved = await resolveSource(ctx, input.source, input.run_id || undefined, async (ref) => {
     const target = await resolveModelUri(ctx, ref);
     return { storageLocation: target.storageLocation, storePath: target.storePath };
@@ -121,7 +126,7 @@ export async function createModelVersion(ctx: Ctx, input: CreateModelVersionInpu
   const ownerId = ctx.actor.kind === "user" ? ctx.actor.userId : null;
   const actorName = ctx.actor.kind === "user" ? ctx.actor.username : `system:${ctx.actor.reason}`;
   const mlmodel = registration.mlmodel === null ? null : JSON.stringify(registration.mlmodel);
-  const rows = await ctx.db.$queryRaw<{ pk: bigint; version: number }[]>`
+  const insert = (db: DbOrTx) => db.$queryRaw<{ pk: bigint; version: number }[]>`
     WITH n AS (
       UPDATE registered_model SET next_version = next_version + 1, last_updated_timestamp = ${now}
       WHERE id = ${model.id} RETURNING next_version - 1 AS version),
@@ -146,6 +151,17 @@ export async function createModelVersion(ctx: Ctx, input: CreateModelVersionInpu
       from: Prisma.sql`v`,
     })})
     SELECT pk, version FROM v`;
+  const rows = !(await hooked)
+    ? await insert(ctx.db)
+    : await ctx.db.$transaction(async (tx) => {
+        const r = await insert(tx);
+        const v = r[0];
+        if (v) {
+          const data = { version: String(v.version), source: input.source, run_id: resolved.runId, status: registration.status, description: input.description ?? "", tags };
+          await emitRegistryEvent(ctx, tx, { event: "MODEL_VERSION_CREATED", modelId: model.id, modelName: model.name, data });
+        }
+        return r;
+      });
   const created = rows[0];
   if (!created) throw versionNotFound(input.name, "new"); // the model was deleted meanwhile
   // the new version's view from what was just written (no aliases yet): one round trip fewer
@@ -231,6 +247,11 @@ export async function deleteModelVersion(ctx: Ctx, input: { name: string; versio
         data: aliases.map((a) => ({ modelId: v.model.id, alias: a.alias, fromVersion: v.version, toVersion: null, at: now, ...actorOf(ctx), reason: `version ${v.version} deleted` })),
       });
     }
+    // its open approval requests can no longer be fulfilled: they close as stale
+    await tx.approvalRequest.updateMany({
+      where: { versionPk: v.pk, status: "OPEN" },
+      data: { status: "STALE", openKey: null, closedAt: now, updatedAt: now, closedReason: `version ${v.version} deleted` },
+    });
     await tx.modelVersion.update({ where: { pk: v.pk }, data: { deletedTimestamp: now, lastUpdatedTimestamp: now } });
     await tx.registeredModel.update({ where: { id: v.model.id }, data: { lastUpdatedTimestamp: now } });
     await recordAudit(ctx, tx, {
@@ -261,6 +282,7 @@ export async function setModelVersionTag(ctx: Ctx, input: { name: string; versio
       before: { key: input.key, value: before?.value ?? null },
       after: { key: input.key, value: input.value },
     });
+    await emitRegistryEvent(ctx, tx, { event: "MODEL_VERSION_TAG_SET", modelId: v.model.id, modelName: v.model.name, data: { version: String(v.version), key: input.key, value: input.value } });
   });
 }
 

@@ -1,7 +1,7 @@
 import type { Ctx } from "../context.ts";
 import { recordAudit } from "../audit/record-audit.ts";
 import { experimentLevel, levelAtLeast } from "../auth/permissions.ts";
-import { invalid, notFound } from "../errors.ts";
+import { alreadyExists, invalid, notFound } from "../errors.ts";
 import { loadExperiment } from "./experiments.ts";
 import { experimentPk } from "./validate.ts";
 import type { PermissionLevel } from "./types.ts";
@@ -27,10 +27,22 @@ export async function listExperimentPermissions(ctx: Ctx, experimentId: string):
   return rows.map((r) => ({ experiment_id: String(e.id), ...r }));
 }
 
-/** Grants `level` to the user, or removes their grant when level is null. */
+/** The user's own grant on the experiment (MANAGE needed); 404 when they hold none. */
+export async function getExperimentPermission(ctx: Ctx, input: { experiment_id: string; username: string }): Promise<ExperimentPermissionView> {
+  const grants = await listExperimentPermissions(ctx, input.experiment_id);
+  const grant = grants.find((g) => g.username === input.username);
+  if (!grant) throw notFound(`Experiment permission with experiment_id=${input.experiment_id} and username=${input.username} not found`);
+  return grant;
+}
+
+/**
+ * Grants `level` to the user, or removes their grant when level is null. `expect` makes it strict
+ * (the MLflow auth app's create/update/delete): "absent" refuses an existing grant
+ * (RESOURCE_ALREADY_EXISTS), "present" refuses a missing one (RESOURCE_DOES_NOT_EXIST).
+ */
 export async function setExperimentPermission(
   ctx: Ctx,
-  input: { experiment_id: string; username: string; level: PermissionLevel | null },
+  input: { experiment_id: string; username: string; level: PermissionLevel | null; expect?: "absent" | "present" | undefined },
 ): Promise<void> {
   if (input.level !== null && !LEVELS.includes(input.level)) throw invalid(`Invalid permission level '${String(input.level)}'. Must be one of READ, EDIT, MANAGE.`);
   const e = await loadExperiment(ctx, input.experiment_id, "MANAGE");
@@ -39,6 +51,8 @@ export async function setExperimentPermission(
   await ctx.db.$transaction(async (tx) => {
     const key = { experimentId_userId: { experimentId: e.id, userId: user.id } };
     const before = await tx.experimentPermission.findUnique({ where: key });
+    if (input.expect === "absent" && before) throw alreadyExists(`Experiment permission (experiment_id=${e.id}, username=${user.username}) already exists`);
+    if (input.expect === "present" && !before) throw notFound(`Experiment permission with experiment_id=${e.id} and username=${user.username} not found`);
     if (input.level === null) await tx.experimentPermission.deleteMany({ where: { experimentId: e.id, userId: user.id } });
     else await tx.experimentPermission.upsert({ where: key, create: { experimentId: e.id, userId: user.id, level: input.level }, update: { level: input.level } });
     await recordAudit(ctx, tx, {

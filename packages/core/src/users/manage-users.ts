@@ -1,9 +1,9 @@
 import { z } from "zod";
 import { Prisma } from "@modelgate/db";
 import type { Ctx } from "../context.ts";
-import { authorize, requireUser } from "../auth/permissions.ts";
+import { authorize, can, requireUser } from "../auth/permissions.ts";
 import { recordAudit } from "../audit/record-audit.ts";
-import { alreadyExists, invalid, notFound } from "../errors.ts";
+import { alreadyExists, denied, invalid, notFound } from "../errors.ts";
 import { assertPasswordPolicy, hashPassword, verifyPassword } from "./password.ts";
 import { auditUser, toUserView, type UserView } from "./user-view.ts";
 import { parseInput } from "../validation.ts";
@@ -141,4 +141,79 @@ export async function getMe(ctx: Ctx): Promise<UserView> {
   const user = await ctx.db.user.findUnique({ where: { id: me.userId } });
   if (!user) throw notFound("User not found");
   return toUserView(user);
+}
+
+// ───────────── By username (the MLflow auth app's user endpoints) ─────────────
+
+export interface UserGrantsView {
+  user: UserView;
+  experimentPermissions: { experiment_id: string; user_id: string; level: string }[];
+  modelPermissions: { name: string; user_id: string; level: string }[];
+}
+
+/** Admins may act on anyone; a user on themself. Others are refused without learning whether the name exists. */
+function assertAdminOrSelf(ctx: Ctx, username: string) {
+  authorize(ctx.actor, "self:read");
+  if (ctx.actor.kind === "user" && ctx.actor.username !== username && !can(ctx.actor, "users:manage")) throw denied("Permission denied: requires users:manage");
+}
+
+/** A deactivated ("deleted") account is not found here, as MLflow answers for a deleted user. */
+async function userByName(db: Ctx["db"] | Prisma.TransactionClient, username: string) {
+  const user = await db.user.findUnique({ where: { username } });
+  if (!user?.active) throw notFound(`User with username=${username} not found`);
+  return user;
+}
+
+/** A user with their own (not their groups') grants on experiments and models. */
+export async function getUserGrants(ctx: Ctx, input: { username: string }): Promise<UserGrantsView> {
+  const { username } = parseInput(z.object({ username: z.string() }), input);
+  assertAdminOrSelf(ctx, username);
+  const user = await userByName(ctx.db, username);
+  const [experimentPermissions, modelPermissions] = await Promise.all([
+    ctx.db.$queryRaw<UserGrantsView["experimentPermissions"]>`
+      SELECT p.experiment_id::text AS experiment_id, p.user_id::text AS user_id, p.level::text AS level
+      FROM experiment_permission p WHERE p.user_id = ${user.id}::uuid ORDER BY p.experiment_id`,
+    ctx.db.$queryRaw<UserGrantsView["modelPermissions"]>`
+      SELECT m.name, p.user_id::text AS user_id, p.level::text AS level
+      FROM registered_model_permission p JOIN registered_model m ON m.id = p.model_id WHERE p.user_id = ${user.id}::uuid ORDER BY m.name`,
+  ]);
+  return { user: toUserView(user), experimentPermissions, modelPermissions };
+}
+
+/**
+ * Sets a user's password by name: an admin for anyone (like resetPassword), a user for themself
+ * (they are already authenticated, as in MLflow). Portal sessions end either way; tokens stay valid.
+ */
+export async function setPasswordByName(ctx: Ctx, input: { username: string; password: string }): Promise<void> {
+  const q = parseInput(z.object({ username: z.string(), password: z.string() }), input);
+  assertAdminOrSelf(ctx, q.username);
+  const self = ctx.actor.kind === "user" && ctx.actor.username === q.username;
+  await ctx.db.$transaction(async (tx) => {
+    const found = await userByName(tx, q.username);
+    const user = await loadUser(tx, found.id);
+    assertPasswordPolicy(q.password, user.username);
+    await tx.user.update({ where: { id: user.id }, data: { passwordHash: await hashPassword(q.password), sessionVersion: { increment: 1 } } });
+    await recordAudit(ctx, tx, { action: self ? "user.password_change" : "user.password_reset", resourceType: "user", resourceId: user.id });
+  });
+}
+
+/** Makes a user an admin or not (admins only), by name. */
+export async function setAdminByName(ctx: Ctx, input: { username: string; is_admin: boolean }): Promise<UserView> {
+  authorize(ctx.actor, "users:manage");
+  const q = parseInput(z.object({ username: z.string(), is_admin: z.boolean() }), input);
+  const user = await userByName(ctx.db, q.username);
+  return setUserRole(ctx, { userId: user.id, role: q.is_admin ? "ADMIN" : "USER" });
+}
+
+/**
+ * "Deleting" a user deactivates the account (admins only): the audit log, approval decisions and
+ * ownership columns keep naming the user by id, and the append-only audit log cannot lose its
+ * actor; a hard delete would orphan that history and free the username for someone else.
+ * Deactivation ends sessions and refuses tokens and basic auth at once.
+ */
+export async function deactivateUserByName(ctx: Ctx, input: { username: string }): Promise<UserView> {
+  authorize(ctx.actor, "users:manage");
+  const q = parseInput(z.object({ username: z.string() }), input);
+  const user = await userByName(ctx.db, q.username);
+  return setUserActive(ctx, { userId: user.id, active: false });
 }

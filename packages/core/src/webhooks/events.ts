@@ -1,35 +1,57 @@
+import crypto from "node:crypto";
 import type { Prisma } from "@modelgate/db";
 import type { Ctx } from "../context.ts";
+import type { DbOrTx } from "../audit/record-audit.ts";
+import { webhookConfig } from "./config.ts";
+import { WEBHOOK_EVENTS, type RegistryEvent, type WebhookEvent } from "./event-types.ts";
+import { buildPayload } from "./payload.ts";
 
 // Registry events that webhooks subscribe to (Databricks' registry-webhook events). Core calls
 // `emitRegistryEvent` inside the transaction of the change it reports, so an event exists exactly
 // when its change does; delivery happens later, from a job queue.
 
-export const WEBHOOK_EVENTS = [
-  "MODEL_VERSION_CREATED",
-  "MODEL_VERSION_TRANSITIONED_STAGE",
-  "TRANSITION_REQUEST_CREATED",
-  "COMMENT_CREATED",
-  "REGISTERED_MODEL_CREATED",
-  "MODEL_VERSION_TAG_SET",
-  "MODEL_VERSION_TRANSITIONED_TO_STAGING",
-  "MODEL_VERSION_TRANSITIONED_TO_PRODUCTION",
-  "MODEL_VERSION_TRANSITIONED_TO_ARCHIVED",
-  "TRANSITION_REQUEST_TO_STAGING_CREATED",
-  "TRANSITION_REQUEST_TO_PRODUCTION_CREATED",
-  "TRANSITION_REQUEST_TO_ARCHIVED_CREATED",
-] as const;
-export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
+export { WEBHOOK_EVENTS, type WebhookEvent };
 
-export interface RegistryEvent {
-  event: WebhookEvent;
-  modelId: number;
-  modelName: string;
-  /** The event's fields as delivered (e.g. version, from_stage, to_stage, comment, text). */
-  data: Record<string, unknown>;
+export type { RegistryEvent };
+
+/** Records deliveries for every active webhook subscribed to the event (registry-wide or on its model). */
+export async function emitRegistryEvent(ctx: Ctx, tx: Prisma.TransactionClient, event: RegistryEvent): Promise<void> {
+  await emitRegistryEvents(ctx, tx, [event]);
 }
 
-/** Records deliveries for every active webhook subscribed to the event (filled in by the webhooks work). */
-export async function emitRegistryEvent(_ctx: Ctx, _tx: Prisma.TransactionClient, _event: RegistryEvent): Promise<void> {
-  // deliberately empty until webhook delivery lands
+/**
+ * Several events of one change (a transition and its side effects) with one look-up of the
+ * webhooks. Inside the caller's transaction: one webhook_delivery row per (webhook, event), and
+ * their delivery jobs through the queue in the same transaction (see config.ts), so a committed
+ * change always has its deliveries and a rolled-back one never does.
+ */
+export async function emitRegistryEvents(_ctx: Ctx, tx: Prisma.TransactionClient, events: RegistryEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  const modelIds = [...new Set(events.map((e) => e.modelId))];
+  const hooks = await tx.webhook.findMany({
+    where: { status: "ACTIVE", events: { hasSome: [...new Set(events.map((e) => e.event))] }, OR: [{ modelId: null }, { modelId: { in: modelIds } }] },
+    select: { id: true, modelId: true, events: true },
+  });
+  if (hooks.length === 0) return;
+  const now = Date.now();
+  const rows: Prisma.WebhookDeliveryCreateManyInput[] = [];
+  for (const e of events) {
+    for (const h of hooks) {
+      if (!h.events.includes(e.event) || (h.modelId !== null && h.modelId !== e.modelId)) continue;
+      rows.push({ id: crypto.randomUUID(), webhookId: h.id, event: e.event, payload: buildPayload(e, h.id, now) as Prisma.InputJsonValue, createdAt: BigInt(now) });
+    }
+  }
+  if (rows.length === 0) return;
+  await tx.webhookDelivery.createMany({ data: rows });
+  await webhookConfig().queue?.enqueue(tx, rows.map((r) => ({ deliveryId: r.id! })));
+}
+
+/**
+ * Whether any active webhook listens for `event` on this model: one indexed look-up, for hot
+ * paths that open a transaction only when an event has somewhere to go.
+ */
+export async function hasSubscribedWebhooks(db: DbOrTx, modelId: number, event: WebhookEvent): Promise<boolean> {
+  const rows = await db.$queryRaw<{ any: boolean }[]>`
+    SELECT EXISTS (SELECT 1 FROM webhook WHERE status = 'ACTIVE' AND (model_id IS NULL OR model_id = ${modelId}) AND ${event} = ANY(events)) AS any`;
+  return rows[0]?.any === true;
 }

@@ -1,11 +1,14 @@
 "use client";
 import { Badge, Button, Card, Code, Group, Select, Stack, Table, Text, TextInput } from "@mantine/core";
 import { useDebouncedValue } from "@mantine/hooks";
-import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
+import { IconDownload } from "@tabler/icons-react";
+import type { AuditEventView } from "@modelgate/core";
+import { useInfiniteQuery, useQuery, useQueryClient } from "@tanstack/react-query";
+import Papa from "papaparse";
 import { Fragment, useState } from "react";
 import { EmptyRow, LoadMoreButton } from "@/components/shared/table-parts";
 import { PageHeader } from "@/components/shell/page-header";
-import { formatDateTime } from "@/lib/format";
+import { errorMessage, formatDateTime } from "@/lib/format";
 import { useTRPC } from "@/lib/trpc";
 
 export function AuditLogView() {
@@ -34,6 +37,30 @@ export function AuditLogView() {
     trpc.audit.list.infiniteQueryOptions(filters, { getNextPageParam: (last) => last.nextCursor ?? undefined }),
   );
   const rows = events.data?.pages.flatMap((p) => p.events) ?? [];
+  const queryClient = useQueryClient();
+  const [exporting, setExporting] = useState<number | null>(null);
+  const [exportError, setExportError] = useState<string | null>(null);
+
+  /** Every event matching the filters (not only the loaded pages), fetched page by page, as CSV. */
+  async function exportCsv() {
+    setExportError(null);
+    setExporting(0);
+    try {
+      const all: AuditEventView[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await queryClient.fetchQuery({ ...trpc.audit.list.queryOptions({ ...filters, limit: 500, ...(cursor ? { cursor } : {}) }), staleTime: 0 });
+        all.push(...page.events);
+        setExporting(all.length);
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor);
+      downloadCsv(all);
+    } catch (e) {
+      setExportError(errorMessage(e));
+    } finally {
+      setExporting(null);
+    }
+  }
 
   return (
     <Stack maw={1400}>
@@ -46,7 +73,12 @@ export function AuditLogView() {
           <TextInput label="Resource id" value={resourceId} onChange={(e) => setResourceId(e.currentTarget.value)} w={200} />
           <TextInput label="From" type="datetime-local" value={from} onChange={(e) => setFrom(e.currentTarget.value)} w={200} />
           <TextInput label="To" type="datetime-local" value={to} onChange={(e) => setTo(e.currentTarget.value)} w={200} />
+          <Button variant="default" leftSection={<IconDownload size={14} />} loading={exporting !== null} onClick={() => void exportCsv()} data-testid="audit-export-csv">
+            Export CSV
+          </Button>
         </Group>
+        {exporting !== null && exporting > 0 && <Text size="xs" c="dimmed" mt={4}>Fetched {exporting} events…</Text>}
+        {exportError && <Text size="sm" c="red" mt={4} data-testid="audit-export-error">{exportError}</Text>}
       </Card>
       <Card withBorder p={0}>
         <Table.ScrollContainer minWidth={900}>
@@ -115,4 +147,32 @@ export function AuditLogView() {
       <LoadMoreButton query={events} />
     </Stack>
   );
+}
+
+const json = (v: unknown) => (v === null || v === undefined ? "" : JSON.stringify(v));
+
+function downloadCsv(events: AuditEventView[]) {
+  const csv = Papa.unparse(
+    events.map((e) => ({
+      id: e.id,
+      at: new Date(e.at).toISOString(),
+      actor: e.actorName ?? "",
+      actor_id: e.actorId ?? "",
+      token_id: e.tokenId ?? "",
+      action: e.action,
+      resource_type: e.resourceType,
+      resource_id: e.resourceId ?? "",
+      before: json(e.before),
+      after: json(e.after),
+      request_id: e.requestId ?? "",
+      ip: e.ip ?? "",
+    })),
+    { escapeFormulae: true, columns: ["id", "at", "actor", "actor_id", "token_id", "action", "resource_type", "resource_id", "before", "after", "request_id", "ip"] },
+  );
+  const url = URL.createObjectURL(new Blob([csv], { type: "text/csv;charset=utf-8" }));
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = `audit-log-${new Date().toISOString().replaceAll(":", "-").slice(0, 19)}.csv`;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
 }

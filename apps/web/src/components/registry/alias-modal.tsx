@@ -1,6 +1,7 @@
 "use client";
-import { Button, Modal, Select, Stack, Text, TextInput } from "@mantine/core";
+import { Button, Group, Modal, Select, Stack, Text, TextInput } from "@mantine/core";
 import { useMutation } from "@tanstack/react-query";
+import { isProtectedError } from "@/components/approvals/request-modal";
 import { notifyAndRefresh } from "@/components/shared/notify";
 import { formOf, type FormSubmit } from "@/lib/format";
 import { useTRPC } from "@/lib/trpc";
@@ -11,7 +12,7 @@ import { useRegistryRefresh } from "./use-registry";
  * Sets (or moves) an alias. With `versions` the version is picked from a list; with
  * `fixedVersion` the alias goes to that version (the version page).
  */
-export function SetAliasModal({ name, opened, onClose, versions, fixedVersion, alias }: {
+export function SetAliasModal({ name, opened, onClose, versions, fixedVersion, alias, onRequestInstead }: {
   name: string;
   opened: boolean;
   onClose: () => void;
@@ -19,10 +20,13 @@ export function SetAliasModal({ name, opened, onClose, versions, fixedVersion, a
   fixedVersion?: string;
   /** Moving an existing alias: its name is fixed. */
   alias?: string;
+  /** Offered when the alias is protected: ask for the move instead (the version page). */
+  onRequestInstead?: (alias: string) => void;
 }) {
   const trpc = useTRPC();
   const refresh = useRegistryRefresh();
   const [version, setVersion] = useState<string | null>(null);
+  const [typed, setTyped] = useState("");
   const set = useMutation(
     trpc.registry.models.setAlias.mutationOptions({ onSuccess: notifyAndRefresh((_r, v) => `@${v.alias} now points to version ${v.version}`, refresh) }),
   );
@@ -31,6 +35,7 @@ export function SetAliasModal({ name, opened, onClose, versions, fixedVersion, a
     const target = fixedVersion ?? version;
     if (!target) return;
     const name_ = alias ?? String(new FormData(formOf(e)).get("alias") ?? "").trim();
+    setTyped(name_);
     set.mutate({ name, alias: name_, version: target }, { onSuccess: () => { set.reset(); setVersion(null); onClose(); } });
   }
   const title = alias ? `Move @${alias}` : fixedVersion ? `Set alias on version ${fixedVersion}` : "Set alias";
@@ -51,9 +56,14 @@ export function SetAliasModal({ name, opened, onClose, versions, fixedVersion, a
           />
         )}
         {alias && fixedVersion && set.error && <Text c="red" size="sm">{set.error.message}</Text>}
-        <Button type="submit" loading={set.isPending} disabled={!fixedVersion && !version} style={{ alignSelf: "flex-end" }} data-testid="alias-submit">
-          Save
-        </Button>
+        <Group justify="flex-end" gap="xs">
+          {onRequestInstead && isProtectedError(set.error?.message) && (
+            <Button variant="light" onClick={() => { set.reset(); onRequestInstead(typed); }} data-testid="request-instead">Request it instead</Button>
+          )}
+          <Button type="submit" loading={set.isPending} disabled={!fixedVersion && !version} data-testid="alias-submit">
+            Save
+          </Button>
+        </Group>
       </Stack>
     </Modal>
   );

@@ -53,7 +53,7 @@ function section(runs: (RunView | null)[], keys: string[], value: (r: RunView, k
 }
 
 /** The two versions and their runs' params and metrics in one table, differences highlighted. */
-function RunsTable({ sides }: { sides: [VersionSide, VersionSide] }) {
+export function RunsTable({ sides }: { sides: [VersionSide, VersionSide] }) {
   const [onlyDiff, setOnlyDiff] = useState(false);
   const runs = sides.map((s) => s.run);
   const sections: [string, Row[]][] = [
@@ -117,7 +117,7 @@ function RunsTable({ sides }: { sides: [VersionSide, VersionSide] }) {
 }
 
 /** Signature rows by section: changed highlighted, added (only right) and removed (only left) marked. */
-function SignatureDiff({ rows, left, right }: { rows: SignatureDiffRow[]; left: string; right: string }) {
+export function SignatureDiff({ rows, left, right }: { rows: SignatureDiffRow[]; left: string; right: string }) {
   const changed = rows.filter((r) => r.changed).length;
   return (
     <Card withBorder data-testid="signature-diff">

@@ -2,6 +2,7 @@
 import { Alert, Anchor, Badge, Breadcrumbs, Group, SimpleGrid, Skeleton, Stack, Tabs, Text } from "@mantine/core";
 import { useInfiniteQuery, useMutation, useQuery } from "@tanstack/react-query";
 import Link from "next/link";
+import { PolicyEditor } from "@/components/approvals/policy-editor";
 import { notifyAndRefresh, notifyError } from "@/components/shared/notify";
 import { PageHeader } from "@/components/shell/page-header";
 import { formatEpoch } from "@/components/tracking/format";
@@ -81,6 +82,7 @@ export function ModelPage({ name }: { name: string }) {
           <Tabs.Tab value="versions" data-testid="tab-versions">Versions</Tabs.Tab>
           <Tabs.Tab value="history" data-testid="tab-history">History</Tabs.Tab>
           {can?.managePermissions && <Tabs.Tab value="permissions" data-testid="tab-permissions">Permissions</Tabs.Tab>}
+          {can?.managePermissions && <Tabs.Tab value="policy" data-testid="tab-policy">Policy</Tabs.Tab>}
         </Tabs.List>
         <Tabs.Panel value="versions">
           <VersionsTable name={name} versions={versions} query={versionsQuery} />
@@ -91,6 +93,11 @@ export function ModelPage({ name }: { name: string }) {
         {can?.managePermissions && (
           <Tabs.Panel value="permissions">
             <ModelPermissionsPanel name={name} />
+          </Tabs.Panel>
+        )}
+        {can?.managePermissions && (
+          <Tabs.Panel value="policy">
+            <PolicyEditor name={name} />
           </Tabs.Panel>
         )}
       </Tabs>

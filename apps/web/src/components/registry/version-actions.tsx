@@ -1,27 +1,56 @@
 "use client";
 import { Button, Checkbox, Group, Menu, Modal, Stack, Text } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
-import { IconArrowRight, IconChevronDown, IconTag, IconTrash } from "@tabler/icons-react";
+import { IconArrowRight, IconChevronDown, IconGitPullRequest, IconTag, IconTrash } from "@tabler/icons-react";
 import type { ModelAccessView, ModelVersionView, Stage } from "@modelgate/core";
 import { useMutation } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
+import { isProtectedError, RequestModal, type RequestDraft } from "@/components/approvals/request-modal";
 import { notifyAndRefresh } from "@/components/shared/notify";
 import { useTRPC } from "@/lib/trpc";
 import { SetAliasModal } from "./alias-modal";
 import { StageBadge } from "./badges";
 import { ConfirmDeleteModal } from "./confirm-modal";
-import { ARCHIVING_STAGES, modelHref } from "./format";
+import { ARCHIVING_STAGES, modelHref, STAGE_ORDER } from "./format";
 import { useRegistryRefresh } from "./use-registry";
 
-/** Transition, alias and delete actions on a version: each shown only to those allowed. */
+/**
+ * Transition, alias and delete actions on a version: each shown only to those allowed. Anyone who
+ * can read the model may request a transition or an alias move instead; approvers then decide.
+ */
 export function VersionActions({ version, access }: { version: ModelVersionView; access: ModelAccessView | undefined }) {
   const [target, setTarget] = useState<Stage | null>(null);
   const [aliasing, setAliasing] = useState(false);
   const [deleting, setDeleting] = useState(false);
+  const [request, setRequest] = useState<RequestDraft | null>(null);
   const targets = access?.transitions[version.current_stage] ?? [];
+  const canRequest = Boolean(access?.level);
+  const requestInstead = (draft: RequestDraft) => {
+    setTarget(null);
+    setAliasing(false);
+    setRequest(draft);
+  };
   return (
     <Group gap="xs">
+      {canRequest && (
+        <Menu position="bottom-end">
+          <Menu.Target>
+            <Button variant="light" leftSection={<IconGitPullRequest size={14} />} rightSection={<IconChevronDown size={14} />} data-testid="request-transition-button">
+              Request transition
+            </Button>
+          </Menu.Target>
+          <Menu.Dropdown>
+            <Menu.Label>Request a move to</Menu.Label>
+            {STAGE_ORDER.filter((s) => s !== version.current_stage).map((s) => (
+              <Menu.Item key={s} leftSection={<IconArrowRight size={14} />} onClick={() => setRequest({ kind: "stage", stage: s })} data-testid={`request-stage-${s}`}>{s}</Menu.Item>
+            ))}
+          </Menu.Dropdown>
+        </Menu>
+      )}
+      {canRequest && (
+        <Button variant="default" leftSection={<IconGitPullRequest size={14} />} onClick={() => setRequest({ kind: "alias" })} data-testid="request-alias-button">Request alias move</Button>
+      )}
       {targets.length > 0 && (
         <Menu position="bottom-end">
           <Menu.Target>
@@ -41,14 +70,15 @@ export function VersionActions({ version, access }: { version: ModelVersionView;
       {access?.can.deleteVersion && (
         <Button variant="light" color="red" leftSection={<IconTrash size={14} />} onClick={() => setDeleting(true)} data-testid="delete-version-button">Delete</Button>
       )}
-      {target && <TransitionModal version={version} target={target} onClose={() => setTarget(null)} />}
-      <SetAliasModal name={version.name} opened={aliasing} onClose={() => setAliasing(false)} fixedVersion={version.version} />
+      {target && <TransitionModal version={version} target={target} onClose={() => setTarget(null)} onRequestInstead={requestInstead} />}
+      <SetAliasModal name={version.name} opened={aliasing} onClose={() => setAliasing(false)} fixedVersion={version.version} onRequestInstead={(alias) => requestInstead({ kind: "alias", alias })} />
+      {request && <RequestModal name={version.name} version={version.version} currentStage={version.current_stage} draft={request} onClose={() => setRequest(null)} />}
       {deleting && <DeleteVersionModal version={version} onClose={() => setDeleting(false)} />}
     </Group>
   );
 }
 
-function TransitionModal({ version, target, onClose }: { version: ModelVersionView; target: Stage; onClose: () => void }) {
+function TransitionModal({ version, target, onClose, onRequestInstead }: { version: ModelVersionView; target: Stage; onClose: () => void; onRequestInstead: (draft: RequestDraft) => void }) {
   const trpc = useTRPC();
   const refresh = useRegistryRefresh();
   const [archive, setArchive] = useState(false);
@@ -77,6 +107,9 @@ function TransitionModal({ version, target, onClose }: { version: ModelVersionVi
         {transition.error && <Text c="red" size="sm" data-testid="transition-error">{transition.error.message}</Text>}
         <Group justify="flex-end">
           <Button variant="default" onClick={onClose}>Cancel</Button>
+          {isProtectedError(transition.error?.message) && (
+            <Button variant="light" onClick={() => onRequestInstead({ kind: "stage", stage: target, archive: canArchive && archive })} data-testid="request-instead">Request it instead</Button>
+          )}
           <Button loading={transition.isPending} onClick={onConfirm} data-testid="transition-confirm">Transition to {target}</Button>
         </Group>
       </Stack>

@@ -5,6 +5,9 @@ import type { ModelVersionDetail } from "@modelgate/core";
 import { useMutation, useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import type { ReactNode } from "react";
+import { ActivityFeed } from "@/components/approvals/activity-feed";
+import { CommentsThread } from "@/components/approvals/comments-thread";
+import { OpenRequests } from "@/components/approvals/open-requests";
 import { notifyAndRefresh, notifyError } from "@/components/shared/notify";
 import { formatEpoch } from "@/components/tracking/format";
 import { useTRPC } from "@/lib/trpc";
@@ -53,8 +56,15 @@ export function VersionPage({ name, version }: { name: string; version: string }
       <SourceRunCard runId={v.run_id} experimentId={v.experiment_id} />
       <MlmodelCard mlmodel={v.mlmodel} inputExample={v.input_example} />
       <SimpleGrid cols={{ base: 1, lg: 2 }}>
-        <VersionHistoryCard name={name} version={v.version} />
-        <VersionDescriptionAndTags v={v} canEdit={access?.can.editDescription ?? false} canEditTags={access?.can.editTags ?? false} />
+        <Stack gap="md">
+          <OpenRequests name={name} version={v.version} />
+          <ActivityFeed name={name} version={v.version} />
+        </Stack>
+        <Stack gap="md">
+          <VersionDescriptionAndTags v={v} canEdit={access?.can.editDescription ?? false} canEditTags={access?.can.editTags ?? false} />
+          <VersionHistoryCard name={name} version={v.version} />
+          <CommentsThread name={name} version={v.version} />
+        </Stack>
       </SimpleGrid>
     </Stack>
   );

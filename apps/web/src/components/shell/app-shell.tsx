@@ -1,11 +1,12 @@
 "use client";
 import { ActionIcon, AppShell, Badge, Burger, Group, Menu, NavLink, Text, Title, Tooltip, UnstyledButton, useComputedColorScheme, useMantineColorScheme } from "@mantine/core";
 import { useDisclosure } from "@mantine/hooks";
-import { IconCheckbox, IconFlask, IconHistory, IconLogout, IconMoon, IconPackages, IconSun, IconUser, IconUsers } from "@tabler/icons-react";
+import { IconCheckbox, IconFlask, IconHistory, IconLogout, IconMoon, IconPackages, IconShieldCheck, IconSun, IconUser, IconUsers, IconUsersGroup, IconWebhook } from "@tabler/icons-react";
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { signOut } from "next-auth/react";
 import type { ReactNode } from "react";
+import { NavApprovalsCount } from "@/components/approvals/nav-count";
 
 interface ShellUser {
   username: string;
@@ -19,6 +20,9 @@ const main = [
 ];
 const admin = [
   { href: "/admin/users", label: "Users", icon: IconUsers },
+  { href: "/admin/groups", label: "Groups", icon: IconUsersGroup },
+  { href: "/admin/webhooks", label: "Webhooks", icon: IconWebhook },
+  { href: "/admin/policies", label: "Policies", icon: IconShieldCheck },
   { href: "/admin/audit", label: "Audit log", icon: IconHistory },
 ];
 
@@ -45,6 +49,7 @@ export function AppShellLayout({ user, children }: { user: ShellUser; children: 
       href={item.href}
       label={item.label}
       leftSection={<item.icon size={18} stroke={1.6} />}
+      rightSection={item.href === "/approvals" ? <NavApprovalsCount /> : undefined}
       active={pathname === item.href || pathname.startsWith(`${item.href}/`)}
       onClick={close}
     />

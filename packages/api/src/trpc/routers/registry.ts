@@ -13,12 +13,14 @@ import {
   getModelHistory,
   getModelStateAt,
   getModelVersionDetail,
+  listModelGroupPermissions,
   listModelPermissions,
   listModelVersions,
   myModelAccess,
   renameRegisteredModel,
   searchModelVersions,
   searchModelsForPortal,
+  setModelGroupPermission,
   setModelPermission,
   setModelVersionTag,
   setRegisteredModelAlias,
@@ -66,6 +68,10 @@ const models = router({
   setPermission: procedure
     .input(z.object({ name: z.string(), username: z.string(), level: z.enum(MODEL_PERMISSION_LEVELS).nullable() }))
     .mutation(({ ctx, input }) => setModelPermission(ctx.core, input)),
+  groupPermissions: procedure.input(name).query(({ ctx, input }) => listModelGroupPermissions(ctx.core, input.name)),
+  setGroupPermission: procedure
+    .input(z.object({ name: z.string(), group: z.string(), level: z.enum(MODEL_PERMISSION_LEVELS).nullable() }))
+    .mutation(({ ctx, input }) => setModelGroupPermission(ctx.core, input)),
 });
 
 const versions = router({

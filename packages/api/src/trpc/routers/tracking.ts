@@ -7,6 +7,7 @@ import {
   getExperiment,
   getMetricHistory,
   getRun,
+  listExperimentGroupPermissions,
   listExperimentPermissions,
   listRunColumns,
   myExperimentAccess,
@@ -15,6 +16,7 @@ import {
   sampleMetricSeries,
   searchExperiments,
   searchRuns,
+  setExperimentGroupPermission,
   setExperimentPermission,
   updateExperiment,
   updateRun,
@@ -62,6 +64,10 @@ const experiments = router({
   setPermission: procedure
     .input(z.object({ experiment_id: z.string(), username: z.string(), level: z.enum(["READ", "EDIT", "MANAGE"]).nullable() }))
     .mutation(({ ctx, input }) => setExperimentPermission(ctx.core, input)),
+  groupPermissions: procedure.input(experimentId).query(({ ctx, input }) => listExperimentGroupPermissions(ctx.core, input.experiment_id)),
+  setGroupPermission: procedure
+    .input(z.object({ experiment_id: z.string(), group: z.string(), level: z.enum(["READ", "EDIT", "MANAGE"]).nullable() }))
+    .mutation(({ ctx, input }) => setExperimentGroupPermission(ctx.core, input)),
 });
 
 const runs = router({

@@ -1,0 +1,165 @@
+import type { FastifyInstance } from "fastify";
+import {
+  approveRequest,
+  cancelRequest,
+  createApprovalRequest,
+  createComment,
+  deleteComment,
+  getModelVersion,
+  getRegisteredModel,
+  listApprovalRequests,
+  loadModel,
+  modelLevel,
+  transitionModelVersionStage,
+  updateComment,
+  rejectRequest,
+  type ActivityView,
+  type ModelPermissionLevel,
+  type RequestView,
+} from "@modelgate/core";
+import type { Db } from "@modelgate/db";
+import { mlflowRoute, type WireInput } from "./mlflow-route.ts";
+import { missing, optBool, optString, reqString, wrongType } from "./wire.ts";
+
+// Databricks' workspace-registry extensions: transition requests, comments, and the Databricks
+// views of a model and a version (with the caller's permission level and open requests). An
+// `alias` field (instead of `stage`) addresses alias requests, Modelgate's extension.
+
+function versionOf(input: WireInput): string {
+  const v = input.version;
+  if (typeof v === "number" && Number.isInteger(v)) return String(v);
+  if (v === undefined || v === null || v === "") missing("version");
+  if (typeof v !== "string") wrongType("version", v);
+  return v;
+}
+
+const targetOf = (input: WireInput) => ({ stage: optString(input, "stage"), alias: optString(input, "alias") });
+
+/** DELETE transition-requests/delete takes query parameters (Databricks' SDK sends them so). */
+const withQuery = (input: WireInput, query: unknown): WireInput => ({ ...((query ?? {}) as WireInput), ...input });
+
+const DATABRICKS_LEVEL: Record<ModelPermissionLevel, string> = {
+  READ: "CAN_READ",
+  EDIT: "CAN_EDIT",
+  MANAGE_STAGING_VERSIONS: "CAN_MANAGE_STAGING_VERSIONS",
+  MANAGE_PRODUCTION_VERSIONS: "CAN_MANAGE_PRODUCTION_VERSIONS",
+  MANAGE: "CAN_MANAGE",
+};
+
+/** A request as Databricks' TransitionRequest. */
+function transitionRequest(r: RequestView) {
+  return {
+    available_actions: r.available_actions,
+    comment: r.comment,
+    creation_timestamp: r.created_at,
+    ...(r.to_stage ? { to_stage: r.to_stage } : {}),
+    ...(r.alias ? { to_alias: r.alias } : {}),
+    user_id: r.requester,
+    id: r.id,
+  };
+}
+
+/** An open request as the Activity that transition-requests/list returns. */
+function requestActivity(r: RequestView): ActivityView & { available_actions: string[] } {
+  return {
+    id: r.id,
+    activity_type: "REQUESTED_TRANSITION",
+    ...(r.comment ? { comment: r.comment } : {}),
+    from_stage: r.current_stage,
+    ...(r.to_stage ? { to_stage: r.to_stage } : {}),
+    ...(r.alias ? { to_alias: r.alias } : {}),
+    user_id: r.requester,
+    creation_timestamp: r.created_at,
+    last_updated_timestamp: r.updated_at,
+    available_actions: r.available_actions,
+  };
+}
+
+export async function registerApprovalRoutes(app: FastifyInstance, opts: { db: Db }) {
+  const { db } = opts;
+
+  mlflowRoute(app, db, "POST", "/transition-requests/create", async ({ ctx, input }) => ({
+    request: transitionRequest(
+      await createApprovalRequest(ctx, {
+        name: reqString(input, "name"),
+        version: versionOf(input),
+        ...targetOf(input),
+        comment: optString(input, "comment"),
+        archive_existing_versions: optBool(input, "archive_existing_versions"),
+      }),
+    ),
+  }));
+
+  mlflowRoute(app, db, "POST", "/transition-requests/approve", async ({ ctx, input }) => {
+    const archive = optBool(input, "archive_existing_versions");
+    if (archive === undefined && !optString(input, "alias")) missing("archive_existing_versions");
+    const out = await approveRequest(ctx, { name: reqString(input, "name"), version: versionOf(input), ...targetOf(input), comment: optString(input, "comment"), archive_existing_versions: archive });
+    return { activity: out.activity };
+  });
+
+  mlflowRoute(app, db, "POST", "/transition-requests/reject", async ({ ctx, input }) => {
+    const out = await rejectRequest(ctx, { name: reqString(input, "name"), version: versionOf(input), ...targetOf(input), comment: optString(input, "comment") });
+    return { activity: out.activity };
+  });
+
+  mlflowRoute(app, db, "DELETE", "/transition-requests/delete", async ({ ctx, input, req }) => {
+    const all = withQuery(input, req.query);
+    const out = await cancelRequest(ctx, {
+      name: reqString(all, "name"),
+      version: versionOf(all),
+      ...targetOf(all),
+      creator: optString(all, "creator"),
+      comment: optString(all, "comment"),
+    });
+    return { activity: out.activity };
+  });
+
+  mlflowRoute(app, db, "GET", "/transition-requests/list", async ({ ctx, input }) => {
+    const requests = await listApprovalRequests(ctx, { kind: "version", name: reqString(input, "name"), version: versionOf(input) });
+    return { requests: requests.filter((r) => r.status === "OPEN").map(requestActivity) };
+  });
+
+  mlflowRoute(app, db, "POST", "/databricks/model-versions/transition-stage", async ({ ctx, input }) => {
+    const archive = optBool(input, "archive_existing_versions");
+    if (archive === undefined) missing("archive_existing_versions");
+    const name = reqString(input, "name");
+    const mv = await transitionModelVersionStage(ctx, { name, version: versionOf(input), stage: reqString(input, "stage"), archive_existing_versions: archive, comment: optString(input, "comment") });
+    return { model_version_databricks: await databricksVersion(ctx, name, mv.version) };
+  });
+
+  mlflowRoute(app, db, "GET", "/databricks/model-versions/get", async ({ ctx, input }) => ({
+    model_version_databricks: await databricksVersion(ctx, reqString(input, "name"), versionOf(input)),
+  }));
+
+  mlflowRoute(app, db, "GET", "/databricks/registered-models/get", async ({ ctx, input }) => {
+    const name = reqString(input, "name");
+    const m = await loadModel(ctx, name, "READ");
+    const view = await getRegisteredModel(ctx, name);
+    const owner = m.ownerId ? await ctx.db.user.findUnique({ where: { id: m.ownerId }, select: { username: true } }) : null;
+    return { registered_model_databricks: { id: String(m.id), ...view, permission_level: DATABRICKS_LEVEL[m.level], user_id: owner?.username ?? "" } };
+  });
+
+  mlflowRoute(app, db, "POST", "/comments/create", async ({ ctx, input }) => ({
+    comment: await createComment(ctx, { name: reqString(input, "name"), version: versionOf(input), comment: optString(input, "comment") ?? "" }),
+  }));
+  mlflowRoute(app, db, "PATCH", "/comments/update", async ({ ctx, input }) => ({
+    comment: await updateComment(ctx, { id: reqString(input, "id"), comment: optString(input, "comment") ?? "" }),
+  }));
+  mlflowRoute(app, db, "DELETE", "/comments/delete", async ({ ctx, input, req }) => {
+    await deleteComment(ctx, { id: reqString(withQuery(input, req.query), "id") });
+  });
+
+  async function databricksVersion(ctx: Parameters<typeof getModelVersion>[0], name: string, version: string) {
+    const [mv, level, open] = await Promise.all([
+      getModelVersion(ctx, { name, version }),
+      modelLevel(ctx, name),
+      listApprovalRequests(ctx, { kind: "version", name, version }),
+    ]);
+    return {
+      ...mv,
+      ...(level ? { permission_level: DATABRICKS_LEVEL[level] } : {}),
+      open_requests: open.filter((r) => r.status === "OPEN").map(requestActivity),
+      email_subscription_status: "DEFAULT",
+    };
+  }
+}

@@ -1,0 +1,1 @@
+export { startWebhookDelivery, WEBHOOK_QUEUE, type WebhookDelivery, type WebhookDeliveryOptions } from "./worker.ts";

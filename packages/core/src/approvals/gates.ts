@@ -1,0 +1,65 @@
+import type { Ctx } from "../context.ts";
+import { systemActor } from "../context.ts";
+import { isDomainError } from "../errors.ts";
+import type { DbOrTx } from "../audit/record-audit.ts";
+import { searchRuns } from "../tracking/search/search-runs.ts";
+import type { Gates } from "./policy.ts";
+
+// Automated gates of a policy rule, checked when a request is created and again at approval. A
+// gate's result says why it failed in words a reviewer can act on. The source run is read with the
+// system's authority: a gate is about the version, not about what the viewer may see.
+
+export interface GateResult {
+  gate: string;
+  passed: boolean;
+  reason: string;
+}
+
+interface VersionFacts {
+  pk: bigint;
+  status: string;
+  runId: string;
+  hasSignature: boolean;
+  tags: Map<string, string>;
+}
+
+async function factsOf(db: DbOrTx, versionPk: bigint): Promise<VersionFacts> {
+  const v = await db.modelVersion.findUniqueOrThrow({ where: { pk: versionPk }, select: { pk: true, status: true, runId: true, mlmodel: true, tags: true } });
+  const mlmodel = v.mlmodel as { signature?: { inputs?: unknown } | null } | null;
+  return { pk: v.pk, status: v.status, runId: v.runId, hasSignature: Boolean(mlmodel?.signature?.inputs), tags: new Map(v.tags.map((t) => [t.key, t.value])) };
+}
+
+export async function evaluateGates(ctx: Ctx, db: DbOrTx, versionPk: bigint, gates: Gates): Promise<GateResult[]> {
+  const f = await factsOf(db, versionPk);
+  const out: GateResult[] = [];
+  if (gates.require_ready) {
+    out.push({ gate: "status is READY", passed: f.status === "READY", reason: f.status === "READY" ? "READY" : `status is ${f.status}` });
+  }
+  if (gates.require_signature) {
+    out.push({ gate: "has a signature", passed: f.hasSignature, reason: f.hasSignature ? "the MLmodel has a signature" : "the version's MLmodel has no signature" });
+  }
+  for (const t of gates.required_tags) {
+    const actual = f.tags.get(t.key);
+    const passed = actual === t.value;
+    out.push({ gate: `tag ${t.key}=${t.value}`, passed, reason: passed ? "set" : actual === undefined ? `tag '${t.key}' is not set` : `tag '${t.key}' is '${actual}'` });
+  }
+  if (gates.metric_filter) out.push(await metricGate(ctx, db, f.runId, gates.metric_filter));
+  return out;
+}
+
+async function metricGate(ctx: Ctx, db: DbOrTx, runId: string, filter: string): Promise<GateResult> {
+  const gate = `source run matches ${filter}`;
+  if (!runId) return { gate, passed: false, reason: "the version has no source run" };
+  const run = await db.run.findUnique({ where: { id: runId }, select: { experimentId: true } });
+  if (!run) return { gate, passed: false, reason: `source run ${runId} does not exist` };
+  try {
+    const sys: Ctx = { db: ctx.db, actor: systemActor("approval gates") };
+    const found = await searchRuns(sys, { experiment_ids: [String(run.experimentId)], filter: `attributes.run_id = '${runId}' AND ${filter}`, run_view_type: "ALL", max_results: 1 });
+    return found.runs.length ? { gate, passed: true, reason: "the source run matches" } : { gate, passed: false, reason: `source run ${runId} does not match ${filter}` };
+  } catch (e) {
+    if (isDomainError(e)) return { gate, passed: false, reason: `the gate's filter is invalid: ${e.message}` };
+    throw e;
+  }
+}
+
+export const failedGates = (results: readonly GateResult[]) => results.filter((r) => !r.passed);

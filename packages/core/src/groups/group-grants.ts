@@ -1,0 +1,89 @@
+import type { Ctx } from "../context.ts";
+import { recordAudit } from "../audit/record-audit.ts";
+import { invalid } from "../errors.ts";
+import { loadExperiment } from "../tracking/experiments.ts";
+import type { PermissionLevel } from "../tracking/types.ts";
+import { loadModel } from "../registry/models.ts";
+import { MODEL_PERMISSION_LEVELS, type ModelPermissionLevel } from "../registry/types.ts";
+import { groupNotFound } from "./manage-groups.ts";
+
+// Grants of an experiment or a model to a group. Same rule as per-user grants: MANAGE on the
+// resource is needed to see or change them; every change is audited with the level before and
+// after. Model grants hang on the model's id, so a rename keeps them.
+
+export interface ExperimentGroupPermissionView {
+  experiment_id: string;
+  group_id: string;
+  group: string;
+  level: PermissionLevel;
+}
+
+export interface ModelGroupPermissionView {
+  group_id: string;
+  group: string;
+  level: ModelPermissionLevel;
+}
+
+const EXPERIMENT_LEVELS: readonly PermissionLevel[] = ["READ", "EDIT", "MANAGE"];
+
+async function findGroup(ctx: Ctx, name: string) {
+  const g = await ctx.db.group.findFirst({ where: { name: { equals: name, mode: "insensitive" } } });
+  if (!g) throw groupNotFound(name);
+  return g;
+}
+
+export async function listExperimentGroupPermissions(ctx: Ctx, experimentId: string): Promise<ExperimentGroupPermissionView[]> {
+  const e = await loadExperiment(ctx, experimentId, "MANAGE");
+  const rows = await ctx.db.experimentGroupPermission.findMany({ where: { experimentId: e.id }, include: { group: true }, orderBy: { group: { name: "asc" } } });
+  return rows.map((r) => ({ experiment_id: String(e.id), group_id: r.groupId, group: r.group.name, level: r.level }));
+}
+
+/** Grants `level` on the experiment to the group, or removes the group's grant when level is null. */
+export async function setExperimentGroupPermission(ctx: Ctx, input: { experiment_id: string; group: string; level: PermissionLevel | null }): Promise<void> {
+  if (input.level !== null && !EXPERIMENT_LEVELS.includes(input.level)) throw invalid(`Invalid permission level '${String(input.level)}'. Must be one of READ, EDIT, MANAGE.`);
+  const e = await loadExperiment(ctx, input.experiment_id, "MANAGE");
+  const g = await findGroup(ctx, input.group);
+  const level = input.level;
+  await ctx.db.$transaction(async (tx) => {
+    const key = { experimentId_groupId: { experimentId: e.id, groupId: g.id } };
+    const before = await tx.experimentGroupPermission.findUnique({ where: key });
+    if (level === null) await tx.experimentGroupPermission.deleteMany({ where: { experimentId: e.id, groupId: g.id } });
+    else await tx.experimentGroupPermission.upsert({ where: key, create: { experimentId: e.id, groupId: g.id, level }, update: { level } });
+    await recordAudit(ctx, tx, {
+      action: "experiment.group_permission_set",
+      resourceType: "experiment",
+      resourceId: String(e.id),
+      before: { group: g.name, level: before?.level ?? null },
+      after: { group: g.name, level },
+    });
+  });
+}
+
+export async function listModelGroupPermissions(ctx: Ctx, name: string): Promise<ModelGroupPermissionView[]> {
+  const m = await loadModel(ctx, name, "MANAGE");
+  const rows = await ctx.db.registeredModelGroupPermission.findMany({ where: { modelId: m.id }, include: { group: true }, orderBy: { group: { name: "asc" } } });
+  return rows.map((r) => ({ group_id: r.groupId, group: r.group.name, level: r.level }));
+}
+
+/** Grants `level` on the model to the group, or removes the group's grant when level is null. */
+export async function setModelGroupPermission(ctx: Ctx, input: { name: string; group: string; level: ModelPermissionLevel | null }): Promise<void> {
+  if (input.level !== null && !MODEL_PERMISSION_LEVELS.includes(input.level)) {
+    throw invalid(`Invalid permission level '${String(input.level)}'. Must be one of ${MODEL_PERMISSION_LEVELS.join(", ")}.`);
+  }
+  const m = await loadModel(ctx, input.name, "MANAGE");
+  const g = await findGroup(ctx, input.group);
+  const level = input.level;
+  await ctx.db.$transaction(async (tx) => {
+    const key = { modelId_groupId: { modelId: m.id, groupId: g.id } };
+    const before = await tx.registeredModelGroupPermission.findUnique({ where: key });
+    if (level === null) await tx.registeredModelGroupPermission.deleteMany({ where: { modelId: m.id, groupId: g.id } });
+    else await tx.registeredModelGroupPermission.upsert({ where: key, create: { modelId: m.id, groupId: g.id, level }, update: { level } });
+    await recordAudit(ctx, tx, {
+      action: "registered_model.group_permission_set",
+      resourceType: "registered_model",
+      resourceId: String(m.id),
+      before: { name: m.name, group: g.name, level: before?.level ?? null },
+      after: { name: m.name, group: g.name, level },
+    });
+  });
+}
