@@ -21,3 +21,4 @@ export * from "./groups/index.ts";
 export { getExperimentPermission } from "./tracking/experiment-permissions.ts";
 export { getModelPermission } from "./registry/model-permissions.ts";
 export * from "./approvals/index.ts";
+export * from "./serving/index.ts";

@@ -17,6 +17,7 @@ export const ACTIVITY_TYPES = [
   "SYSTEM_TRANSITION",
   "NEW_COMMENT",
   "ALIAS_MOVED",
+  "SERVING_SWITCHED",
 ] as const;
 export type ActivityType = (typeof ACTIVITY_TYPES)[number];
 

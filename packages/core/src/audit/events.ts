@@ -54,6 +54,12 @@ export const auditActions = [
   "comment.create",
   "comment.update",
   "comment.delete",
+  "serving.endpoint_create",
+  "serving.endpoint_update",
+  "serving.endpoint_delete",
+  "serving.switch",
+  "serving.batch_create",
+  "serving.batch_cancel",
   "webhook.create",
   "webhook.update",
   "webhook.delete",
@@ -62,6 +68,6 @@ export const auditActions = [
 
 export type AuditAction = (typeof auditActions)[number];
 
-export const auditResourceTypes = ["user", "group", "token", "session", "experiment", "run", "registered_model", "model_version", "registry", "approval_request", "comment", "webhook"] as const;
+export const auditResourceTypes = ["user", "group", "token", "session", "experiment", "run", "registered_model", "model_version", "registry", "approval_request", "comment", "serving_endpoint", "batch_job", "webhook"] as const;
 
 export type AuditResourceType = (typeof auditResourceTypes)[number];
