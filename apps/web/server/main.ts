@@ -6,13 +6,14 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import next from "next";
 import { createDataPlaneApp, isDataPlanePath, newRequestId } from "@modelgate/api/rest";
-import { startWebhookDelivery } from "@modelgate/api";
+import { createServingService, installServingService, startBatchScoring, startWebhookDelivery, storeFileReader } from "@modelgate/api";
 import { createArtifactStore } from "@modelgate/artifacts";
 import { ensureAuthSecret } from "@modelgate/auth";
 import { configureRegistry, configureTracking, configureWebhooks, ensureFirstAdmin, webhookSecretKey } from "@modelgate/core";
 import { createDb } from "@modelgate/db";
 import { startEmbeddedPostgres } from "@modelgate/db/embedded";
 import { applyMigrations } from "@modelgate/db/migrate";
+import { createModelRuntime } from "@modelgate/serving";
 import { readEnv } from "../src/env.ts";
 
 const appDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -68,6 +69,14 @@ export async function startServer({ dev = false }: { dev?: boolean } = {}): Prom
   // webhook deliveries: a pg-boss worker in this process (jobs are queued in the transactions of the changes)
   const webhooks = await startWebhookDelivery({ db, connectionString: databaseUrl });
 
+  // model serving: ONNX sessions loaded from the artifact store, shared with the portal's tRPC
+  const runtime = createModelRuntime({ readFile: storeFileReader(artifacts) });
+  const serving = createServingService({ db, runtime });
+  installServingService(serving);
+  serving.warmUp().catch((e: unknown) => log(`serving warm-up failed: ${(e as Error).message}`));
+  // batch scoring: a pg-boss worker in this process, sharing the endpoints' loaded sessions
+  const batch = await startBatchScoring({ db, connectionString: databaseUrl, store: artifacts, runtime });
+
   // 3. the two planes on one port
   const nextApp = next({ dev, dir: appDir, hostname: "localhost", port: env.PORT });
   const handleNext = nextApp.getRequestHandler();
@@ -81,6 +90,8 @@ export async function startServer({ dev = false }: { dev?: boolean } = {}): Prom
     logLevel: env.LOG_LEVEL,
     artifacts,
     authSecret: secret.secret,
+    serving,
+    servingBodyLimit: env.SERVING_BODY_LIMIT,
     serverFactory: (fastifyHandler) =>
       http.createServer((req, res) => {
         if (isDataPlanePath(req.url ?? "/")) return fastifyHandler(req, res);
@@ -128,6 +139,9 @@ export async function startServer({ dev = false }: { dev?: boolean } = {}): Prom
   const close = () =>
     (closing ??= (async () => {
       await app.close();
+      serving.close();
+      installServingService(null);
+      await batch.stop();
       await webhooks.stop();
       await nextApp.close?.();
       await db.$disconnect();

@@ -18,6 +18,8 @@ const schema = z.object({
   ADMIN_PASSWORD: z.string().optional(),
   /** Largest accepted request body on the data plane, in bytes. */
   BODY_LIMIT: z.coerce.number().int().min(1024).default(32 * 1024 * 1024),
+  /** Largest accepted scoring request body (POST /serving-endpoints/<name>/invocations), in bytes. */
+  SERVING_BODY_LIMIT: z.coerce.number().int().min(1024).default(16 * 1024 * 1024),
   /** Behind a reverse proxy: take the client address from X-Forwarded-For. */
   TRUST_PROXY: z.stringbool().default(false),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("warn"),

@@ -41,12 +41,17 @@ export interface ScoringResult {
   predictions: unknown;
 }
 
-/** Bad input from the caller: the route answers 400 with this message (413 when `status` says so). */
+/**
+ * Bad input from the caller: the route answers 400 with this message (413 for an oversized payload,
+ * 415 for a content type other than JSON or CSV, as MLflow's scoring server does).
+ */
 export class ScoringInputError extends Error {
   override readonly name = "ScoringInputError";
   constructor(
     message: string,
-    readonly status: 400 | 413 = 400,
+    readonly status: 400 | 413 | 415 = 400,
+    /** For tabular input, the index of a row that broke the signature (the first bad row of the first bad column). */
+    readonly row: number | null = null,
   ) {
     super(message);
   }

@@ -61,7 +61,8 @@ export async function cpuDuring<T>(serverPid: number, work: () => Promise<T>): P
   const machine = ((m1.busy - m0.busy) / Math.max(1, m1.total - m0.total)) * cores;
   const server = (processCpuSeconds(serverPid) - s0) / seconds;
   const clients = (c1.user + c1.system) / 1e6 / seconds;
-  const postgres = (postgresCpuSeconds() - p0) / seconds;
+  // backends that exited meanwhile (other work's connections) take their time with them: never below 0
+  const postgres = Math.max(0, (postgresCpuSeconds() - p0) / seconds);
   return { result, cpu: { server, clients, postgres, other: Math.max(0, machine - server - clients - postgres), machineBusy: machine / cores, cores } };
 }
 

@@ -45,7 +45,9 @@ async function startChild(name: string, script: string, env: Record<string, stri
   const port = await freePort();
   const logFile = path.join(logDir, `${name}.log`);
   const out = fs.openSync(logFile, "a");
-  const child = spawn(process.execPath, ["--import", import.meta.resolve("tsx"), script], {
+  // BENCH_CHILD_NODE_ARGS: extra node flags for the servers under test (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof")
+  const extra = (process.env.BENCH_CHILD_NODE_ARGS ?? "").split(" ").filter(Boolean);
+  const child = spawn(process.execPath, [...extra, "--import", import.meta.resolve("tsx"), script], {
     cwd: repoRoot,
     env: { ...process.env, ...env, PORT: String(port) },
     stdio: ipc ? ["ignore", out, out, "ipc"] : ["ignore", out, out],
@@ -75,7 +77,7 @@ async function startChild(name: string, script: string, env: Record<string, stri
  * planes; the data plane is reached through the same http server and path dispatch).
  * "data-plane": createDataPlaneApp alone (bench/data-plane-server.ts).
  */
-export function startModelgate(mode: ServerMode, databaseUrl: string, workDir: string): Promise<ChildServer> {
+export function startModelgate(mode: ServerMode, databaseUrl: string, workDir: string, { serving = false }: { serving?: boolean } = {}): Promise<ChildServer> {
   const dataDir = path.join(workDir, "data");
   fs.mkdirSync(dataDir, { recursive: true });
   const env = {
@@ -87,6 +89,9 @@ export function startModelgate(mode: ServerMode, databaseUrl: string, workDir: s
     LOG_LEVEL: "warn",
     NODE_ENV: "production",
     NEXT_TELEMETRY_DISABLED: "1",
+    // bench:serving: the data-plane server wires the artifact store, serving runtime and batch
+    // worker as server/main.ts does (main.ts always does; its artifacts go under DATA_DIR)
+    ...(serving ? { BENCH_SERVING: "1" } : {}),
   };
   const script = mode === "full" ? path.join(webDir, "server", "main.ts") : path.join(benchDir, "data-plane-server.ts");
   return startChild(`modelgate-${mode}`, script, env, workDir, mode === "data-plane");
@@ -94,4 +99,9 @@ export function startModelgate(mode: ServerMode, databaseUrl: string, workDir: s
 
 export function startParseOnly(workDir: string): Promise<ChildServer> {
   return startChild("parse-only", path.join(benchDir, "parse-only-server.ts"), {}, workDir, true);
+}
+
+/** bench:serving's ceiling: parses scoring requests like the real route, answers without scoring. */
+export function startScoringParseOnly(workDir: string): Promise<ChildServer> {
+  return startChild("serving-parse-only", path.join(benchDir, "serving-parse-only-server.ts"), {}, workDir, true);
 }

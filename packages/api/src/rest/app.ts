@@ -1,6 +1,7 @@
 import Fastify, { type FastifyServerFactory } from "fastify";
 import type { ArtifactStore } from "@modelgate/artifacts";
 import type { Db } from "@modelgate/db";
+import type { ServingService } from "../serving/service.ts";
 import { newRequestId, registerDataPlane } from "./data-plane.ts";
 
 export interface DataPlaneAppOptions {
@@ -13,6 +14,9 @@ export interface DataPlaneAppOptions {
   serverFactory?: FastifyServerFactory;
   artifacts?: ArtifactStore;
   authSecret?: string;
+  serving?: ServingService;
+  /** Largest scoring request body in bytes. */
+  servingBodyLimit?: number;
 }
 
 /** The data-plane Fastify app, as `npm start` serves it and as the tests inject into it. */
@@ -29,6 +33,8 @@ export async function createDataPlaneApp(opts: DataPlaneAppOptions) {
     version: opts.version,
     ...(opts.artifacts ? { artifacts: opts.artifacts } : {}),
     ...(opts.authSecret ? { authSecret: opts.authSecret } : {}),
+    ...(opts.serving ? { serving: opts.serving } : {}),
+    ...(opts.servingBodyLimit ? { servingBodyLimit: opts.servingBodyLimit } : {}),
   });
   await app.ready();
   return app;

@@ -1,3 +1,4 @@
+import crypto from "node:crypto";
 import { getToken } from "@auth/core/jwt";
 import type { FastifyRequest } from "fastify";
 import { authenticateBasic, authenticateSession, authenticateToken, type Actor } from "@modelgate/core";
@@ -9,6 +10,32 @@ import type { Db } from "@modelgate/db";
  */
 export async function authenticateRequest(db: Db, req: FastifyRequest, authSecret?: string): Promise<Actor | null> {
   const header = req.headers.authorization;
+  if (header && req.url.startsWith(SCORING_PREFIX)) return cachedCredentials(header, () => authenticateHeader(db, req, header));
+  return authenticateHeader(db, req, header, authSecret);
+}
+
+// Scoring is the one path where a database round trip per request would cost more than the model
+// itself (single-row requests at thousands per second). There, a credential that was valid is
+// trusted for a few seconds: a revoked token or deactivated user stops scoring within SCORING_AUTH_TTL_MS.
+// Failures are never cached. Every other route checks the database on each request.
+const SCORING_PREFIX = "/serving-endpoints/";
+const SCORING_AUTH_TTL_MS = 5_000;
+const scoringAuth = new Map<string, { actor: Actor; until: number }>();
+
+async function cachedCredentials(header: string, check: () => Promise<Actor | null>): Promise<Actor | null> {
+  const key = crypto.createHash("sha256").update(header).digest("base64");
+  const now = Date.now();
+  const hit = scoringAuth.get(key);
+  if (hit && hit.until > now) return hit.actor;
+  const actor = await check();
+  if (actor) {
+    if (scoringAuth.size > 10_000) scoringAuth.clear();
+    scoringAuth.set(key, { actor, until: now + SCORING_AUTH_TTL_MS });
+  } else scoringAuth.delete(key);
+  return actor;
+}
+
+async function authenticateHeader(db: Db, req: FastifyRequest, header: string | undefined, authSecret?: string): Promise<Actor | null> {
   if (!header) return authSecret ? authenticatePortalSession(db, req, authSecret) : null;
   const space = header.indexOf(" ");
   if (space < 0) return null;

@@ -9,8 +9,11 @@ import { createMetrics } from "./metrics.ts";
 import { registerApprovalRoutes } from "./approvals.ts";
 import { registerArtifactRoutes } from "./artifacts.ts";
 import { registerAuthAppRoutes } from "./auth-app.ts";
+import { registerBatchRoutes } from "./batch.ts";
 import { registerRegistryRoutes } from "./registry.ts";
 import { registerSearchRoutes } from "./search.ts";
+import { registerServingRoutes } from "./serving.ts";
+import type { ServingService } from "../serving/service.ts";
 import { registerTrackingRoutes } from "./tracking/index.ts";
 import { registerWebhookRoutes } from "./webhooks.ts";
 
@@ -35,10 +38,22 @@ export interface DataPlaneOptions {
   artifacts?: ArtifactStore;
   /** Auth.js's secret: with it, the portal's session cookie is accepted for reads under /ajax-api. */
   authSecret?: string;
+  /** Model serving (scoring and endpoint management); without it those routes are not served. */
+  serving?: ServingService;
+  /** Largest scoring request body in bytes (SERVING_BODY_LIMIT; 16 MiB by default). */
+  servingBodyLimit?: number;
 }
 
 /** Path prefixes the custom server hands to the data plane instead of Next.js. */
-export const DATA_PLANE_PREFIXES = ["/api/2.0/mlflow", "/ajax-api/2.0/mlflow", "/api/2.0/mlflow-artifacts", "/ajax-api/2.0/mlflow-artifacts"];
+export const DATA_PLANE_PREFIXES = [
+  "/api/2.0/mlflow",
+  "/ajax-api/2.0/mlflow",
+  "/api/2.0/mlflow-artifacts",
+  "/ajax-api/2.0/mlflow-artifacts",
+  "/serving-endpoints",
+  "/api/2.0/serving-endpoints",
+  "/api/2.0/serving-jobs",
+];
 export const DATA_PLANE_EXACT = ["/health", "/version", "/metrics"];
 
 export function isDataPlanePath(url: string): boolean {
@@ -100,6 +115,11 @@ export async function registerDataPlane(app: FastifyInstance, opts: DataPlaneOpt
   registerWebhookRoutes(app, opts);
   await registerApprovalRoutes(app, opts);
   registerAuthAppRoutes(app, opts);
+  registerBatchRoutes(app, opts);
+  if (opts.serving) {
+    opts.serving.metrics.registerOn(metrics.registry);
+    await registerServingRoutes(app, { db, serving: opts.serving, bodyLimit: opts.servingBodyLimit });
+  }
 
   // Anything else under the MLflow prefixes answers (after authentication, in the onRequest
   // hook) the way MLflow answers an unknown endpoint.

@@ -1,9 +1,11 @@
 import { createCallerFactory, router } from "./init.ts";
 import { approvalsRouter } from "./routers/approvals.ts";
 import { auditRouter } from "./routers/audit.ts";
+import { batchRouter } from "./routers/batch.ts";
 import { groupsRouter } from "./routers/groups.ts";
 import { meRouter } from "./routers/me.ts";
 import { registryRouter } from "./routers/registry.ts";
+import { servingRouter } from "./routers/serving.ts";
 import { tokensRouter } from "./routers/tokens.ts";
 import { trackingRouter } from "./routers/tracking.ts";
 import { usersRouter } from "./routers/users.ts";
@@ -19,6 +21,8 @@ export const appRouter = router({
   registry: registryRouter,
   approvals: approvalsRouter,
   webhooks: webhooksRouter,
+  serving: servingRouter,
+  batch: batchRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -4,6 +4,7 @@ import superjson from "superjson";
 import { ZodError } from "zod";
 import { isDomainError, type Actor, type Ctx, type ErrorCode } from "@modelgate/core";
 import type { Db } from "@modelgate/db";
+import type { ServingService } from "../serving/service.ts";
 
 export interface TrpcContext {
   db: Db;
@@ -11,6 +12,8 @@ export interface TrpcContext {
   actor: Actor | null;
   requestId: string;
   ip?: string | undefined;
+  /** The serving runtime (tests pass one; the portal finds the server's through installServingService). */
+  serving?: ServingService | undefined;
 }
 
 const trpcCodeOf: Record<ErrorCode, TRPC_ERROR_CODE_KEY> = {

@@ -34,8 +34,12 @@ export interface EndpointView {
 
 const NAME = /^[A-Za-z0-9][\w-]{0,62}$/;
 
+/** Names the portal uses for its own pages under /serving. */
+const RESERVED = new Set(["batch"]);
+
 function validateEndpointName(name: string) {
   if (!NAME.test(name)) throw invalid(`Invalid serving endpoint name '${name}': use 1 to 63 letters, digits, '-' or '_', starting with a letter or digit.`);
+  if (RESERVED.has(name.toLowerCase())) throw invalid(`Serving endpoint name '${name}' is reserved.`);
 }
 
 export function targetLabel(model: string, t: EndpointTarget): string {

@@ -1,6 +1,6 @@
 "use client";
 import { Alert, Anchor, Card, Loader, Text, Timeline } from "@mantine/core";
-import { IconArrowRight, IconCheck, IconGitPullRequest, IconMessage, IconRobot, IconTag, IconX } from "@tabler/icons-react";
+import { IconArrowRight, IconCheck, IconGitPullRequest, IconMessage, IconRobot, IconServer, IconTag, IconX } from "@tabler/icons-react";
 import type { ActivityType } from "@modelgate/core";
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
@@ -18,6 +18,7 @@ const BULLET: Record<ActivityType, { icon: ReactNode; color: string }> = {
   SYSTEM_TRANSITION: { icon: <IconRobot size={12} />, color: "gray" },
   NEW_COMMENT: { icon: <IconMessage size={12} />, color: "gray" },
   ALIAS_MOVED: { icon: <IconTag size={12} />, color: "violet" },
+  SERVING_SWITCHED: { icon: <IconServer size={12} />, color: "cyan" },
 };
 
 /** A version's activity (requests, decisions, moves, comments), newest first. */

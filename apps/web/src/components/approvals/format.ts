@@ -55,5 +55,7 @@ export function activityText(a: ActivityView, version: string): string {
       return a.from_version ? `@${a.to_alias} moved v${a.from_version} → v${version}` : `@${a.to_alias} set to v${version}`;
     case "NEW_COMMENT":
       return `${who} commented`;
+    case "SERVING_SWITCHED":
+      return a.system_comment ?? "serving changed";
   }
 }

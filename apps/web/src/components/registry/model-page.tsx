@@ -3,6 +3,8 @@ import { Alert, Anchor, Badge, Breadcrumbs, Group, SimpleGrid, Skeleton, Stack, 
 import { useInfiniteQuery, useMutation, useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { PolicyEditor } from "@/components/approvals/policy-editor";
+import { ModelEndpointsCard } from "@/components/serving/model-endpoints-card";
+import { levelAtLeast } from "@/components/serving/format";
 import { notifyAndRefresh, notifyError } from "@/components/shared/notify";
 import { PageHeader } from "@/components/shell/page-header";
 import { formatEpoch } from "@/components/tracking/format";
@@ -74,6 +76,7 @@ export function ModelPage({ name }: { name: string }) {
               onSet={(key, value, done) => setTag.mutate({ name, key, value }, { onSuccess: done })}
               onDelete={(key) => deleteTag.mutate({ name, key })}
             />
+            <ModelEndpointsCard name={name} canServe={levelAtLeast(access?.level, "EDIT")} />
           </Stack>
         </SimpleGrid>
       )}

@@ -8,6 +8,8 @@ import type { ReactNode } from "react";
 import { ActivityFeed } from "@/components/approvals/activity-feed";
 import { CommentsThread } from "@/components/approvals/comments-thread";
 import { OpenRequests } from "@/components/approvals/open-requests";
+import { levelAtLeast } from "@/components/serving/format";
+import { ModelEndpointsCard } from "@/components/serving/model-endpoints-card";
 import { notifyAndRefresh, notifyError } from "@/components/shared/notify";
 import { formatEpoch } from "@/components/tracking/format";
 import { useTRPC } from "@/lib/trpc";
@@ -53,6 +55,7 @@ export function VersionPage({ name, version }: { name: string; version: string }
         <VersionDetails v={v} />
         <VersionUris name={name} version={v.version} aliases={v.aliases ?? []} />
       </SimpleGrid>
+      <ModelEndpointsCard name={name} version={v.version} canServe={levelAtLeast(access?.level, "EDIT")} />
       <SourceRunCard runId={v.run_id} experimentId={v.experiment_id} />
       <MlmodelCard mlmodel={v.mlmodel} inputExample={v.input_example} />
       <SimpleGrid cols={{ base: 1, lg: 2 }}>

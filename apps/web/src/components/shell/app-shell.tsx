@@ -1,7 +1,7 @@
 "use client";
 import { ActionIcon, AppShell, Badge, Burger, Group, Menu, NavLink, Text, Title, Tooltip, UnstyledButton, useComputedColorScheme, useMantineColorScheme } from "@mantine/core";
 import { useDisclosure } from "@mantine/hooks";
-import { IconCheckbox, IconFlask, IconHistory, IconLogout, IconMoon, IconPackages, IconShieldCheck, IconSun, IconUser, IconUsers, IconUsersGroup, IconWebhook } from "@tabler/icons-react";
+import { IconCheckbox, IconFlask, IconHistory, IconLogout, IconMoon, IconPackages, IconServer, IconShieldCheck, IconSun, IconUser, IconUsers, IconUsersGroup, IconWebhook } from "@tabler/icons-react";
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { signOut } from "next-auth/react";
@@ -17,6 +17,7 @@ const main = [
   { href: "/experiments", label: "Experiments", icon: IconFlask },
   { href: "/models", label: "Models", icon: IconPackages },
   { href: "/approvals", label: "Approvals", icon: IconCheckbox },
+  { href: "/serving", label: "Serving", icon: IconServer },
 ];
 const admin = [
   { href: "/admin/users", label: "Users", icon: IconUsers },
