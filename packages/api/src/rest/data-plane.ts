@@ -88,6 +88,8 @@ export async function registerDataPlane(app: FastifyInstance, opts: DataPlaneOpt
 
   app.addHook("onResponse", async (req, reply) => {
     const route = req.routeOptions.url ?? "unmatched";
+    // scoring has its own per-endpoint series (serving metrics); counting it twice costs the hot path
+    if (route === "/serving-endpoints/:name/invocations") return;
     metrics.observe(req.method, route, reply.statusCode, reply.elapsedTime / 1000);
   });
 
