@@ -5,6 +5,8 @@
 // API-created run cloned the same way (as phases/search.ts does), because 100 000 registrations
 // over HTTP would measure creation, not search. Clones get no audit events.
 import type pg from "pg";
+import { setPolicy, systemActor } from "@modelgate/core";
+import { createDb } from "@modelgate/db";
 import { withPg } from "../lib/database.ts";
 import { createExperiment, get, post, type Endpoint } from "../lib/mlflow-http.ts";
 import type { Target } from "../lib/context.ts";
@@ -32,6 +34,19 @@ interface VersionsPage {
 
 const searchModels = (ep: Endpoint) => get<ModelsPage>(ep, "registered-models/search", { filter: `name LIKE '${PREFIX}%'` });
 const searchVersions = (ep: Endpoint, runId: string) => get<VersionsPage>(ep, "model-versions/search", { filter: `run_id='${runId}'` });
+
+/**
+ * The seed moves a version to Production directly, which the default approval policy refuses: the
+ * bench database's registry policy protects nothing (this phase measures search, not approvals).
+ */
+async function unprotectStages(databaseUrl: string): Promise<void> {
+  const db = createDb({ url: databaseUrl, max: 1 });
+  try {
+    await setPolicy({ db, actor: systemActor("bench") }, { rules: [] });
+  } finally {
+    await db.$disconnect();
+  }
+}
 
 /** The template model through the API: version v from the run of rank v-1 (rank = order of creation). */
 async function templateModel(ep: Endpoint, runs: { runId: string; artifactUri: string }[], versions: number): Promise<void> {
@@ -118,6 +133,7 @@ async function seed(ctx: RegistryContext): Promise<{ runId: string; seconds: num
   const runs = await withPg(ctx.databaseUrl, async (c) =>
     (await c.query<{ id: string; artifact_uri: string }>("SELECT id, artifact_uri FROM run WHERE experiment_id = $1 ORDER BY pk LIMIT $2", [Number(experimentId), sizes.versionsPerModel])).rows,
   );
+  await unprotectStages(ctx.databaseUrl);
   await templateModel(
     api,
     runs.map((r) => ({ runId: r.id, artifactUri: r.artifact_uri })),

@@ -46,12 +46,35 @@ export async function emitRegistryEvents(_ctx: Ctx, tx: Prisma.TransactionClient
   await webhookConfig().queue?.enqueue(tx, rows.map((r) => ({ deliveryId: r.id! })));
 }
 
-/**
- * Whether any active webhook listens for `event` on this model: one indexed look-up, for hot
- * paths that open a transaction only when an event has somewhere to go.
- */
+// The hot path asks "does anyone listen?" on every version created. The answer comes from a
+// snapshot of the active subscriptions, read at most once a second per process and dropped at once
+// when this process changes a webhook (kept on globalThis: Next.js bundles its own copy of core).
+// Another replica's new webhook is seen within SUBSCRIPTIONS_TTL_MS, the same race a webhook
+// created a moment before a version always has.
+const SUBSCRIPTIONS_TTL_MS = 1_000;
+interface Subscriptions {
+  at: number;
+  hooks: Promise<{ modelId: number | null; events: string[] }[]> | null;
+}
+const KEY = Symbol.for("modelgate.webhookSubscriptions");
+const store = globalThis as unknown as Record<symbol, Subscriptions | undefined>;
+const subscriptions: Subscriptions = (store[KEY] ??= { at: 0, hooks: null });
+
+/** Called after any webhook is created, changed or deleted in this process. */
+export function invalidateWebhookSubscriptions() {
+  subscriptions.hooks = null;
+}
+
+/** Whether any active webhook listens for `event` on this model (from the snapshot). */
 export async function hasSubscribedWebhooks(db: DbOrTx, modelId: number, event: WebhookEvent): Promise<boolean> {
-  const rows = await db.$queryRaw<{ any: boolean }[]>`
-    SELECT EXISTS (SELECT 1 FROM webhook WHERE status = 'ACTIVE' AND (model_id IS NULL OR model_id = ${modelId}) AND ${event} = ANY(events)) AS any`;
-  return rows[0]?.any === true;
+  const now = Date.now();
+  if (!subscriptions.hooks || now - subscriptions.at > SUBSCRIPTIONS_TTL_MS) {
+    subscriptions.at = now;
+    subscriptions.hooks = db.webhook.findMany({ where: { status: "ACTIVE" }, select: { modelId: true, events: true } }).catch((e: unknown) => {
+      subscriptions.hooks = null;
+      throw e;
+    });
+  }
+  const hooks = await subscriptions.hooks;
+  return hooks.some((h) => (h.modelId === null || h.modelId === modelId) && h.events.includes(event));
 }

@@ -1,4 +1,5 @@
 import crypto from "node:crypto";
+import { invalidateWebhookSubscriptions } from "./events.ts";
 import { z } from "zod";
 import type { Prisma } from "@modelgate/db";
 import type { Ctx } from "../context.ts";
@@ -146,6 +147,7 @@ export async function createWebhook(ctx: Ctx, raw: CreateWebhookInput): Promise<
     await recordAudit(ctx, tx, { action: "webhook.create", resourceType: "webhook", resourceId: id, after: auditView(v) });
     return v;
   });
+  invalidateWebhookSubscriptions();
   return view;
 }
 
@@ -173,7 +175,7 @@ export async function updateWebhook(ctx: Ctx, raw: UpdateWebhookInput): Promise<
   const allowPrivate = input.allowPrivate ?? (urlChanges && !isAdmin(ctx.actor) ? false : before.allowPrivate);
   if (allowPrivate !== before.allowPrivate) data.allowPrivate = allowPrivate;
   if (urlChanges || (before.allowPrivate && !allowPrivate)) data.url = await checkUrl(input.url ?? before.url, allowPrivate);
-  return ctx.db.$transaction(async (tx) => {
+  const updated = await ctx.db.$transaction(async (tx) => {
     const w = await tx.webhook.update({ where: { id: access.id }, data });
     const v = toWebhookView(w, access.modelName);
     await recordAudit(ctx, tx, {
@@ -185,6 +187,8 @@ export async function updateWebhook(ctx: Ctx, raw: UpdateWebhookInput): Promise<
     });
     return v;
   });
+  invalidateWebhookSubscriptions();
+  return updated;
 }
 
 export async function deleteWebhook(ctx: Ctx, input: { id: string }): Promise<void> {
@@ -195,6 +199,7 @@ export async function deleteWebhook(ctx: Ctx, input: { id: string }): Promise<vo
     await tx.webhook.delete({ where: { id: access.id } });
     await recordAudit(ctx, tx, { action: "webhook.delete", resourceType: "webhook", resourceId: access.id, before: auditView(toWebhookView(w, access.modelName)) });
   });
+  invalidateWebhookSubscriptions();
 }
 
 export const listWebhooksInput = z.object({
