@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { configureRegistry, setModelPermission, setPolicy, systemActor, type ModelPermissionLevel } from "@modelgate/core";
+import { configureRegistry, createToken, setModelPermission, setPolicy, systemActor, type ModelPermissionLevel } from "@modelgate/core";
 import type { Db } from "@modelgate/db";
 import { useTestDatabase } from "@modelgate/db/test-db";
 import { createCaller } from "../src/trpc/index.ts";
@@ -137,5 +137,38 @@ describe("the portal's serving router", () => {
     const out = await reader.serving.invoke({ name, body: { dataframe_split: { columns: model.v1.columns, data: [[0, 0, 1]] } } });
     expectClose(flat(out.predictions), [model.v1.predict([0, 0, 1])]);
     await expect(reader.serving.create({ name: uniq("ep"), model_name: model.name, version: 1 })).rejects.toMatchObject({ code: "FORBIDDEN" });
+  });
+});
+
+describe("tokens scoped to one endpoint", () => {
+  it("score their endpoint and nothing else; they go with the endpoint", async () => {
+    const mine = await ownerEndpoint();
+    const other = await ownerEndpoint();
+    const reader = granted.get("READ")!;
+    const { token, secret } = await createToken(reader.ctx, { name: "scorer", endpoint: mine });
+    expect(token.endpoint).toBe(mine);
+    const headers = { authorization: `Bearer ${secret}`, "content-type": "application/json" };
+    const score = (name: string) => h.app.inject({ method: "POST", url: `/serving-endpoints/${name}/invocations`, headers, payload: payload() });
+
+    const ok = await score(mine);
+    expect(ok.statusCode, ok.body).toBe(200);
+    expectClose(flat(ok.json().predictions), [model.v1.predict([1, 1, 1])]);
+    expect((await h.app.inject({ method: "GET", url: `/serving-endpoints/${mine}/health`, headers })).statusCode).toBe(200);
+    // another endpoint of the same model looks missing; the rest of the API is refused
+    expect((await score(other)).statusCode).toBe(404);
+    const api = await h.app.inject({ method: "GET", url: `/api/2.0/mlflow/registered-models/get?name=${model.name}`, headers });
+    expect(api.statusCode).toBe(403);
+    expect(api.json().message).toMatch(/scoped to one serving endpoint/);
+    expect((await h.app.inject({ method: "GET", url: SE, headers })).statusCode).toBe(403);
+
+    // a scoped token needs READ on the endpoint's model, like calling it
+    const stranger = await registryClient(h.app, db);
+    configureRegistry({ defaultModelPermission: "NONE" });
+    await expect(createToken(stranger.ctx, { name: "x", endpoint: mine })).rejects.toMatchObject({ code: "RESOURCE_DOES_NOT_EXIST" });
+    configureRegistry({ defaultModelPermission: "READ" });
+
+    // deleting the endpoint deletes its tokens
+    await owner.call("DELETE", `/${mine}`, {}, SE);
+    expect(await db.accessToken.count({ where: { id: token.id } })).toBe(0);
   });
 });

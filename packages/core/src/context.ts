@@ -4,7 +4,15 @@ export type Role = "ADMIN" | "USER";
 
 /** Who is acting: a signed-in user (through the portal, a token, or basic auth) or the system. */
 export type Actor =
-  | { kind: "user"; userId: string; username: string; role: Role; tokenId?: string | undefined }
+  | {
+      kind: "user";
+      userId: string;
+      username: string;
+      role: Role;
+      tokenId?: string | undefined;
+      /** Set for a token scoped to one serving endpoint (its id): it may only score that endpoint. */
+      endpointScope?: string | undefined;
+    }
   | { kind: "system"; reason: string };
 
 /** Everything a core function needs about the request it serves. */

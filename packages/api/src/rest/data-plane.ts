@@ -80,6 +80,10 @@ export async function registerDataPlane(app: FastifyInstance, opts: DataPlaneOpt
     const auth = req.routeOptions.config?.auth ?? "user";
     if (auth === "public") return;
     req.actor = await authenticateRequest(db, req, opts.authSecret);
+    // a token scoped to a serving endpoint scores it and nothing else (core checks which endpoint)
+    if (req.actor?.kind === "user" && req.actor.endpointScope && !req.url.startsWith("/serving-endpoints/")) {
+      return sendMlflowError(reply, "PERMISSION_DENIED", "This token is scoped to one serving endpoint: it may only call /serving-endpoints/<name>/invocations, ping, health and version");
+    }
     if (!req.actor) {
       reply.header("www-authenticate", 'Bearer realm="modelgate"');
       return sendMlflowError(reply, "UNAUTHENTICATED", "Authentication required: send an access token as 'Authorization: Bearer <token>' or basic credentials");

@@ -4,12 +4,13 @@ import type { Actor } from "../context.ts";
 import { looksLikeToken, parseTokenSecret, tokenMatches } from "../tokens/token-secret.ts";
 import { verifyCredentials } from "./sign-in.ts";
 
-const userActor = (u: Pick<User, "id" | "username" | "role">, tokenId?: string): Actor => ({
+const userActor = (u: Pick<User, "id" | "username" | "role">, tokenId?: string, endpointScope?: string | null): Actor => ({
   kind: "user",
   userId: u.id,
   username: u.username,
   role: u.role,
   ...(tokenId ? { tokenId } : {}),
+  ...(endpointScope ? { endpointScope } : {}),
 });
 
 // last_used_at is written at most once a minute per token, not on every request
@@ -26,7 +27,7 @@ export async function authenticateToken(db: Db, secret: string): Promise<Actor |
   if (!row.lastUsedAt || now - row.lastUsedAt.getTime() > LAST_USED_GRANULARITY_MS) {
     await db.accessToken.update({ where: { id: row.id }, data: { lastUsedAt: new Date(now) } });
   }
-  return userActor(row.user, row.id);
+  return userActor(row.user, row.id, row.endpointId);
 }
 
 // Basic auth with a password is verified with argon2 once, then remembered briefly: the mlflow

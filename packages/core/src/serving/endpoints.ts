@@ -238,6 +238,8 @@ export async function deleteServingEndpoint(ctx: Ctx, input: { name: string }): 
 /** For the invocation path: the endpoint (READ on its model) and what it serves right now. */
 export async function endpointForInvocation(ctx: Ctx, name: string): Promise<{ endpoint: EndpointView; modelId: number; resolved: ResolvedVersion | null }> {
   const { row, model } = await loadEndpoint(ctx, name, "READ");
+  // a token scoped to another endpoint sees this one as missing
+  if (ctx.actor.kind === "user" && ctx.actor.endpointScope && ctx.actor.endpointScope !== row.id) throw notFound(`Serving endpoint '${name}' does not exist`);
   const view = toView(row, model.level);
   return { endpoint: view, modelId: model.id, resolved: await resolveTarget(ctx.db, model.id, view.target) };
 }

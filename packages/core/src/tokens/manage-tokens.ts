@@ -5,6 +5,7 @@ import { authorize, requireUser } from "../auth/permissions.ts";
 import { recordAudit } from "../audit/record-audit.ts";
 import { notFound } from "../errors.ts";
 import { parseInput } from "../validation.ts";
+import { getServingEndpoint } from "../serving/endpoints.ts";
 import { generateTokenSecret } from "./token-secret.ts";
 
 export interface TokenView {
@@ -16,9 +17,13 @@ export interface TokenView {
   lastUsedAt: Date | null;
   expiresAt: Date | null;
   revokedAt: Date | null;
+  /** The serving endpoint a scoped token may score (null: a token for the whole API). */
+  endpoint: string | null;
 }
 
-export const toTokenView = (t: AccessToken): TokenView => ({
+type TokenRow = AccessToken & { endpoint?: { name: string } | null };
+
+export const toTokenView = (t: TokenRow): TokenView => ({
   id: t.id,
   name: t.name,
   prefix: `mgt_${t.prefix}_…`,
@@ -26,6 +31,7 @@ export const toTokenView = (t: AccessToken): TokenView => ({
   lastUsedAt: t.lastUsedAt,
   expiresAt: t.expiresAt,
   revokedAt: t.revokedAt,
+  endpoint: t.endpoint?.name ?? null,
 });
 
 const auditToken = (t: AccessToken) => ({ name: t.name, prefix: t.prefix, expiresAt: t.expiresAt, revokedAt: t.revokedAt, userId: t.userId });
@@ -34,6 +40,8 @@ export const createTokenInput = z.object({
   name: z.string().trim().min(1, "Token name is required").max(100, "Token name must be at most 100 characters"),
   /** Days until expiry; omitted or null means it does not expire. */
   expiresInDays: z.number().int().min(1).max(3650).nullable().optional(),
+  /** A serving endpoint's name: the token may then only score that endpoint. */
+  endpoint: z.string().trim().min(1).max(63).nullable().optional(),
 });
 
 /** Creates a token for the caller. The secret is returned here once and never stored. */
@@ -43,9 +51,14 @@ export async function createToken(ctx: Ctx, input: z.input<typeof createTokenInp
   const q = parseInput(createTokenInput, input);
   const { prefix, secret, hash } = generateTokenSecret();
   const expiresAt = q.expiresInDays ? new Date(Date.now() + q.expiresInDays * 86_400_000) : null;
+  // a scoped token is for an endpoint the caller may call (READ on its model)
+  const endpoint = q.endpoint ? await getServingEndpoint(ctx, q.endpoint) : null;
   return ctx.db.$transaction(async (tx) => {
-    const row = await tx.accessToken.create({ data: { userId: me.userId, name: q.name, prefix, secretHash: new Uint8Array(hash), expiresAt } });
-    await recordAudit(ctx, tx, { action: "token.create", resourceType: "token", resourceId: row.id, after: auditToken(row) });
+    const row = await tx.accessToken.create({
+      data: { userId: me.userId, name: q.name, prefix, secretHash: new Uint8Array(hash), expiresAt, endpointId: endpoint?.id ?? null },
+      include: { endpoint: { select: { name: true } } },
+    });
+    await recordAudit(ctx, tx, { action: "token.create", resourceType: "token", resourceId: row.id, after: { ...auditToken(row), endpoint: endpoint?.name ?? null } });
     return { token: toTokenView(row), secret };
   });
 }
@@ -53,7 +66,7 @@ export async function createToken(ctx: Ctx, input: z.input<typeof createTokenInp
 export async function listTokens(ctx: Ctx): Promise<TokenView[]> {
   authorize(ctx.actor, "tokens:manage-own");
   const me = requireUser(ctx.actor);
-  const rows = await ctx.db.accessToken.findMany({ where: { userId: me.userId }, orderBy: { createdAt: "desc" } });
+  const rows = await ctx.db.accessToken.findMany({ where: { userId: me.userId }, orderBy: { createdAt: "desc" }, include: { endpoint: { select: { name: true } } } });
   return rows.map(toTokenView);
 }
 
@@ -67,7 +80,7 @@ export async function revokeToken(ctx: Ctx, input: { tokenId: string }): Promise
     // someone else's token looks exactly like a missing one, unless the caller is an admin
     if (!before || (before.userId !== me.userId && me.role !== "ADMIN")) throw notFound(`Token with id=${tokenId} not found`);
     if (before.revokedAt) return toTokenView(before);
-    const row = await tx.accessToken.update({ where: { id: tokenId }, data: { revokedAt: new Date() } });
+    const row = await tx.accessToken.update({ where: { id: tokenId }, data: { revokedAt: new Date() }, include: { endpoint: { select: { name: true } } } });
     await recordAudit(ctx, tx, { action: "token.revoke", resourceType: "token", resourceId: row.id, before: auditToken(before), after: auditToken(row) });
     return toTokenView(row);
   });

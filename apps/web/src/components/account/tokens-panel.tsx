@@ -34,9 +34,11 @@ export function TokensPanel() {
   function onCreate(e: FormSubmit) {
     e.preventDefault();
     const formEl = formOf(e);
-    const name = String(new FormData(formEl).get("name") ?? "");
+    const data = new FormData(formEl);
+    const name = String(data.get("name") ?? "");
+    const endpoint = String(data.get("endpoint") ?? "").trim();
     create.mutate(
-      { name, expiresInDays: expiry && expiry !== "never" ? Number(expiry) : null },
+      { name, expiresInDays: expiry && expiry !== "never" ? Number(expiry) : null, endpoint: endpoint || null },
       {
         onSuccess: (r) => {
           formEl.reset();
@@ -59,6 +61,7 @@ export function TokensPanel() {
       <Group component="form" onSubmit={onCreate} align="flex-end" mb="md" aria-label="Create token">
         <TextInput name="name" label="Token name" placeholder="e.g. laptop, training-pipeline" required maxLength={100} w={280} error={create.error?.message} />
         <Select label="Expires" data={expiryChoices} value={expiry} onChange={setExpiry} allowDeselect={false} w={140} />
+        <TextInput name="endpoint" label="Only for serving endpoint" placeholder="optional: endpoint name" maxLength={63} w={220} data-testid="token-endpoint" />
         <Button type="submit" leftSection={<IconKey size={16} />} loading={create.isPending}>
           Create token
         </Button>
@@ -80,7 +83,10 @@ export function TokensPanel() {
             {tokens.data?.map((t) => (
               <Table.Tr key={t.id}>
                 <Table.Td fw={500}>{t.name}</Table.Td>
-                <Table.Td><Code>{t.prefix}</Code></Table.Td>
+                <Table.Td>
+                  <Code>{t.prefix}</Code>
+                  {t.endpoint && <Text size="xs" c="dimmed">scores {t.endpoint} only</Text>}
+                </Table.Td>
                 <Table.Td>{formatDateTime(t.createdAt)}</Table.Td>
                 <Table.Td>{t.lastUsedAt ? formatDateTime(t.lastUsedAt) : "never"}</Table.Td>
                 <Table.Td>{t.expiresAt ? formatDateTime(t.expiresAt) : "never"}</Table.Td>
