@@ -45,31 +45,45 @@ export type { RunRow };
  * Run views for `runPks`, in the same order (unknown keys are skipped). No permission check: the
  * caller has already decided which runs this actor may see.
  *
- * One round trip. A page of 1000 runs holds ~10 000 child rows: decoding them row by row through
+ * One round trip (a big page may ask for five in parallel). A page of 1000 runs holds ~10 000 child rows: decoding them row by row through
  * the driver, or building JSON objects in PostgreSQL, each cost several times more than the reads.
  * So each table comes back as one text value, a line per row and tab-separated fields; free text
  * is JSON-encoded by PostgreSQL (to_json), so it never contains a raw tab or newline.
  */
-export async function loadRunViews(db: DbOrTx, runPks: readonly bigint[]): Promise<RunView[]> {
+export async function loadRunViews(db: DbOrTx, runPks: readonly bigint[], opts: { parallel?: boolean } = {}): Promise<RunView[]> {
   if (runPks.length === 0) return [];
   const pks = bigintArray(runPks);
-  const rows = await db.$queryRaw<{ runs: string | null; metrics: string | null; params: string | null; tags: string | null; inputs: string | null }[]>`
-    SELECT
-      (SELECT string_agg(concat_ws(E'\t', r.pk, r.id, r.experiment_id, r.status, r.start_time, coalesce(r.end_time::text, ''),
-          r.lifecycle_stage, to_json(r.name), to_json(r.user_id), to_json(r.artifact_uri)), E'\n')
-        FROM run r WHERE r.pk = ANY(${pks})) AS runs,
-      (SELECT string_agg(concat_ws(E'\t', m.run_pk, to_json(m.key), m.value, m.timestamp, m.step), E'\n' ORDER BY m.run_pk, m.key)
-        FROM latest_metric m WHERE m.run_pk = ANY(${pks})) AS metrics,
-      (SELECT string_agg(concat_ws(E'\t', p.run_pk, to_json(p.key), to_json(p.value)), E'\n' ORDER BY p.run_pk, p.key)
-        FROM param p WHERE p.run_pk = ANY(${pks})) AS params,
-      (SELECT string_agg(concat_ws(E'\t', t.run_pk, to_json(t.key), to_json(t.value)), E'\n' ORDER BY t.run_pk, t.key)
-        FROM run_tag t WHERE t.run_pk = ANY(${pks})) AS tags,
-      (SELECT json_agg(json_build_object('run_pk', i.run_pk::text, 'input', json_strip_nulls(json_build_object(
+  // keys are validated (no tab, newline or quote: validateKey), so they travel raw; free text is to_json'd
+  const parts = {
+    runs: Prisma.sql`SELECT string_agg(concat_ws(E'\t', r.pk, r.id, r.experiment_id, r.status, r.start_time, coalesce(r.end_time::text, ''),
+        r.lifecycle_stage, to_json(r.name), to_json(r.user_id), to_json(r.artifact_uri)), E'\n')
+      FROM run r WHERE r.pk = ANY(${pks})`,
+    metrics: Prisma.sql`SELECT string_agg(concat_ws(E'\t', m.run_pk, m.key, m.value, m.timestamp, m.step), E'\n')
+      FROM latest_metric m WHERE m.run_pk = ANY(${pks})`,
+    params: Prisma.sql`SELECT string_agg(concat_ws(E'\t', p.run_pk, p.key, to_json(p.value)), E'\n')
+      FROM param p WHERE p.run_pk = ANY(${pks})`,
+    tags: Prisma.sql`SELECT string_agg(concat_ws(E'\t', t.run_pk, t.key, to_json(t.value)), E'\n')
+      FROM run_tag t WHERE t.run_pk = ANY(${pks})`,
+    inputs: Prisma.sql`SELECT json_agg(json_build_object('run_pk', i.run_pk::text, 'input', json_strip_nulls(json_build_object(
           'tags', CASE WHEN jsonb_typeof(i.tags) = 'array' AND jsonb_array_length(i.tags) > 0 THEN i.tags END,
           'dataset', json_build_object('name', d.name, 'digest', d.digest, 'source_type', d.source_type, 'source', d.source,
             'schema', d.schema, 'profile', d.profile)))) ORDER BY i.run_pk, d.pk)::text
-        FROM run_input i JOIN dataset d ON d.pk = i.dataset_pk WHERE i.run_pk = ANY(${pks})) AS inputs`;
-  const row = rows[0];
+        FROM run_input i JOIN dataset d ON d.pk = i.dataset_pk WHERE i.run_pk = ANY(${pks})`,
+  };
+  type Texts = Record<keyof typeof parts, string | null>;
+  let texts: Texts;
+  if (opts.parallel) {
+    // a big page: the five aggregates run on separate pool connections, so PostgreSQL works on
+    // them at once instead of one after another
+    const names = Object.keys(parts) as (keyof typeof parts)[];
+    const values = await Promise.all(names.map((n) => db.$queryRaw<{ v: string | null }[]>`SELECT (${parts[n]}) AS v`.then((r) => r[0]?.v ?? null)));
+    texts = Object.fromEntries(names.map((n, i) => [n, values[i]!])) as Texts;
+  } else {
+    const rows = await db.$queryRaw<Texts[]>`
+      SELECT (${parts.runs}) AS runs, (${parts.metrics}) AS metrics, (${parts.params}) AS params, (${parts.tags}) AS tags, (${parts.inputs}) AS inputs`;
+    texts = rows[0] ?? { runs: null, metrics: null, params: null, tags: null, inputs: null };
+  }
+  const row = texts;
   const byPk = new Map<string, RunView>();
   for (const line of lines(row?.runs)) {
     const f = line.split("\t");
@@ -91,19 +105,25 @@ export async function loadRunViews(db: DbOrTx, runPks: readonly bigint[]): Promi
     const f = line.split("\t");
     const run = byPk.get(f[0]!);
     // Number() reads PostgreSQL's 'NaN', 'Infinity' and '-Infinity' too
-    if (run) (run.data.metrics ??= []).push({ key: JSON.parse(f[1]!) as string, value: Number(f[2]), timestamp: Number(f[3]), step: Number(f[4]) });
+    if (run) (run.data.metrics ??= []).push({ key: f[1]!, value: Number(f[2]), timestamp: Number(f[3]), step: Number(f[4]) });
   }
   for (const [text, field] of [[row?.params, "params"], [row?.tags, "tags"]] as const) {
     for (const line of lines(text)) {
       const a = line.indexOf("\t");
       const b = line.indexOf("\t", a + 1);
       const run = byPk.get(line.slice(0, a));
-      if (run) (run.data[field] ??= []).push({ key: JSON.parse(line.slice(a + 1, b)) as string, value: JSON.parse(line.slice(b + 1)) as string });
+      if (run) (run.data[field] ??= []).push({ key: line.slice(a + 1, b), value: JSON.parse(line.slice(b + 1)) as string });
     }
   }
   for (const { run_pk, input } of JSON.parse(row?.inputs ?? "[]") as { run_pk: string; input: DatasetInputView }[]) {
     const run = byPk.get(run_pk);
     if (run) (run.inputs.dataset_inputs ??= []).push(input);
+  }
+  // each run's metrics, params and tags in key order (code point order, as the old ORDER BY … COLLATE did not guarantee)
+  for (const run of byPk.values()) {
+    run.data.metrics?.sort(byKey);
+    run.data.params?.sort(byKey);
+    run.data.tags?.sort(byKey);
   }
   const out: RunView[] = [];
   for (const pk of runPks) {
@@ -112,6 +132,8 @@ export async function loadRunViews(db: DbOrTx, runPks: readonly bigint[]): Promi
   }
   return out;
 }
+
+const byKey = (a: { key: string }, b: { key: string }) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 
 function lines(text: string | null | undefined): string[] {
   return text ? text.split("\n") : [];

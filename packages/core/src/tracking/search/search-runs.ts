@@ -75,7 +75,8 @@ export async function searchRuns(ctx: Ctx, input: SearchRunsInput): Promise<Sear
   // One extra row says whether another page exists, so the last page carries no token.
   const rows = await ctx.db.$queryRaw<{ pk: bigint }[]>(runPageSql(q, offset, maxResults + 1));
   const more = rows.length > maxResults;
-  const runs = await loadRunViews(ctx.db, rows.slice(0, maxResults).map((r) => r.pk));
+  const page = rows.slice(0, maxResults).map((r) => r.pk);
+  const runs = await loadRunViews(ctx.db, page, { parallel: page.length > 200 });
   return more ? { runs, next_page_token: encodePageToken(offset + maxResults) } : { runs };
 }
 
