@@ -77,5 +77,14 @@ test("A requests Production, B approves from the inbox, A sees the result; A can
   // and the server agrees
   const mv = await api.get("model-versions/get", { name: model, version: "2" });
   expect(mv.model_version.current_stage).toBe("Production");
+  // the admin's pages around the workflow: the audit log holds the request and the approval
+  await adminPage.goto("/admin/audit");
+  await expect(adminPage.getByText("approval.approve").first()).toBeVisible();
+  await shot(adminPage, "45-audit-log");
+  for (const [path, heading, name] of [["/admin/groups", "Groups", "46-groups"], ["/admin/webhooks", "Webhooks", "47-webhooks"], ["/admin/policies", "Approval policies", "48-policies"]] as const) {
+    await adminPage.goto(path);
+    await expect(adminPage.getByRole("heading", { name: heading, exact: true })).toBeVisible();
+    await shot(adminPage, name);
+  }
   await Promise.all([adminCtx.close(), anaCtx.close(), benCtx.close()]);
 });

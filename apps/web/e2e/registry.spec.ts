@@ -105,4 +105,15 @@ test("a model logged from a run is registered in the portal, aliased, promoted, 
   await page.getByTestId("state-at-input").fill("2020-01-01T00:00");
   await expect(page.getByTestId("state-at-aliases")).not.toContainText("champion");
   await shot(page, "32-model-history");
+
+  // the models list, and the two versions side by side
+  await page.goto("/models");
+  await expect(page.getByTestId(`model-row-${modelName}`)).toBeVisible();
+  await shot(page, "33-models-list");
+  await page.goto(`/models/${modelName}`);
+  await page.getByTestId("select-version-1").check();
+  await page.getByTestId("select-version-2").check();
+  await page.getByTestId("compare-versions-button").click();
+  await expect(page.getByTestId("compare-versions-table")).toBeVisible();
+  await shot(page, "34-compare-versions");
 });

@@ -6,7 +6,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import next from "next";
 import { createDataPlaneApp, isDataPlanePath, newRequestId } from "@modelgate/api/rest";
-import { createServingService, installServingService, startBatchScoring, startWebhookDelivery, storeFileReader } from "@modelgate/api";
+import { createServingService, installServingService, startBatchScoring, startJobQueue, startWebhookDelivery, storeFileReader } from "@modelgate/api";
 import { createArtifactStore } from "@modelgate/artifacts";
 import { ensureAuthSecret } from "@modelgate/auth";
 import { configureRegistry, configureTracking, configureWebhooks, ensureFirstAdmin, webhookSecretKey } from "@modelgate/core";
@@ -66,8 +66,10 @@ export async function startServer({ dev = false }: { dev?: boolean } = {}): Prom
   });
   log(`artifacts stored in ${artifacts.description}`);
 
+  // background jobs: one pg-boss instance; webhook deliveries and batch scoring register on it
+  const jobs = await startJobQueue({ connectionString: databaseUrl });
   // webhook deliveries: a pg-boss worker in this process (jobs are queued in the transactions of the changes)
-  const webhooks = await startWebhookDelivery({ db, connectionString: databaseUrl });
+  const webhooks = await startWebhookDelivery({ db, jobs });
 
   // model serving: ONNX sessions loaded from the artifact store, shared with the portal's tRPC
   const runtime = createModelRuntime({ readFile: storeFileReader(artifacts) });
@@ -75,7 +77,7 @@ export async function startServer({ dev = false }: { dev?: boolean } = {}): Prom
   installServingService(serving);
   serving.warmUp().catch((e: unknown) => log(`serving warm-up failed: ${(e as Error).message}`));
   // batch scoring: a pg-boss worker in this process, sharing the endpoints' loaded sessions
-  const batch = await startBatchScoring({ db, connectionString: databaseUrl, store: artifacts, runtime });
+  const batch = await startBatchScoring({ db, jobs, store: artifacts, runtime });
 
   // 3. the two planes on one port
   const nextApp = next({ dev, dir: appDir, hostname: "localhost", port: env.PORT });
@@ -143,6 +145,7 @@ export async function startServer({ dev = false }: { dev?: boolean } = {}): Prom
       installServingService(null);
       await batch.stop();
       await webhooks.stop();
+      await jobs.stop();
       await nextApp.close?.();
       await db.$disconnect();
       await stopDatabase();

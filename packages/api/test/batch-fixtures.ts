@@ -12,8 +12,9 @@ import type { Db } from "@modelgate/db";
 import { createModelRuntime } from "@modelgate/serving";
 import { linearOnnxModel, type TestOnnxModel } from "../../serving/src/testing.ts";
 import { createDataPlaneApp } from "../src/rest/index.ts";
+import { startJobQueue } from "../src/jobs/queue.ts";
 import { startBatchScoring, type BatchScoring } from "../src/serving/batch-worker.ts";
-import { storeFileReader } from "../src/serving/read-file.ts";
+import { storeFileReader } from "../src/store-readers.ts";
 import { experimentAndRun, uniq, type RegistryClient } from "./registry-fixtures.ts";
 import { A, onnxFiles, registerVersion } from "./serving-fixtures.ts";
 
@@ -33,12 +34,13 @@ export async function batchHarness(db: Db, dbUrl: string): Promise<BatchHarness>
   const store = createLocalArtifactStore({ root: path.join(tmp, "root") });
   const runtime = createModelRuntime({ readFile: storeFileReader(store) });
   const app = await createDataPlaneApp({ db, version: "t", artifacts: store });
+  const jobs = await startJobQueue({ connectionString: dbUrl, onError: () => {} });
   const h: BatchHarness = {
     app,
     store,
     worker: null,
     async startWorker(opts = {}) {
-      h.worker = await startBatchScoring({ db, connectionString: dbUrl, store, runtime, pollingIntervalSeconds: 0.5, progressMs: 50, chunkRows: opts.chunkRows ?? 2000, onError: () => {} });
+      h.worker = await startBatchScoring({ db, jobs, store, runtime, pollingIntervalSeconds: 0.5, progressMs: 50, chunkRows: opts.chunkRows ?? 2000, onError: () => {} });
       return h.worker;
     },
     async stopWorker() {
@@ -47,6 +49,7 @@ export async function batchHarness(db: Db, dbUrl: string): Promise<BatchHarness>
     },
     async close() {
       await h.stopWorker();
+      await jobs.stop();
       await app.close();
       await fsp.rm(tmp, { recursive: true, force: true });
     },

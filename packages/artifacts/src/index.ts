@@ -6,3 +6,4 @@ export { createPartUrlSigner, PART_UPLOAD_ROUTE, type PartUrlSigner } from "./pa
 export { createLocalArtifactStore, STAGING_DIR, type LocalStoreOptions } from "./local-store.ts";
 export { createS3ArtifactStore, parseS3Uri, type S3Location, type S3StoreOptions } from "./s3-store.ts";
 export { createArtifactStore, type ArtifactStoreConfig } from "./create-store.ts";
+export { readStoredFile } from "./read.ts";

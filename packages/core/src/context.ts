@@ -24,3 +24,12 @@ export interface Ctx {
 }
 
 export const systemActor = (reason: string): Actor => ({ kind: "system", reason });
+
+/** How an actor is named in records (audit, history, requests): the username, or `system:<reason>`. */
+export const actorName = (actor: Actor): string => (actor.kind === "user" ? actor.username : `system:${actor.reason}`);
+
+/** The user behind an actor (null for the system), for owner and creator columns. */
+export const actorUserId = (actor: Actor): string | null => (actor.kind === "user" ? actor.userId : null);
+
+/** Both, as the history tables store them. */
+export const actorIdentity = (actor: Actor): { actorId: string | null; actorName: string } => ({ actorId: actorUserId(actor), actorName: actorName(actor) });

@@ -15,7 +15,7 @@ export interface IoInfo {
   shape: number[];
 }
 
-export const SESSION_OPTIONS: ort.InferenceSession.SessionOptions = {
+const SESSION_OPTIONS: ort.InferenceSession.SessionOptions = {
   executionProviders: ["cpu"],
   intraOpNumThreads: 1,
   interOpNumThreads: 1,
@@ -36,7 +36,7 @@ export function onnxFilePath(ref: ModelRef): string {
   return `${ref.storePath.replace(/\/+$/, "")}/${data}`;
 }
 
-export function noOnnxFlavorMessage(mlmodel: MlmodelLike): string {
+function noOnnxFlavorMessage(mlmodel: MlmodelLike): string {
   const found = Object.keys(mlmodel.flavors);
   return (
     `The model has no 'onnx' flavor (flavors found: ${found.length ? found.join(", ") : "none"}). ` +

@@ -11,6 +11,9 @@ interface Entry {
   ready: boolean;
 }
 
+/** The runtime's cache key for a model version: endpoints and batch jobs share its session. */
+export const versionKey = (modelId: number, version: number) => `${modelId}:${version}`;
+
 export function createModelRuntime({ readFile }: { readFile: ReadFile }): ModelRuntime {
   const entries = new Map<string, Entry>();
 

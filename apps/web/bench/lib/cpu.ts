@@ -13,7 +13,7 @@ export function processCpuSeconds(pid: number): number {
 }
 
 /** Busy and total jiffies of all cores since boot. */
-export function machineJiffies(): { busy: number; total: number } {
+function machineJiffies(): { busy: number; total: number } {
   const [, ...nums] = fs.readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/);
   const v = nums.map(Number);
   const total = v.reduce((a, b) => a + b, 0);
@@ -22,7 +22,7 @@ export function machineJiffies(): { busy: number; total: number } {
 }
 
 /** CPU seconds of every process named `postgres` (all backends of the server, whatever their database). */
-export function postgresCpuSeconds(): number {
+function postgresCpuSeconds(): number {
   let total = 0;
   for (const entry of fs.readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;

@@ -1,4 +1,4 @@
-// The durability row both benches print: the database's fsync/synchronous_commit read back, and the
+// The durability row every bench prints: the database's fsync/synchronous_commit read back, and the
 // server's sources scanned for anything turning commits asynchronous (a commit-bound figure such
 // as registry version creation means nothing without it).
 import fs from "node:fs";
@@ -8,7 +8,7 @@ import { repoRoot } from "./processes.ts";
 import type { Row } from "./report.ts";
 
 /** The durability claim covers the code too: nothing the server runs may turn commits asynchronous. */
-export function sourcesTurningOffSyncCommit(): string[] {
+function sourcesTurningOffSyncCommit(): string[] {
   const roots = ["packages/api/src", "packages/core/src", "packages/auth/src", "packages/artifacts/src", "packages/db/src/client.ts", "apps/web/server"].map((p) => path.join(repoRoot, p));
   const hits: string[] = [];
   const walk = (p: string) => {

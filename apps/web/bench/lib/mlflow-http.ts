@@ -22,9 +22,9 @@ export class MlflowHttpError extends Error {
   }
 }
 
-export type QueryValue = string | number | readonly (string | number)[] | undefined;
+type QueryValue = string | number | readonly (string | number)[] | undefined;
 
-export function queryString(query: Record<string, QueryValue>): string {
+function queryString(query: Record<string, QueryValue>): string {
   const qs = new URLSearchParams();
   for (const [key, value] of Object.entries(query)) {
     if (value === undefined) continue;
@@ -68,7 +68,7 @@ export async function get<T>(ep: Endpoint, path: string, query: Record<string, Q
   return (await res.json()) as T;
 }
 
-export interface CreatedRun {
+interface CreatedRun {
   run: { info: { run_id: string } };
 }
 

@@ -2,13 +2,13 @@
 // chunks of 100, each chunk topped up with metrics to 1000 entities, then the remaining metrics in
 // chunks of 1000.
 
-export interface WireMetric {
+interface WireMetric {
   key: string;
   value: number;
   timestamp: number;
   step: number;
 }
-export interface WireKV {
+interface WireKV {
   key: string;
   value: string;
 }

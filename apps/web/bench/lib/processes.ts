@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { freePort } from "@modelgate/db/embedded";
 
 const benchDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-export const webDir = path.resolve(benchDir, "..");
+const webDir = path.resolve(benchDir, "..");
 export const repoRoot = path.resolve(webDir, "../..");
 
 export type ServerMode = "full" | "data-plane";

@@ -22,7 +22,7 @@ export type ToLoadWorker =
   | { type: "prepare"; spec: ServingLoadSpec; clients: number; clientOffset: number }
   | { type: "run"; target: LoadTarget; ms: number; record: boolean };
 
-export interface LoadWorkerResult {
+interface LoadWorkerResult {
   type: "done";
   requests: number;
   errors: number;

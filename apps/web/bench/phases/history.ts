@@ -3,6 +3,7 @@
 // following next_page_token) from a freshly started, idle server while its RSS is watched; and a
 // chart's get-history-bulk-interval over 10 runs.
 import type { BenchContext, Phase, Sizes, Target } from "../lib/context.ts";
+import { errorText } from "../lib/harness.ts";
 import { createExperiment, createRun, get, type Endpoint } from "../lib/mlflow-http.ts";
 import { fmtInt, fmtMb, fmtMs, medianLatency, notMeasured, type Row } from "../lib/report.ts";
 import { peakRssDuring, rssBytes } from "../lib/rss.ts";
@@ -106,7 +107,7 @@ async function run(ctx: BenchContext): Promise<Row[]> {
       note: `restarted server, idle ${fmtMb(idle)}, peak ${fmtMb(peakBytes)} (${exactPeak ? "VmHWM after clear_refs, exact" : "VmRSS sampled every 10 ms"}); ${fmtInt(result.points)} points in ${result.pages} pages of max_results=25000, ${seconds.toFixed(1)} s (${fmtInt(result.points / seconds)} points/s)${problem ? `; WRONG RESULT: ${problem}` : ""}`,
     });
   } catch (e) {
-    rows.push(notMeasured(historyT, e instanceof Error ? e.message : String(e)));
+    rows.push(notMeasured(historyT, errorText(e)));
   }
 
   // --- a chart
@@ -140,7 +141,7 @@ async function run(ctx: BenchContext): Promise<Row[]> {
       note: `the chart with its first run replaced by the ${fmtInt(sizes.historyPoints)}-point one; median of ${long.samples}`,
     });
   } catch (e) {
-    rows.push(notMeasured(chartT, e instanceof Error ? e.message : String(e)));
+    rows.push(notMeasured(chartT, errorText(e)));
   }
   return rows;
 }

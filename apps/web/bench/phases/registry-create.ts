@@ -8,6 +8,7 @@ import http from "node:http";
 import pg from "pg";
 import { cpuDuring, describeCpu } from "../lib/cpu.ts";
 import { withPg } from "../lib/database.ts";
+import { errorText } from "../lib/harness.ts";
 import { createExperiment, get, post, type Endpoint } from "../lib/mlflow-http.ts";
 import type { Target } from "../lib/context.ts";
 import type { RegistryContext, RegistryPhase, RegistrySizes } from "../lib/registry-context.ts";
@@ -74,7 +75,7 @@ async function createConcurrently(ep: Endpoint, model: string, run: RunInfo, cli
         versions.push(Number((JSON.parse(r.text) as { model_version?: { version?: string } }).model_version?.version));
       } catch (e) {
         errors++;
-        firstError ??= `POST /api/2.0/mlflow/model-versions/create ${body} -> ${e instanceof Error ? e.message : String(e)}`;
+        firstError ??= `POST /api/2.0/mlflow/model-versions/create ${body} -> ${errorText(e)}`;
       }
     }
   };

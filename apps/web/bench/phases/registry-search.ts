@@ -8,6 +8,7 @@ import type pg from "pg";
 import { setPolicy, systemActor } from "@modelgate/core";
 import { createDb } from "@modelgate/db";
 import { withPg } from "../lib/database.ts";
+import { errorText } from "../lib/harness.ts";
 import { createExperiment, get, post, type Endpoint } from "../lib/mlflow-http.ts";
 import type { Target } from "../lib/context.ts";
 import type { RegistryContext, RegistryPhase, RegistrySizes } from "../lib/registry-context.ts";
@@ -224,7 +225,7 @@ async function run(ctx: RegistryContext): Promise<Row[]> {
       note: `GET registered-models/search?filter=name LIKE '${PREFIX}%' (default max_results 100): ${got.length} of ${want.matchingModels} matching models on the first page, ${latest} latest_versions in all; median of ${samples}; ${origin}${problems.length ? `; WRONG RESULT: ${problems.join("; ")}` : ""}`,
     });
   } catch (e) {
-    rows.push(notMeasured(modelsT, e instanceof Error ? e.message : String(e)));
+    rows.push(notMeasured(modelsT, errorText(e)));
   }
 
   try {
@@ -244,7 +245,7 @@ async function run(ctx: RegistryContext): Promise<Row[]> {
       note: `GET model-versions/search?filter=run_id='<one run>': ${got.length} versions returned (of ${fmtInt(want.versions)}); median of ${samples}; ${indexNote}${problems.length ? `; WRONG RESULT: ${problems.join("; ")}` : ""}`,
     });
   } catch (e) {
-    rows.push(notMeasured(versionsT, e instanceof Error ? e.message : String(e)));
+    rows.push(notMeasured(versionsT, errorText(e)));
   }
   return rows;
 }

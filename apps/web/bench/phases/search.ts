@@ -5,6 +5,7 @@
 // most of the time budget and measures ingest, not search.
 import type { BenchContext, Phase, Sizes, Target } from "../lib/context.ts";
 import { withPg } from "../lib/database.ts";
+import { errorText } from "../lib/harness.ts";
 import { createExperiment, createRun, post, type Endpoint } from "../lib/mlflow-http.ts";
 import { logBatchBodies, runData, type RunShape } from "../lib/payloads.ts";
 import { fmtInt, fmtMs, medianLatency, notMeasured, type Row } from "../lib/report.ts";
@@ -139,7 +140,7 @@ async function run(ctx: BenchContext): Promise<Row[]> {
     ctx.log(`cloned ${fmtInt(ctx.sizes.searchLargeRuns - 1)} runs with SQL in ${(ms / 1000).toFixed(1)} s`);
     rows.push(await measure(ctx, large, largeT, 150, false, "1 run logged through the API, cloned with INSERT ... SELECT generate_series"));
   } catch (e) {
-    rows.push(notMeasured(largeT, e instanceof Error ? e.message : String(e)));
+    rows.push(notMeasured(largeT, errorText(e)));
   }
   return rows;
 }
@@ -162,6 +163,6 @@ async function measure(ctx: BenchContext, experimentId: string, t: Target, limit
       note: `${origin}; filter "${FILTER}", order_by ${ORDER.join(", ")}, max_results ${PAGE}: ${first.runs} of ${want.count} matching runs in ${first.pages} page(s); median of ${samples}${problem ? `; WRONG RESULT: ${problem}` : ""}`,
     };
   } catch (e) {
-    return notMeasured(t, e instanceof Error ? e.message : String(e));
+    return notMeasured(t, errorText(e));
   }
 }

@@ -8,7 +8,7 @@ import { linearOnnxModel } from "@modelgate/serving/testing";
 import { createExperiment, errorOf, post, type Endpoint } from "../lib/mlflow-http.ts";
 import type { ServedModel } from "../lib/serving-context.ts";
 
-export const FEATURES = 10;
+const FEATURES = 10;
 
 /** A JSON call outside /api/2.0/mlflow (serving endpoints and jobs). */
 export async function callApi<T>(ep: Endpoint, method: "GET" | "POST", path: string, body?: unknown): Promise<T> {

@@ -1,9 +1,13 @@
 const dateTime = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: "short" });
 
-export function formatDateTime(d: Date | string | null | undefined): string {
+/** A date, an ISO string or epoch milliseconds, to the minute. */
+export function formatDateTime(d: Date | string | number | null | undefined): string {
   if (!d) return "—";
-  return dateTime.format(typeof d === "string" ? new Date(d) : d);
+  return dateTime.format(d instanceof Date ? d : new Date(d));
 }
+
+/** A permission level in words: `MANAGE_STAGING_VERSIONS` → "manage staging versions". */
+export const levelLabel = (l: string) => l.toLowerCase().replaceAll("_", " ");
 
 /** The message of a tRPC (or any) error, for a notification or an inline alert. */
 export function errorMessage(e: unknown): string {

@@ -1,7 +1,9 @@
 import Fastify, { type FastifyServerFactory } from "fastify";
 import type { ArtifactStore } from "@modelgate/artifacts";
+import { configureRegistry } from "@modelgate/core";
 import type { Db } from "@modelgate/db";
 import type { ServingService } from "../serving/service.ts";
+import { registryArtifactReader } from "../store-readers.ts";
 import { newRequestId, registerDataPlane } from "./data-plane.ts";
 
 export interface DataPlaneAppOptions {
@@ -21,6 +23,8 @@ export interface DataPlaneAppOptions {
 
 /** The data-plane Fastify app, as `npm start` serves it and as the tests inject into it. */
 export async function createDataPlaneApp(opts: DataPlaneAppOptions) {
+  // registration reads a version's MLmodel from the store the data plane writes artifacts to
+  if (opts.artifacts) configureRegistry({ readArtifact: registryArtifactReader(opts.artifacts) });
   const app = Fastify({
     bodyLimit: opts.bodyLimit ?? 32 * 1024 * 1024,
     trustProxy: opts.trustProxy ?? false,

@@ -19,24 +19,13 @@ import {
 } from "@modelgate/core";
 import type { Db } from "@modelgate/db";
 import { mlflowRoute, type WireInput } from "./mlflow-route.ts";
-import { missing, optBool, optString, reqString, wrongType } from "./wire.ts";
+import { missing, optBool, optString, reqBool, reqString, reqVersion, withQuery } from "./wire.ts";
 
 // Databricks' workspace-registry extensions: transition requests, comments, and the Databricks
 // views of a model and a version (with the caller's permission level and open requests). An
 // `alias` field (instead of `stage`) addresses alias requests, Modelgate's extension.
 
-function versionOf(input: WireInput): string {
-  const v = input.version;
-  if (typeof v === "number" && Number.isInteger(v)) return String(v);
-  if (v === undefined || v === null || v === "") missing("version");
-  if (typeof v !== "string") wrongType("version", v);
-  return v;
-}
-
 const targetOf = (input: WireInput) => ({ stage: optString(input, "stage"), alias: optString(input, "alias") });
-
-/** DELETE transition-requests/delete takes query parameters (Databricks' SDK sends them so). */
-const withQuery = (input: WireInput, query: unknown): WireInput => ({ ...((query ?? {}) as WireInput), ...input });
 
 const DATABRICKS_LEVEL: Record<ModelPermissionLevel, string> = {
   READ: "CAN_READ",
@@ -82,7 +71,7 @@ export async function registerApprovalRoutes(app: FastifyInstance, opts: { db: D
     request: transitionRequest(
       await createApprovalRequest(ctx, {
         name: reqString(input, "name"),
-        version: versionOf(input),
+        version: reqVersion(input),
         ...targetOf(input),
         comment: optString(input, "comment"),
         archive_existing_versions: optBool(input, "archive_existing_versions"),
@@ -93,12 +82,12 @@ export async function registerApprovalRoutes(app: FastifyInstance, opts: { db: D
   mlflowRoute(app, db, "POST", "/transition-requests/approve", async ({ ctx, input }) => {
     const archive = optBool(input, "archive_existing_versions");
     if (archive === undefined && !optString(input, "alias")) missing("archive_existing_versions");
-    const out = await approveRequest(ctx, { name: reqString(input, "name"), version: versionOf(input), ...targetOf(input), comment: optString(input, "comment"), archive_existing_versions: archive });
+    const out = await approveRequest(ctx, { name: reqString(input, "name"), version: reqVersion(input), ...targetOf(input), comment: optString(input, "comment"), archive_existing_versions: archive });
     return { activity: out.activity };
   });
 
   mlflowRoute(app, db, "POST", "/transition-requests/reject", async ({ ctx, input }) => {
-    const out = await rejectRequest(ctx, { name: reqString(input, "name"), version: versionOf(input), ...targetOf(input), comment: optString(input, "comment") });
+    const out = await rejectRequest(ctx, { name: reqString(input, "name"), version: reqVersion(input), ...targetOf(input), comment: optString(input, "comment") });
     return { activity: out.activity };
   });
 
@@ -106,7 +95,7 @@ export async function registerApprovalRoutes(app: FastifyInstance, opts: { db: D
     const all = withQuery(input, req.query);
     const out = await cancelRequest(ctx, {
       name: reqString(all, "name"),
-      version: versionOf(all),
+      version: reqVersion(all),
       ...targetOf(all),
       creator: optString(all, "creator"),
       comment: optString(all, "comment"),
@@ -115,20 +104,19 @@ export async function registerApprovalRoutes(app: FastifyInstance, opts: { db: D
   });
 
   mlflowRoute(app, db, "GET", "/transition-requests/list", async ({ ctx, input }) => {
-    const requests = await listApprovalRequests(ctx, { kind: "version", name: reqString(input, "name"), version: versionOf(input) });
+    const requests = await listApprovalRequests(ctx, { kind: "version", name: reqString(input, "name"), version: reqVersion(input) });
     return { requests: requests.filter((r) => r.status === "OPEN").map(requestActivity) };
   });
 
   mlflowRoute(app, db, "POST", "/databricks/model-versions/transition-stage", async ({ ctx, input }) => {
-    const archive = optBool(input, "archive_existing_versions");
-    if (archive === undefined) missing("archive_existing_versions");
+    const archive = reqBool(input, "archive_existing_versions");
     const name = reqString(input, "name");
-    const mv = await transitionModelVersionStage(ctx, { name, version: versionOf(input), stage: reqString(input, "stage"), archive_existing_versions: archive, comment: optString(input, "comment") });
+    const mv = await transitionModelVersionStage(ctx, { name, version: reqVersion(input), stage: reqString(input, "stage"), archive_existing_versions: archive, comment: optString(input, "comment") });
     return { model_version_databricks: await databricksVersion(ctx, name, mv.version) };
   });
 
   mlflowRoute(app, db, "GET", "/databricks/model-versions/get", async ({ ctx, input }) => ({
-    model_version_databricks: await databricksVersion(ctx, reqString(input, "name"), versionOf(input)),
+    model_version_databricks: await databricksVersion(ctx, reqString(input, "name"), reqVersion(input)),
   }));
 
   mlflowRoute(app, db, "GET", "/databricks/registered-models/get", async ({ ctx, input }) => {
@@ -140,7 +128,7 @@ export async function registerApprovalRoutes(app: FastifyInstance, opts: { db: D
   });
 
   mlflowRoute(app, db, "POST", "/comments/create", async ({ ctx, input }) => ({
-    comment: await createComment(ctx, { name: reqString(input, "name"), version: versionOf(input), comment: optString(input, "comment") ?? "" }),
+    comment: await createComment(ctx, { name: reqString(input, "name"), version: reqVersion(input), comment: optString(input, "comment") ?? "" }),
   }));
   mlflowRoute(app, db, "PATCH", "/comments/update", async ({ ctx, input }) => ({
     comment: await updateComment(ctx, { id: reqString(input, "id"), comment: optString(input, "comment") ?? "" }),

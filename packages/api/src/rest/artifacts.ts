@@ -10,9 +10,9 @@ import {
   type ArtifactStore,
   type UploadedPart,
 } from "@modelgate/artifacts";
-import { artifactStorePath, authorizeArtifactPath, denied, getRun, invalid, notFound, unauthenticated, type Ctx, type PermissionLevel } from "@modelgate/core";
+import { artifactStorePath, authorizeArtifactPath, denied, getRun, invalid, notFound, type Ctx, type PermissionLevel } from "@modelgate/core";
 import type { Db } from "@modelgate/db";
-import { MLFLOW_PREFIXES, mlflowRoute } from "./mlflow-route.ts";
+import { MLFLOW_PREFIXES, ctxOf, mlflowRoute } from "./mlflow-route.ts";
 import { runIdOf } from "./tracking/fields.ts";
 import { optList, optString, reqInt, reqString } from "./wire.ts";
 
@@ -38,11 +38,6 @@ export async function registerArtifactRoutes(app: FastifyInstance, opts: Artifac
   // Without a store the artifact endpoints answer like any unknown endpoint.
   if (!store) return;
   const { db } = opts;
-  // for the routes that stream (and so cannot go through mlflowRoute)
-  const ctxOf = (req: FastifyRequest): Ctx => {
-    if (!req.actor) throw unauthenticated();
-    return { db, actor: req.actor, requestId: req.id, ip: req.ip };
-  };
 
   await app.register(async (scope) => {
     // Store errors become domain errors here, once; the data plane's handler maps those to MLflow's.
@@ -58,7 +53,7 @@ export async function registerArtifactRoutes(app: FastifyInstance, opts: Artifac
 
       for (const prefix of PROXY_PREFIXES) {
         raw.put(`${prefix}/artifacts/*`, { bodyLimit: UNLIMITED }, async (req, reply) => {
-          const path = await authorizedPath(ctxOf(req), pathAfter(req), "EDIT");
+          const path = await authorizedPath(ctxOf(req, db), pathAfter(req), "EDIT");
           await store.put(path, requestBody(req), lengthOf(req));
           return sendEmptyJson(reply);
         });
@@ -77,7 +72,7 @@ export async function registerArtifactRoutes(app: FastifyInstance, opts: Artifac
 
     for (const prefix of PROXY_PREFIXES) {
       scope.get(`${prefix}/artifacts/*`, async (req, reply) => {
-        const path = await authorizedPath(ctxOf(req), pathAfter(req), "READ");
+        const path = await authorizedPath(ctxOf(req, db), pathAfter(req), "READ");
         const file = await store.get(path);
         const name = path.slice(path.lastIndexOf("/") + 1);
         return reply
@@ -89,7 +84,7 @@ export async function registerArtifactRoutes(app: FastifyInstance, opts: Artifac
       });
 
       scope.delete(`${prefix}/artifacts/*`, async (req, reply) => {
-        const path = await authorizedPath(ctxOf(req), pathAfter(req), "EDIT");
+        const path = await authorizedPath(ctxOf(req, db), pathAfter(req), "EDIT");
         await store.delete(path);
         return sendEmptyJson(reply);
       });

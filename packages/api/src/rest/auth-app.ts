@@ -18,7 +18,7 @@ import {
 } from "@modelgate/core";
 import type { Db } from "@modelgate/db";
 import { mlflowRoute, type WireInput } from "./mlflow-route.ts";
-import { missing, optBool, reqString } from "./wire.ts";
+import { reqBool, reqString } from "./wire.ts";
 
 // MLflow's auth app (`mlflow server --app-name basic-auth`) user and permission endpoints, so its
 // AuthServiceClient works against Modelgate. Differences, on purpose:
@@ -54,12 +54,6 @@ function userJson(user: UserView, grants?: Pick<UserGrantsView, "experimentPermi
 
 /** Sent as plain JSON: the wire writer drops empty lists, which MLflow's client requires here. */
 const sendJson = (reply: FastifyReply, body: unknown) => reply.type("application/json").send(JSON.stringify(body));
-
-function reqBool(input: WireInput, name: string): boolean {
-  const v = optBool(input, name);
-  if (v === undefined) missing(name);
-  return v;
-}
 
 export function registerAuthAppRoutes(app: FastifyInstance, opts: { db: Db }) {
   const { db } = opts;

@@ -8,17 +8,16 @@ import type { Db } from "@modelgate/db";
  * What the mlflow client sends: `Authorization: Bearer <token>` (MLFLOW_TRACKING_TOKEN) or
  * `Authorization: Basic base64(user:password-or-token)` (MLFLOW_TRACKING_USERNAME/PASSWORD).
  */
-export async function authenticateRequest(db: Db, req: FastifyRequest, authSecret?: string): Promise<Actor | null> {
+export async function authenticateRequest(db: Db, req: FastifyRequest, opts: { authSecret?: string | undefined; cached?: boolean } = {}): Promise<Actor | null> {
   const header = req.headers.authorization;
-  if (header && req.url.startsWith(SCORING_PREFIX)) return cachedCredentials(header, () => authenticateHeader(db, req, header));
-  return authenticateHeader(db, req, header, authSecret);
+  if (header && opts.cached) return cachedCredentials(header, () => authenticateHeader(db, req, header));
+  return authenticateHeader(db, req, header, opts.authSecret);
 }
 
-// Scoring is the one path where a database round trip per request would cost more than the model
+// Scoring (routes declared `auth: "scoring"`) is the one path where a database round trip per request would cost more than the model
 // itself (single-row requests at thousands per second). There, a credential that was valid is
 // trusted for a few seconds: a revoked token or deactivated user stops scoring within SCORING_AUTH_TTL_MS.
 // Failures are never cached. Every other route checks the database on each request.
-const SCORING_PREFIX = "/serving-endpoints/";
 const SCORING_AUTH_TTL_MS = 5_000;
 const scoringAuth = new Map<string, { actor: Actor; until: number }>();
 

@@ -1,15 +1,15 @@
 import type { FastifyInstance } from "fastify";
-import { cancelBatchJob, createBatchJob, getBatchJob, invalid, listBatchJobs, unauthenticated, type Ctx } from "@modelgate/core";
+import { cancelBatchJob, createBatchJob, getBatchJob, invalid, listBatchJobs, type Ctx } from "@modelgate/core";
 import type { Db } from "@modelgate/db";
-import { toWireJson, type HttpMethod, type WireInput } from "./mlflow-route.ts";
-import { optInt, optString, reqString } from "./wire.ts";
+import { ctxOf, toWireJson, type HttpMethod, type WireInput } from "./mlflow-route.ts";
+import { optInt, optString, reqString, reqVersion } from "./wire.ts";
 
 // Batch scoring jobs for services: /api/2.0/serving-jobs/{create,get,list,cancel}, the same core
 // functions as the portal. create takes
 //   {model_name, version, experiment_id, format?, run_name?, input: {run_id, path} | {upload_path}}
 // and answers {job}; get/cancel take {id}; list takes {model_name?, status?, max_results?, page_token?}.
 
-export const BATCH_JOBS_PREFIX = "/api/2.0/serving-jobs";
+const BATCH_JOBS_PREFIX = "/api/2.0/serving-jobs";
 
 function inputOf(input: WireInput) {
   const v = input.input;
@@ -24,17 +24,15 @@ export function registerBatchRoutes(app: FastifyInstance, { db }: { db: Db }) {
       method,
       url: `${BATCH_JOBS_PREFIX}${path}`,
       handler: async (req, reply) => {
-        if (!req.actor) throw unauthenticated();
+        const ctx = ctxOf(req, db);
         const raw = method === "GET" ? req.query : req.body;
         if (raw !== undefined && raw !== null && (typeof raw !== "object" || Array.isArray(raw))) throw invalid("The request body must be a JSON object");
-        const ctx: Ctx = { db, actor: req.actor, requestId: req.id, ip: req.ip };
         return reply.type("application/json").send(toWireJson(await handler(ctx, (raw ?? {}) as WireInput)));
       },
     });
 
   route("POST", "/create", async (ctx, input) => {
-    const version = input.version;
-    if (typeof version !== "string" && typeof version !== "number") throw invalid("Missing value for required parameter 'version'");
+    const version = reqVersion(input);
     const format = optString(input, "format");
     const job = await createBatchJob(ctx, {
       model_name: reqString(input, "model_name"),

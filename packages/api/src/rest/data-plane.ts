@@ -17,12 +17,18 @@ import type { ServingService } from "../serving/service.ts";
 import { registerTrackingRoutes } from "./tracking/index.ts";
 import { registerWebhookRoutes } from "./webhooks.ts";
 
-/** Every route states what it needs; anything undeclared is treated as "user" (deny by default). */
-export type RouteAuth = "public" | "user";
+/**
+ * Every route states what it needs; anything undeclared is treated as "user" (deny by default).
+ * "scoring": a serving endpoint's scoring routes, the only ones a token scoped to an endpoint may
+ * call, and the only ones where a valid credential is trusted for a few seconds (authenticate.ts).
+ */
+export type RouteAuth = "public" | "user" | "scoring";
 
 declare module "fastify" {
   interface FastifyContextConfig {
     auth?: RouteAuth;
+    /** false: the route keeps its own series (scoring), not the generic HTTP ones. */
+    httpMetrics?: boolean;
   }
   interface FastifyRequest {
     actor: Actor | null;
@@ -79,9 +85,9 @@ export async function registerDataPlane(app: FastifyInstance, opts: DataPlaneOpt
     reply.header("x-request-id", req.id);
     const auth = req.routeOptions.config?.auth ?? "user";
     if (auth === "public") return;
-    req.actor = await authenticateRequest(db, req, opts.authSecret);
+    req.actor = await authenticateRequest(db, req, { authSecret: opts.authSecret, cached: auth === "scoring" });
     // a token scoped to a serving endpoint scores it and nothing else (core checks which endpoint)
-    if (req.actor?.kind === "user" && req.actor.endpointScope && !req.url.startsWith("/serving-endpoints/")) {
+    if (req.actor?.kind === "user" && req.actor.endpointScope && auth !== "scoring") {
       return sendMlflowError(reply, "PERMISSION_DENIED", "This token is scoped to one serving endpoint: it may only call /serving-endpoints/<name>/invocations, ping, health and version");
     }
     if (!req.actor) {
@@ -91,15 +97,15 @@ export async function registerDataPlane(app: FastifyInstance, opts: DataPlaneOpt
   });
 
   app.addHook("onResponse", async (req, reply) => {
-    const route = req.routeOptions.url ?? "unmatched";
     // scoring has its own per-endpoint series (serving metrics); counting it twice costs the hot path
-    if (route === "/serving-endpoints/:name/invocations") return;
+    if (req.routeOptions.config?.httpMetrics === false) return;
+    const route = req.routeOptions.url ?? "unmatched";
     metrics.observe(req.method, route, reply.statusCode, reply.elapsedTime / 1000);
   });
 
   app.setErrorHandler((err, req, reply) => {
     const e = toMlflowError(err);
-    if (e.status >= 500) req.log.error({ err }, "request failed");
+    if (e.status >= 500 && e.code !== "TEMPORARILY_UNAVAILABLE") req.log.error({ err }, "request failed");
     return sendMlflowError(reply, e.code, e.message, e.status);
   });
 
@@ -117,7 +123,7 @@ export async function registerDataPlane(app: FastifyInstance, opts: DataPlaneOpt
   await registerTrackingRoutes(app, opts);
   await registerSearchRoutes(app, opts);
   await registerArtifactRoutes(app, opts);
-  await registerRegistryRoutes(app, opts);
+  registerRegistryRoutes(app, opts);
   registerWebhookRoutes(app, opts);
   await registerApprovalRoutes(app, opts);
   registerAuthAppRoutes(app, opts);

@@ -17,7 +17,13 @@ const statusOf: Record<ErrorCode, number> = {
   RESOURCE_EXHAUSTED: 429,
   NOT_IMPLEMENTED: 501,
   INTERNAL_ERROR: 500,
+  TEMPORARILY_UNAVAILABLE: 503,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  PAYLOAD_TOO_LARGE: 413,
 };
+
+/** The HTTP status the data plane answers for `err` (serving metrics label requests by it too). */
+export const httpStatusOf = (err: unknown): number => toMlflowError(err).status;
 
 export function sendMlflowError(reply: FastifyReply, code: ErrorCode, message: string, status = statusOf[code]) {
   return reply.code(status).type("application/json").send({ error_code: code, message });
@@ -39,6 +45,9 @@ export function toMlflowError(err: unknown): { code: ErrorCode; status: number; 
   const known = e.code ? fastifyErrors[e.code] : undefined;
   if (known) return { code: known.code, status: known.status, message: known.message ?? e.message ?? known.code };
   if (err instanceof SyntaxError) return { code: "MALFORMED_REQUEST", status: 400, message: "Malformed request" };
+  // the database pool or a transaction ran out of time under load: a retry can succeed (the
+  // mlflow client retries 503), and nothing was written
+  if (e.code === "P2024" || e.code === "P2028") return { code: "TEMPORARILY_UNAVAILABLE", status: 503, message: "The server is busy; retry the request" };
   if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) {
     return { code: "BAD_REQUEST", status: e.statusCode, message: e.message ?? "Bad request" };
   }

@@ -18,6 +18,12 @@ export interface MlflowHandlerArgs {
   reply: FastifyReply;
 }
 
+/** The core context of an authenticated request (the data plane's hook set `req.actor`). */
+export function ctxOf(req: FastifyRequest, db: Db): Ctx {
+  if (!req.actor) throw unauthenticated();
+  return { db, actor: req.actor, requestId: req.id, ip: req.ip };
+}
+
 /**
  * Registers an MLflow RPC at `<prefix><path>` for both prefixes. GET reads the query string
  * (repeated keys and `a[]=` become arrays); other methods read the JSON body (DELETE included).
@@ -36,9 +42,8 @@ export function mlflowRoute(
       method: methods,
       url: `${prefix}${path}`,
       handler: async (req, reply) => {
-        if (!req.actor) throw unauthenticated();
+        const ctx = ctxOf(req, db);
         const input = req.method === "GET" ? queryInput(req.query) : bodyInput(req.body);
-        const ctx: Ctx = { db, actor: req.actor, requestId: req.id, ip: req.ip };
         const out = await handler({ ctx, input, req, reply });
         if (reply.sent) return reply;
         return reply.type("application/json").send(toWireJson(out ?? {}));

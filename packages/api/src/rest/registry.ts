@@ -1,8 +1,5 @@
 import type { FastifyInstance } from "fastify";
-import type { ArtifactStore } from "@modelgate/artifacts";
-import { isInvalidPath, isNotFound } from "@modelgate/artifacts";
 import {
-  configureRegistry,
   createModelVersion,
   createRegisteredModel,
   deleteModelVersion,
@@ -24,25 +21,14 @@ import {
   transitionModelVersionStage,
   updateModelVersion,
   updateRegisteredModel,
-  type ArtifactReader,
 } from "@modelgate/core";
 import type { Db } from "@modelgate/db";
 import { mlflowRoute, type WireInput } from "./mlflow-route.ts";
-import { missing, optBool, optInt, optString, reqString, stringList, wrongType } from "./wire.ts";
+import { optInt, optString, reqBool, reqString, reqVersion, stringList } from "./wire.ts";
 import { tagList } from "./tracking/fields.ts";
 
 // The MLflow model registry protocol (model_registry.proto): registered models, versions, stages,
 // aliases, tags, search. Handlers only read the wire fields and call core.
-
-/** `version` is a string in the proto; some clients send a JSON number. */
-function versionOf(input: WireInput): string {
-  const raw = input.version;
-  const v = Array.isArray(raw) && raw.length === 1 ? raw[0] : raw;
-  if (typeof v === "number" && Number.isInteger(v)) return String(v);
-  if (v === undefined || v === null || v === "") missing("version");
-  if (typeof v !== "string") wrongType("version", v);
-  return v;
-}
 
 const nameOf = (input: WireInput) => reqString(input, "name");
 
@@ -55,38 +41,7 @@ function searchInput(input: WireInput) {
   };
 }
 
-/**
- * Reads at most `maxBytes` of a stored file (enough to know it is too large); null when missing or
- * not addressable in the store (core refuses such sources, but a store error must never turn a
- * registration into a 500).
- */
-export function storeReader(store: ArtifactStore): ArtifactReader {
-  return async (path, maxBytes) => {
-    let object;
-    try {
-      object = await store.get(path);
-    } catch (e) {
-      if (isNotFound(e) || isInvalidPath(e)) return null;
-      throw e;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of object.stream) {
-      const b = chunk as Buffer;
-      chunks.push(b);
-      size += b.length;
-      if (size >= maxBytes) {
-        object.stream.destroy();
-        break;
-      }
-    }
-    return Buffer.concat(chunks).subarray(0, maxBytes);
-  };
-}
-
-export async function registerRegistryRoutes(app: FastifyInstance, opts: { db: Db; artifacts?: ArtifactStore }) {
-  const { db } = opts;
-  if (opts.artifacts) configureRegistry({ readArtifact: storeReader(opts.artifacts) });
+export function registerRegistryRoutes(app: FastifyInstance, { db }: { db: Db }) {
 
   // ── registered models ──
   mlflowRoute(app, db, "POST", "/registered-models/create", async ({ ctx, input }) => ({
@@ -113,7 +68,7 @@ export async function registerRegistryRoutes(app: FastifyInstance, opts: { db: D
   );
   mlflowRoute(app, db, "DELETE", "/registered-models/delete-tag", ({ ctx, input }) => deleteRegisteredModelTag(ctx, { name: nameOf(input), key: reqString(input, "key") }));
   mlflowRoute(app, db, "POST", "/registered-models/alias", ({ ctx, input }) =>
-    setRegisteredModelAlias(ctx, { name: nameOf(input), alias: reqString(input, "alias"), version: versionOf(input) }),
+    setRegisteredModelAlias(ctx, { name: nameOf(input), alias: reqString(input, "alias"), version: reqVersion(input) }),
   );
   mlflowRoute(app, db, "DELETE", "/registered-models/alias", ({ ctx, input }) => deleteRegisteredModelAlias(ctx, { name: nameOf(input), alias: reqString(input, "alias") }));
   mlflowRoute(app, db, "GET", "/registered-models/alias", async ({ ctx, input }) => ({
@@ -131,24 +86,23 @@ export async function registerRegistryRoutes(app: FastifyInstance, opts: { db: D
       description: optString(input, "description"),
     }),
   }));
-  mlflowRoute(app, db, "GET", "/model-versions/get", async ({ ctx, input }) => ({ model_version: await getModelVersion(ctx, { name: nameOf(input), version: versionOf(input) }) }));
+  mlflowRoute(app, db, "GET", "/model-versions/get", async ({ ctx, input }) => ({ model_version: await getModelVersion(ctx, { name: nameOf(input), version: reqVersion(input) }) }));
   mlflowRoute(app, db, "PATCH", "/model-versions/update", async ({ ctx, input }) => ({
-    model_version: await updateModelVersion(ctx, { name: nameOf(input), version: versionOf(input), description: optString(input, "description") }),
+    model_version: await updateModelVersion(ctx, { name: nameOf(input), version: reqVersion(input), description: optString(input, "description") }),
   }));
-  mlflowRoute(app, db, "DELETE", "/model-versions/delete", ({ ctx, input }) => deleteModelVersion(ctx, { name: nameOf(input), version: versionOf(input) }));
+  mlflowRoute(app, db, "DELETE", "/model-versions/delete", ({ ctx, input }) => deleteModelVersion(ctx, { name: nameOf(input), version: reqVersion(input) }));
   mlflowRoute(app, db, ["GET", "POST"], "/model-versions/search", ({ ctx, input }) => searchModelVersions(ctx, searchInput(input)));
-  mlflowRoute(app, db, "GET", "/model-versions/get-download-uri", ({ ctx, input }) => getModelVersionDownloadUri(ctx, { name: nameOf(input), version: versionOf(input) }));
+  mlflowRoute(app, db, "GET", "/model-versions/get-download-uri", ({ ctx, input }) => getModelVersionDownloadUri(ctx, { name: nameOf(input), version: reqVersion(input) }));
   mlflowRoute(app, db, "POST", "/model-versions/transition-stage", async ({ ctx, input }) => {
-    const archive = optBool(input, "archive_existing_versions");
-    if (archive === undefined) missing("archive_existing_versions");
+    const archive = reqBool(input, "archive_existing_versions");
     return {
-      model_version: await transitionModelVersionStage(ctx, { name: nameOf(input), version: versionOf(input), stage: reqString(input, "stage"), archive_existing_versions: archive }),
+      model_version: await transitionModelVersionStage(ctx, { name: nameOf(input), version: reqVersion(input), stage: reqString(input, "stage"), archive_existing_versions: archive }),
     };
   });
   mlflowRoute(app, db, "POST", "/model-versions/set-tag", ({ ctx, input }) =>
-    setModelVersionTag(ctx, { name: nameOf(input), version: versionOf(input), key: reqString(input, "key"), value: optString(input, "value") ?? "" }),
+    setModelVersionTag(ctx, { name: nameOf(input), version: reqVersion(input), key: reqString(input, "key"), value: optString(input, "value") ?? "" }),
   );
   mlflowRoute(app, db, "DELETE", "/model-versions/delete-tag", ({ ctx, input }) =>
-    deleteModelVersionTag(ctx, { name: nameOf(input), version: versionOf(input), key: reqString(input, "key") }),
+    deleteModelVersionTag(ctx, { name: nameOf(input), version: reqVersion(input), key: reqString(input, "key") }),
   );
 }

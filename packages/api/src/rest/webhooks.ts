@@ -2,7 +2,7 @@ import type { FastifyInstance } from "fastify";
 import { createWebhook, deleteWebhook, listWebhooks, testWebhook, updateWebhook } from "@modelgate/core";
 import type { Db } from "@modelgate/db";
 import { mlflowRoute, type WireInput } from "./mlflow-route.ts";
-import { optBool, optInt, optString, reqString, stringList, wrongType } from "./wire.ts";
+import { optBool, optInt, optString, reqString, stringList, withQuery, wrongType } from "./wire.ts";
 
 // Databricks' registry webhooks (/api/2.0/mlflow/registry-webhooks/*): the wire fields read here,
 // every rule in core. `allow_private` (ours, admins only) may sit in http_url_spec or at the top.
@@ -21,8 +21,6 @@ function refuseJobSpec(input: WireInput) {
 const statusOf = (input: WireInput) => optString(input, "status") as "ACTIVE" | "DISABLED" | "TEST_MODE" | undefined;
 
 /** DELETE: Databricks' SDK sends the fields as query parameters; a JSON body works too. */
-const withQuery = (input: WireInput, query: unknown): WireInput => ({ ...((query ?? {}) as WireInput), ...input });
-
 export function registerWebhookRoutes(app: FastifyInstance, { db }: { db: Db }) {
   mlflowRoute(app, db, "POST", "/registry-webhooks/create", async ({ ctx, input }) => {
     refuseJobSpec(input);

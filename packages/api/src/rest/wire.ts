@@ -56,12 +56,6 @@ export function reqInt(input: WireInput, name: string): number {
 }
 
 /** A double: a JSON number, or the strings MLflow writes for non-finite values (and numeric strings). */
-export function optDouble(input: WireInput, name: string): number | undefined {
-  const v = scalar(input[name]);
-  if (v === undefined || v === null) return undefined;
-  return toDouble(name, v);
-}
-
 export function toDouble(name: string, v: unknown): number {
   if (typeof v === "number") return v;
   if (typeof v === "string") {
@@ -83,6 +77,15 @@ export function optBool(input: WireInput, name: string): boolean | undefined {
   return wrongType(name, v);
 }
 
+export function reqBool(input: WireInput, name: string): boolean {
+  const v = optBool(input, name);
+  if (v === undefined) missing(name);
+  return v;
+}
+
+/** The body's fields with the query's as defaults: some DELETEs take query parameters (Databricks' SDK sends them so). */
+export const withQuery = (input: WireInput, query: unknown): WireInput => ({ ...((query ?? {}) as WireInput), ...input });
+
 /** A repeated field: a JSON array, or repeated query keys; a single query value becomes a list. */
 export function optList(input: WireInput, name: string): unknown[] | undefined {
   const v = input[name];
@@ -97,4 +100,13 @@ export function stringList(input: WireInput, name: string): string[] | undefined
   if (!list) return undefined;
   for (const x of list) if (typeof x !== "string") wrongType(name, list);
   return list as string[];
+}
+
+/** A model version: a string in the protos, though some clients send a JSON number. */
+export function reqVersion(input: WireInput, name = "version"): string {
+  const v = scalar(input[name]);
+  if (typeof v === "number" && Number.isInteger(v)) return String(v);
+  if (v === undefined || v === null || v === "") missing(name);
+  if (typeof v !== "string") wrongType(name, v);
+  return v;
 }

@@ -1,9 +1,9 @@
 import { once } from "node:events";
 import { PassThrough } from "node:stream";
 import { isNotFound, type ArtifactStore } from "@modelgate/artifacts";
-import { claimBatchJob, finishBatchJob, reportBatchProgress, type BatchWork } from "@modelgate/core";
+import { batchJobCancelRequested, claimBatchJob, finishBatchJob, reportBatchProgress, type BatchWork } from "@modelgate/core";
 import type { Db } from "@modelgate/db";
-import { ModelLoadError, ScoringInputError, type LoadedModel, type MlmodelLike, type ModelRuntime } from "@modelgate/serving";
+import { ModelLoadError, ScoringInputError, versionKey, type LoadedModel, type MlmodelLike, type ModelRuntime } from "@modelgate/serving";
 import { BatchInputError, readRecordBatches, type RecordBatch } from "./batch-reader.ts";
 
 // Runs one batch scoring job: stream the input from the store, score it in chunks with the
@@ -33,9 +33,6 @@ class Cancelled extends Error {}
 export class BatchInterrupted extends Error {
   override readonly name = "BatchInterrupted";
 }
-
-/** The runtime's cache key for a version, the one the serving endpoints use (sessions are shared). */
-export const versionKey = (modelId: number, version: number) => `${modelId}:${version}`;
 
 export async function runBatchJob(opts: BatchRunOptions, jobId: string): Promise<BatchRunResult> {
   const t0 = performance.now();
@@ -97,7 +94,7 @@ async function score(opts: BatchRunOptions, work: BatchWork, state: { rows: numb
         const estimate = progress.bytes > 0 && input.size > 0 ? (state.rows * input.size) / progress.bytes : null;
         cancel = (await reportBatchProgress(db, work.id, { rowsDone: state.rows, rowsTotalEstimate: estimate })).cancelRequested;
       } else {
-        cancel = await cancelRequested(db, work.id);
+        cancel = await batchJobCancelRequested(db, work.id);
       }
       if (cancel) throw new Cancelled();
       if (opts.signal?.aborted) throw new BatchInterrupted(`Batch scoring job ${work.id} interrupted: the worker is stopping`);
@@ -112,11 +109,6 @@ async function score(opts: BatchRunOptions, work: BatchWork, state: { rows: numb
   } finally {
     opts.runtime.release(key);
   }
-}
-
-async function cancelRequested(db: Db, id: string): Promise<boolean> {
-  const row = await db.batchScoringJob.findUnique({ where: { id }, select: { cancelRequested: true, status: true } });
-  return !row || row.cancelRequested || row.status !== "RUNNING";
 }
 
 /** Writes with backpressure; a store that fails while we wait ends the wait with its error. */

@@ -1,9 +1,10 @@
 import crypto from "node:crypto";
-import { PgBoss, fromPrisma } from "pg-boss";
+import { fromPrisma, type PgBoss } from "pg-boss";
 import type { ArtifactStore } from "@modelgate/artifacts";
 import { batchQueue, configureBatchScoring, unfinishedBatchJobIds, type BatchQueue } from "@modelgate/core";
 import type { Db } from "@modelgate/db";
 import type { ModelRuntime } from "@modelgate/serving";
+import { attachJobQueue, type JobQueueSource } from "../jobs/queue.ts";
 import { runBatchJob, type BatchRunResult } from "./batch-run.ts";
 
 // Batch scoring jobs through pg-boss, the same design as webhook delivery (../webhooks/worker.ts):
@@ -18,11 +19,11 @@ import { runBatchJob, type BatchRunResult } from "./batch-run.ts";
 // Stopping the worker (server shutdown) interrupts a running job at its next chunk: the pg-boss
 // job fails and is retried, the job row stays RUNNING until then.
 
-export const BATCH_QUEUE = "batch-scoring";
+const BATCH_QUEUE = "batch-scoring";
 
-export interface BatchScoringOptions {
+/** `jobs`: the process's queue (startJobQueue); `connectionString`: a queue of its own. */
+export type BatchScoringOptions = JobQueueSource & {
   db: Db;
-  connectionString: string;
   store: ArtifactStore;
   /** The serving runtime (share the endpoints' one: a version's session is loaded once). */
   runtime: ModelRuntime;
@@ -36,10 +37,9 @@ export interface BatchScoringOptions {
   onError?: (error: unknown) => void;
   /** Called after each job (tests, logs). */
   onJobDone?: (jobId: string, result: BatchRunResult) => void;
-}
+};
 
 export interface BatchScoring {
-  boss: PgBoss;
   stop: () => Promise<void>;
 }
 
@@ -70,9 +70,7 @@ async function requeueUnfinished(boss: PgBoss, db: Db) {
 
 export async function startBatchScoring(opts: BatchScoringOptions): Promise<BatchScoring> {
   const onError = opts.onError ?? ((e: unknown) => console.error("[modelgate] batch scoring:", e));
-  const boss = new PgBoss({ connectionString: opts.connectionString, max: 3, instanceName: "modelgate-batch" });
-  boss.on("error", onError);
-  await boss.start();
+  const { boss, detach } = await attachJobQueue(opts, onError);
   // a job may run for hours (a big file): liveness is the heartbeat, not the expiry
   await boss.createQueue(BATCH_QUEUE, { retryLimit: 2, retryDelay: 5, heartbeatSeconds: 30, expireInSeconds: 24 * 3600, deleteAfterSeconds: 7 * 24 * 3600 });
   const queue = queueOf(boss);
@@ -95,13 +93,13 @@ export async function startBatchScoring(opts: BatchScoringOptions): Promise<Batc
   }
   let stopped: Promise<void> | undefined;
   return {
-    boss,
     stop: () =>
       (stopped ??= (async () => {
         if (batchQueue() === queue) configureBatchScoring({ queue: null });
         // a running job stops at its next chunk and is re-run (from the start) by pg-boss later
         stopping.abort();
-        await boss.stop({ graceful: true, timeout: 10_000 });
+        if (opts.work !== false) await boss.offWork(BATCH_QUEUE, { wait: true });
+        await detach();
       })()),
   };
 }

@@ -1,4 +1,5 @@
 import { invalid, type CreateEndpointInput, type EndpointView } from "@modelgate/core";
+import { optString } from "../rest/wire.ts";
 import type { EndpointStatus } from "./service.ts";
 
 // The Databricks serving-endpoints wire shapes (ServingEndpointDetailed, served_entities), with
@@ -6,13 +7,6 @@ import type { EndpointStatus } from "./service.ts";
 // (entity_stage) instead of a fixed entity_version. One served entity per endpoint.
 
 export type ServedEntityInput = Pick<CreateEndpointInput, "model_name" | "version" | "alias" | "stage">;
-
-function optionalString(e: Record<string, unknown>, field: string): string | undefined {
-  const v = e[field];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== "string") throw invalid(`Invalid value ${JSON.stringify(v)} for '${field}': expected a string`);
-  return v;
-}
 
 /** Reads `{served_entities: [{entity_name, entity_version | entity_alias | entity_stage}]}` (or legacy served_models). */
 export function parseServedEntity(config: unknown): ServedEntityInput {
@@ -23,7 +17,7 @@ export function parseServedEntity(config: unknown): ServedEntityInput {
     throw invalid("config.served_entities must hold exactly one served entity: Modelgate serves one registered model per endpoint");
   }
   const e = list[0] as Record<string, unknown>;
-  const model_name = optionalString(e, "entity_name") ?? optionalString(e, "model_name");
+  const model_name = optString(e, "entity_name") ?? optString(e, "model_name");
   if (!model_name) throw invalid("Missing value for required parameter 'served_entities[0].entity_name': the registered model to serve");
   const rawVersion = e.entity_version ?? e.model_version;
   if (rawVersion !== undefined && rawVersion !== null && typeof rawVersion !== "string" && typeof rawVersion !== "number") {
@@ -32,8 +26,8 @@ export function parseServedEntity(config: unknown): ServedEntityInput {
   return {
     model_name,
     version: rawVersion ?? undefined,
-    alias: optionalString(e, "entity_alias"),
-    stage: optionalString(e, "entity_stage"),
+    alias: optString(e, "entity_alias"),
+    stage: optString(e, "entity_stage"),
   };
 }
 

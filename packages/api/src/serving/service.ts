@@ -1,17 +1,19 @@
 import {
+  DomainError,
   assertServable,
   endpointForInvocation,
-  endpointTargetLabel,
+  isDomainError,
+  listEnabledEndpointNames,
   notFound,
   recordServingSwitch,
-  resolveEndpointTarget,
   systemActor,
+  unavailable,
   type Actor,
   type Ctx,
-  type EndpointTarget,
 } from "@modelgate/core";
 import type { Db } from "@modelgate/db";
-import type { LoadedModel, MlmodelLike, ModelRuntime, ScoringRequest, ScoringResult } from "@modelgate/serving";
+import { versionKey, type ModelLoadError, type ScoringInputError, type LoadedModel, type MlmodelLike, type ModelRuntime, type ScoringRequest, type ScoringResult } from "@modelgate/serving";
+import { httpStatusOf } from "../rest/errors.ts";
 import { createServingMetrics, type ServingMetrics } from "./metrics.ts";
 
 // What each serving endpoint serves in this process, kept live. Every endpoint has a state: its
@@ -33,11 +35,6 @@ export interface EndpointStatus {
   /** `fraud@champion`, `fraud/Production` or `fraud/3` (null before the first resolution). */
   target: string | null;
   model_name: string | null;
-}
-
-/** The endpoint exists and the caller may use it, but it cannot score now (503). */
-export class EndpointUnavailableError extends Error {
-  override readonly name = "EndpointUnavailableError";
 }
 
 interface Lease {
@@ -77,12 +74,18 @@ export interface ServingServiceOptions {
   log?: (message: string) => void;
 }
 
+export type Invocation = ScoringResult & { version: number };
+
 export interface ServingService {
   readonly metrics: ServingMetrics;
   /** Throws not found unless `actor` may read the endpoint's model; decisions cached briefly. */
   authorize(actor: Actor, name: string): Promise<void>;
-  /** Scores with what the endpoint serves now (no permission check: call authorize first). */
-  score(name: string, req: ScoringRequest): Promise<ScoringResult & { version: number }>;
+  /**
+   * The one invocation path of every edge: authorize, score with what the endpoint serves now,
+   * observe the endpoint's metrics. Throws DomainErrors (TEMPORARILY_UNAVAILABLE when it cannot
+   * score now, BAD_REQUEST / UNSUPPORTED_MEDIA_TYPE / PAYLOAD_TOO_LARGE for the caller's input).
+   */
+  invoke(actor: Actor, name: string, req: ScoringRequest): Promise<Invocation>;
   /** The endpoint's status, after resolving and loading it if this process never did. */
   status(name: string): Promise<EndpointStatus>;
   /** The status as known now, without waiting (a first load starts in the background). */
@@ -159,8 +162,12 @@ export function createServingService(opts: ServingServiceOptions): ServingServic
   }
 
   async function resolve(s: EndpointState) {
-    const row = await db.servingEndpoint.findUnique({ where: { name: s.name }, include: { model: { select: { name: true } } } });
-    if (!row) {
+    let found: Awaited<ReturnType<typeof endpointForInvocation>>;
+    try {
+      found = await endpointForInvocation(system, s.name);
+    } catch (e) {
+      // an invalid name cannot name an endpoint either
+      if (!isDomainError(e) || (e.code !== "RESOURCE_DOES_NOT_EXIST" && e.code !== "INVALID_PARAMETER_VALUE")) throw e;
       s.exists = false;
       retire(s.current);
       s.current = null;
@@ -168,20 +175,18 @@ export function createServingService(opts: ServingServiceOptions): ServingServic
       metrics.forget(s.name);
       return;
     }
-    s.enabled = row.enabled;
-    s.modelName = row.model.name;
-    if (!row.enabled) {
+    const { endpoint, modelId, resolved } = found;
+    s.enabled = endpoint.enabled;
+    s.modelName = endpoint.model_name;
+    if (!endpoint.enabled) {
       retire(s.current);
       s.current = null;
       s.problem = "The endpoint is disabled";
       return;
     }
-    const target: EndpointTarget =
-      row.targetKind === "VERSION" ? { kind: "VERSION", version: row.version! } : row.targetKind === "ALIAS" ? { kind: "ALIAS", alias: row.alias! } : { kind: "STAGE", stage: row.stage! };
-    s.target = endpointTargetLabel(row.model.name, target);
-    const resolved = await resolveEndpointTarget(db, row.modelId, target);
+    s.target = endpoint.target_label;
     try {
-      assertServable(row.model.name, resolved, target);
+      assertServable(endpoint.model_name, resolved, endpoint.target);
     } catch (e) {
       // the target moved to something that cannot be served (alias removed, version deleted): stop
       retire(s.current);
@@ -191,13 +196,13 @@ export function createServingService(opts: ServingServiceOptions): ServingServic
     }
     const version = resolved!.version;
     if (s.current?.version !== version) {
-      const key = `${row.modelId}:${version}`;
+      const key = versionKey(modelId, version);
       if (s.failed?.key === key && Date.now() - s.failed.at < retryMs) return;
       let model: LoadedModel;
       try {
         model = await runtime.acquire({ key, storePath: resolved!.storePath!, mlmodel: resolved!.mlmodel as unknown as MlmodelLike });
       } catch (e) {
-        const reason = `Version ${version} of '${row.model.name}' failed to load: ${(e as Error).message}`;
+        const reason = `Version ${version} of '${endpoint.model_name}' failed to load: ${(e as Error).message}`;
         s.failed = { key, at: Date.now(), reason };
         s.problem = s.current ? `${reason} (still serving version ${s.current.version})` : reason;
         log(`endpoint '${s.name}': ${reason}`);
@@ -210,7 +215,7 @@ export function createServingService(opts: ServingServiceOptions): ServingServic
     }
     s.problem = null;
     // recorded once: the compare-and-set in core makes every other process's attempt a no-op
-    if (row.servedVersion !== version) await recordServingSwitch(system, { endpointId: row.id, from: row.servedVersion, to: version });
+    if (endpoint.served_version !== version) await recordServingSwitch(system, { endpointId: endpoint.id, from: endpoint.served_version, to: version });
   }
 
   /** The state, resolved at least once; a stale one is refreshed in the background. */
@@ -235,19 +240,35 @@ export function createServingService(opts: ServingServiceOptions): ServingServic
   }, refreshMs);
   poller.unref();
 
+  async function score(name: string, req: ScoringRequest): Promise<Invocation> {
+    const s = await ready(name);
+    const lease = s.current;
+    if (!lease) throw unavailable(s.problem ?? `Serving endpoint '${name}' has no model loaded`);
+    lease.inflight++;
+    try {
+      return { ...(await lease.model.score(req)), version: lease.version };
+    } finally {
+      lease.inflight--;
+      if (lease.retired && lease.inflight === 0) release(lease);
+    }
+  }
+
   return {
     metrics,
     authorize,
-    async score(name, req) {
-      const s = await ready(name);
-      const lease = s.current;
-      if (!lease) throw new EndpointUnavailableError(s.problem ?? `Serving endpoint '${name}' has no model loaded`);
-      lease.inflight++;
+    async invoke(actor, name, req) {
+      await authorize(actor, name);
+      // only endpoints the caller may use get a series: unknown names would grow the label set
+      const t0 = performance.now();
+      let status = 200;
       try {
-        return { ...(await lease.model.score(req)), version: lease.version };
+        return await score(name, req);
+      } catch (e) {
+        const err = toDomainError(e);
+        status = httpStatusOf(err);
+        throw err;
       } finally {
-        lease.inflight--;
-        if (lease.retired && lease.inflight === 0) release(lease);
+        metrics.observe(name, status, (performance.now() - t0) / 1000);
       }
     },
     async status(name) {
@@ -265,8 +286,8 @@ export function createServingService(opts: ServingServiceOptions): ServingServic
       return statusOf(s);
     },
     async warmUp() {
-      const rows = await db.servingEndpoint.findMany({ where: { enabled: true }, select: { name: true } });
-      await Promise.all(rows.map((r) => refresh(stateOf(r.name))));
+      const names = await listEnabledEndpointNames(db);
+      await Promise.all(names.map((name) => refresh(stateOf(name))));
     },
     close() {
       clearInterval(poller);
@@ -274,4 +295,17 @@ export function createServingService(opts: ServingServiceOptions): ServingServic
       states.clear();
     },
   };
+}
+
+const INPUT_ERROR_CODES = { 400: "BAD_REQUEST", 413: "PAYLOAD_TOO_LARGE", 415: "UNSUPPORTED_MEDIA_TYPE" } as const;
+
+/**
+ * The runtime's errors as domain errors: the caller's input, or a model that could not load.
+ * Matched by name: Next.js bundles its own copy of @modelgate/serving.
+ */
+function toDomainError(e: unknown): unknown {
+  const err = e as Partial<ScoringInputError | ModelLoadError> | null;
+  if (err?.name === "ScoringInputError") return new DomainError(INPUT_ERROR_CODES[(err as ScoringInputError).status] ?? "BAD_REQUEST", err.message ?? "");
+  if (err?.name === "ModelLoadError") return unavailable(err.message ?? "");
+  return e;
 }

@@ -31,6 +31,10 @@ const trpcCodeOf: Record<ErrorCode, TRPC_ERROR_CODE_KEY> = {
   RESOURCE_EXHAUSTED: "TOO_MANY_REQUESTS",
   NOT_IMPLEMENTED: "NOT_IMPLEMENTED",
   INTERNAL_ERROR: "INTERNAL_SERVER_ERROR",
+  // the portal shows it as "cannot do that now", as it did before serving had its own code
+  TEMPORARILY_UNAVAILABLE: "PRECONDITION_FAILED",
+  UNSUPPORTED_MEDIA_TYPE: "UNSUPPORTED_MEDIA_TYPE",
+  PAYLOAD_TOO_LARGE: "PAYLOAD_TOO_LARGE",
 };
 
 const t = initTRPC.context<TrpcContext>().create({

@@ -1,6 +1,7 @@
-import { PgBoss, fromPrisma } from "pg-boss";
+import { fromPrisma, type PgBoss } from "pg-boss";
 import { configureWebhooks, pendingDeliveryIds, processDelivery, webhookConfig, type DeliveryJob, type WebhookQueue } from "@modelgate/core";
 import type { Db } from "@modelgate/db";
+import { attachJobQueue, type JobQueueSource } from "../jobs/queue.ts";
 
 // Webhook delivery through pg-boss, a Postgres-backed job queue.
 //
@@ -20,19 +21,18 @@ import type { Db } from "@modelgate/db";
 
 export const WEBHOOK_QUEUE = "webhook-delivery";
 
-export interface WebhookDeliveryOptions {
+/** `jobs`: the process's queue (startJobQueue); `connectionString`: a queue of its own. */
+export type WebhookDeliveryOptions = JobQueueSource & {
   db: Db;
-  connectionString: string;
   /** Consume jobs here (default true); false only queues them (another process delivers). */
   work?: boolean;
   /** How often an idle worker looks for jobs, in seconds (pg-boss minimum 0.5). */
   pollingIntervalSeconds?: number;
   concurrency?: number;
   onError?: (error: unknown) => void;
-}
+};
 
 export interface WebhookDelivery {
-  boss: PgBoss;
   stop: () => Promise<void>;
 }
 
@@ -55,9 +55,7 @@ function queueOf(boss: PgBoss): WebhookQueue {
 
 export async function startWebhookDelivery(opts: WebhookDeliveryOptions): Promise<WebhookDelivery> {
   const onError = opts.onError ?? ((e: unknown) => console.error("[modelgate] webhook delivery:", e));
-  const boss = new PgBoss({ connectionString: opts.connectionString, max: 3, instanceName: "modelgate-webhooks" });
-  boss.on("error", onError);
-  await boss.start();
+  const { boss, detach } = await attachJobQueue(opts, onError);
   await boss.createQueue(WEBHOOK_QUEUE, { retryLimit: 3, retryDelay: 30, retryBackoff: true, expireInSeconds: 120, deleteAfterSeconds: 7 * 24 * 3600 });
   const queue = queueOf(boss);
   configureWebhooks({ queue });
@@ -74,11 +72,11 @@ export async function startWebhookDelivery(opts: WebhookDeliveryOptions): Promis
   }
   let stopped: Promise<void> | undefined;
   return {
-    boss,
     stop: () =>
       (stopped ??= (async () => {
         if (webhookConfig().queue === queue) configureWebhooks({ queue: null });
-        await boss.stop({ graceful: true, timeout: 10_000 });
+        if (opts.work !== false) await boss.offWork(WEBHOOK_QUEUE, { wait: true });
+        await detach();
       })()),
   };
 }

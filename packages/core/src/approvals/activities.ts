@@ -1,6 +1,7 @@
 import type { Prisma } from "@modelgate/db";
-import type { Ctx } from "../context.ts";
-import { loadVersion, actorOf, type VersionRef } from "../registry/versions.ts";
+import { type Ctx, actorIdentity } from "../context.ts";
+import { loadVersion } from "../registry/versions.ts";
+import type { VersionRef } from "../registry/types.ts";
 import type { TransitionResult } from "../registry/stages.ts";
 import type { Stage } from "../registry/types.ts";
 
@@ -39,7 +40,7 @@ export interface ActivityInput {
 
 export async function recordActivity(ctx: Ctx, tx: Prisma.TransactionClient, a: ActivityInput): Promise<bigint> {
   const now = BigInt(Date.now());
-  const actor = a.system ? { actorId: null, actorName: "system" } : actorOf(ctx);
+  const actor = a.system ? { actorId: null, actorName: "system" } : actorIdentity(ctx.actor);
   const row = await tx.activity.create({
     data: {
       modelId: a.modelId,
@@ -61,6 +62,12 @@ export async function recordActivity(ctx: Ctx, tx: Prisma.TransactionClient, a: 
     select: { id: true },
   });
   return row.id;
+}
+
+/** A comment's NEW_COMMENT activity follows the comment: edited with it, gone with it. */
+export async function syncCommentActivity(tx: Prisma.TransactionClient, commentId: bigint, comment: { text: string; updatedAt: bigint } | null) {
+  if (comment === null) await tx.activity.deleteMany({ where: { commentId } });
+  else await tx.activity.updateMany({ where: { commentId }, data: { comment: comment.text, updatedAt: comment.updatedAt } });
 }
 
 /** The activities a transition produced: the applied one, and a system one per archived version. */

@@ -4,7 +4,7 @@ import { denied, invalid, notFound } from "../errors.ts";
 import { loadVersion } from "../registry/versions.ts";
 import { loadModel } from "../registry/models.ts";
 import { emitRegistryEvent } from "../webhooks/events.ts";
-import { recordActivity } from "./activities.ts";
+import { recordActivity, syncCommentActivity } from "./activities.ts";
 import { validateComment } from "./requests.ts";
 
 // Comments on a version (Databricks' comments API): anyone who may read the model may comment;
@@ -71,7 +71,7 @@ export async function updateComment(ctx: Ctx, input: { id: string; comment: stri
   const c = await ownComment(ctx, input.id);
   const row = await ctx.db.$transaction(async (tx) => {
     const updated = await tx.versionComment.update({ where: { id: c.id }, data: { comment: text, updatedAt: BigInt(Date.now()) } });
-    await tx.activity.updateMany({ where: { commentId: c.id }, data: { comment: text, updatedAt: updated.updatedAt } });
+    await syncCommentActivity(tx, c.id, { text, updatedAt: updated.updatedAt });
     await recordAudit(ctx, tx, { action: "comment.update", resourceType: "comment", resourceId: String(c.id), before: { comment: c.comment }, after: { comment: text } });
     return updated;
   });
@@ -81,7 +81,7 @@ export async function updateComment(ctx: Ctx, input: { id: string; comment: stri
 export async function deleteComment(ctx: Ctx, input: { id: string }): Promise<void> {
   const c = await ownComment(ctx, input.id);
   await ctx.db.$transaction(async (tx) => {
-    await tx.activity.deleteMany({ where: { commentId: c.id } });
+    await syncCommentActivity(tx, c.id, null);
     await tx.versionComment.delete({ where: { id: c.id } });
     await recordAudit(ctx, tx, { action: "comment.delete", resourceType: "comment", resourceId: String(c.id), before: { comment: c.comment } });
   });

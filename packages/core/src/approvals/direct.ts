@@ -1,16 +1,19 @@
 import type { Ctx } from "../context.ts";
 import { denied } from "../errors.ts";
 import { modelLevelAtLeast, transitionLevel } from "../registry/access.ts";
-import { applyAliasMove } from "../registry/aliases.ts";
+import { applyAliasMove, applyAliasRemoval } from "../registry/aliases.ts";
+import { loadModel } from "../registry/models.ts";
 import { applyTransition } from "../registry/stages.ts";
 import type { ModelVersionView } from "../registry/types.ts";
 import { canonicalStage, validateAlias } from "../registry/validate.ts";
 import { loadVersion } from "../registry/versions.ts";
+import type { VersionRef } from "../registry/types.ts";
 import { loadVersionViews } from "../registry/views.ts";
 import { recordActivity, recordTransitionActivities } from "./activities.ts";
-import { closeRequestsHeldBy, guardDirectMove, validateComment } from "./requests.ts";
+import { closeRequestsHeldBy } from "./close.ts";
+import { guardDirectMove, validateComment } from "./requests.ts";
 
-// Direct moves (MLflow's transition-stage and alias endpoints, the portal's buttons): the
+// Direct moves (MLflow's transition-stage and alias endpoints, alias removal, the portal's buttons): the
 // registry's permission rules, then the approval policy: a protected target is refused for
 // everyone but admins, whose override is recorded. Open requests the move fulfils close as stale.
 
@@ -56,5 +59,25 @@ export async function setRegisteredModelAlias(ctx: Ctx, input: { name: string; a
       await recordActivity(ctx, tx, { versionPk: v.pk, modelId: v.model.id, type: "ALIAS_MOVED", alias: input.alias, fromVersion: from, systemComment: override });
     }
     await closeRequestsHeldBy(ctx, tx, v.pk, target, `@${input.alias} moved to version ${v.version} directly`);
+  });
+}
+
+/**
+ * Removes an alias (EDIT on the model). Taking a protected alias away changes what its users get
+ * just as moving it does, so the same policy applies. Removing an alias that is not set is a
+ * no-op (200), as in MLflow.
+ */
+export async function deleteRegisteredModelAlias(ctx: Ctx, input: { name: string; alias: string }): Promise<void> {
+  validateAlias(input.alias);
+  await ctx.db.$transaction(async (tx) => {
+    const model = await loadModel(ctx, input.name, "EDIT", tx, true);
+    const held = await tx.registeredModelAlias.findUnique({
+      where: { modelId_alias: { modelId: model.id, alias: input.alias } },
+      select: { version: { select: { pk: true, version: true, currentStage: true, storageLocation: true } } },
+    });
+    if (!held) return;
+    const v: VersionRef = { pk: held.version.pk, version: held.version.version, model, stage: held.version.currentStage, storageLocation: held.version.storageLocation };
+    const { override } = await guardDirectMove(ctx, tx, v, { kind: "alias", alias: input.alias });
+    await applyAliasRemoval(ctx, tx, model, input.alias, override ?? undefined);
   });
 }

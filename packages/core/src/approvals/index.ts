@@ -19,7 +19,7 @@ export {
   type RequestListKind,
   type CreateRequestInput,
   type DecideInput,
-  type ApprovalStatus,
 } from "./requests.ts";
-export { transitionModelVersionStage, setRegisteredModelAlias, type TransitionInput } from "./direct.ts";
+export type { ApprovalStatus } from "./close.ts";
+export { transitionModelVersionStage, setRegisteredModelAlias, deleteRegisteredModelAlias, type TransitionInput } from "./direct.ts";
 export { createComment, updateComment, deleteComment, listComments, type CommentView } from "./comments.ts";

@@ -1,8 +1,8 @@
 import { z } from "zod";
 import type { Prisma } from "@modelgate/db";
-import type { Ctx } from "../context.ts";
+import { type Ctx, actorName } from "../context.ts";
 import { recordAudit, type DbOrTx } from "../audit/record-audit.ts";
-import { authorize } from "../auth/permissions.ts";
+import { authorize, isAdmin } from "../auth/permissions.ts";
 import { denied, invalid } from "../errors.ts";
 import { loadModel } from "../registry/models.ts";
 import { MODEL_PERMISSION_LEVELS, STAGES, type ModelPermissionLevel, type Stage } from "../registry/types.ts";
@@ -182,10 +182,10 @@ async function registryRules(db: DbOrTx): Promise<PolicyRule[] | null> {
 export async function setPolicy(ctx: Ctx, input: { name?: string | undefined; rules: PolicyInput["rules"] | null }): Promise<PolicyView> {
   authorize(ctx.actor, "mlflow:use");
   const model = input.name ? await loadModel(ctx, input.name, "MANAGE") : null;
-  if (!model && !(ctx.actor.kind === "system" || ctx.actor.role === "ADMIN")) throw denied("Permission denied: only admins may change the registry approval policy");
+  if (!model && !isAdmin(ctx.actor)) throw denied("Permission denied: only admins may change the registry approval policy");
   const rules = input.rules === null ? null : validatePolicy({ rules: input.rules });
   const scope = model ? modelScope(model.id) : REGISTRY_SCOPE;
-  const by = ctx.actor.kind === "user" ? ctx.actor.username : `system:${ctx.actor.reason}`;
+  const by = actorName(ctx.actor);
   await ctx.db.$transaction(async (tx) => {
     const before = await tx.approvalPolicy.findUnique({ where: { scope } });
     if (rules === null) await tx.approvalPolicy.deleteMany({ where: { scope } });

@@ -1,14 +1,17 @@
 import { Prisma } from "@modelgate/db";
-import type { Ctx } from "../context.ts";
+import { type Ctx, actorName, actorUserId } from "../context.ts";
 import { recordAudit } from "../audit/record-audit.ts";
+import { isAdmin } from "../auth/permissions.ts";
 import { denied, DomainError, invalid, notFound, alreadyExists } from "../errors.ts";
-import { modelLevelAtLeast, transitionLevel, readableModelsSql, resolveModelLevel, modelGrantSql } from "../registry/access.ts";
+import { modelLevelAtLeast, transitionLevel, readableModelsSql, resolveModelLevel, modelGrantSql, versionResourceId } from "../registry/access.ts";
 import { applyAliasMove } from "../registry/aliases.ts";
-import { applyTransition } from "../registry/stages.ts";
+import { applyTransition, assertArchiveTarget } from "../registry/stages.ts";
 import type { ModelPermissionLevel, Stage } from "../registry/types.ts";
 import { canonicalStage, parseVersion, validateAlias } from "../registry/validate.ts";
-import { loadVersion, type VersionRef } from "../registry/versions.ts";
+import { loadVersion } from "../registry/versions.ts";
+import type { VersionRef } from "../registry/types.ts";
 import { emitRegistryEvent } from "../webhooks/events.ts";
+import { closeRequest, closeStale, openKeyOf, type ApprovalStatus } from "./close.ts";
 import { recordActivity, recordTransitionActivities, toActivityView, type ActivityView } from "./activities.ts";
 import { evaluateGates, failedGates, type GateResult } from "./gates.ts";
 import { effectiveRule, loadPolicies, targetLabel, type PolicyRule, type Target } from "./policy.ts";
@@ -20,7 +23,6 @@ import { effectiveRule, loadPolicies, targetLabel, type PolicyRule, type Target 
 // Every write locks the model row first, so approvals, transitions and alias moves on one model
 // are serialised: concurrent approvals apply a move once, and a racing transition is seen.
 
-export type ApprovalStatus = "OPEN" | "APPROVED" | "REJECTED" | "CANCELLED" | "STALE";
 export type RequestAction = "APPROVE_TRANSITION_REQUEST" | "REJECT_TRANSITION_REQUEST" | "CANCEL_TRANSITION_REQUEST";
 
 export interface DecisionView {
@@ -66,7 +68,6 @@ export interface RequestView {
 const targetOf = (r: { targetKind: string; toStage: Stage | null; alias: string | null }): Target =>
   r.targetKind === "STAGE" ? { kind: "stage", stage: r.toStage! } : { kind: "alias", alias: r.alias! };
 
-const openKeyOf = (versionPk: bigint, t: Target) => `${versionPk}/${t.kind === "stage" ? `stage:${t.stage}` : `alias:${t.alias}`}`;
 
 /** The rule for a target; an unprotected target gets the rule of a direct move (those who could do it may approve). */
 function ruleFor(policies: Awaited<ReturnType<typeof loadPolicies>>, target: Target, modelName: string, fromStage: Stage): { rule: PolicyRule; source: string } {
@@ -192,9 +193,7 @@ export function validateComment(comment: string | undefined) {
 export async function createApprovalRequest(ctx: Ctx, input: CreateRequestInput): Promise<RequestView> {
   const target = parseTarget(input);
   validateComment(input.comment);
-  if (input.archive_existing_versions && !(target.kind === "stage" && (target.stage === "Staging" || target.stage === "Production"))) {
-    throw invalid("archive_existing_versions can only be used with the target stage Staging or Production");
-  }
+  assertArchiveTarget(target.kind === "stage" ? target.stage : null, input.archive_existing_versions);
   const id = await ctx.db.$transaction(async (tx) => {
     const v = await loadVersion(ctx, input.name, input.version, "READ", tx, true);
     if (await holds(ctx, tx, v, target)) throw invalid(`Version ${v.version} of '${v.model.name}' is already ${target.kind === "stage" ? `in ${target.stage}` : `@${target.alias}`}.`);
@@ -212,8 +211,8 @@ export async function createApprovalRequest(ctx: Ctx, input: CreateRequestInput)
           toStage: target.kind === "stage" ? target.stage : null,
           alias: target.kind === "alias" ? target.alias : null,
           archiveExistingVersions: input.archive_existing_versions ?? false,
-          requesterId: ctx.actor.kind === "user" ? ctx.actor.userId : null,
-          requesterName: ctx.actor.kind === "user" ? ctx.actor.username : `system:${ctx.actor.reason}`,
+          requesterId: actorUserId(ctx.actor),
+          requesterName: actorName(ctx.actor),
           comment: input.comment ?? "",
           openKey: openKeyOf(v.pk, target),
           gateResults: gateResults as unknown as Prisma.InputJsonValue,
@@ -309,11 +308,6 @@ async function lockOpenRequest(ctx: Ctx, tx: Prisma.TransactionClient, ref: Requ
   return { v, r };
 }
 
-async function close(ctx: Ctx, tx: Prisma.TransactionClient, r: { id: bigint }, status: ApprovalStatus, reason: string) {
-  const now = BigInt(Date.now());
-  await tx.approvalRequest.update({ where: { id: r.id }, data: { status, openKey: null, closedAt: now, updatedAt: now, closedReason: reason } });
-}
-
 export interface DecideInput extends RequestRef {
   comment?: string | undefined;
   /** For stage requests: overrides the request's own flag (Databricks' approve requires it). */
@@ -345,8 +339,7 @@ async function decide(ctx: Ctx, input: DecideInput, decision: "APPROVE" | "REJEC
     const target = targetOf(r);
     // the target already holds the version (moved meanwhile): nothing left to decide
     if (await holds(ctx, tx, v, target)) {
-      await close(ctx, tx, r, "STALE", `version ${v.version} is already ${targetLabel(target)}`);
-      await recordAudit(ctx, tx, { action: "approval.stale", resourceType: "approval_request", resourceId: String(r.id), after: { reason: "target already holds the version" } });
+      await closeStale(ctx, tx, r, `version ${v.version} is already ${targetLabel(target)}`);
       return { activityId: null, requestId: r.id, applied: false };
     }
     const policies = await loadPolicies(tx, v.model.id);
@@ -382,7 +375,7 @@ async function decide(ctx: Ctx, input: DecideInput, decision: "APPROVE" | "REJEC
       after: { model: v.model.name, version: v.version, target: targetLabel(target), comment: input.comment ?? "", gates: gateResults },
     });
     if (decision === "REJECT") {
-      await close(ctx, tx, r, "REJECTED", `rejected by ${actor.username}`);
+      await closeRequest(tx, r, "REJECTED", `rejected by ${actor.username}`);
       return { activityId, requestId: r.id, applied: false };
     }
     const approvals = r.decisions.filter((d) => d.decision === "APPROVE").length + 1;
@@ -400,14 +393,13 @@ async function decide(ctx: Ctx, input: DecideInput, decision: "APPROVE" | "REJEC
 async function applyRequest(ctx: Ctx, tx: Prisma.TransactionClient, v: VersionRef, r: RequestRow, target: Target, archive: boolean, comment: string | undefined) {
   const reason = `approved request ${r.id}`;
   if (target.kind === "stage") {
-    if (archive && target.stage !== "Staging" && target.stage !== "Production") throw invalid("archive_existing_versions can only be used with the target stage Staging or Production");
     const result = await applyTransition(ctx, tx, v, target.stage, { archiveExistingVersions: archive, reason });
     await recordTransitionActivities(ctx, tx, v, result, { comment, systemComment: `Applied after the approvals required by request ${r.id}`, requestId: r.id });
   } else {
     const { from } = await applyAliasMove(ctx, tx, v, target.alias, reason);
     await recordActivity(ctx, tx, { versionPk: v.pk, modelId: v.model.id, type: "ALIAS_MOVED", alias: target.alias, fromVersion: from, comment: comment ?? null, systemComment: `Applied after the approvals required by request ${r.id}`, requestId: r.id });
   }
-  await close(ctx, tx, r, "APPROVED", reason);
+  await closeRequest(tx, r, "APPROVED", reason);
 }
 
 /** The requester or a model manager may cancel (Databricks' transition-requests/delete). */
@@ -417,7 +409,7 @@ export async function cancelRequest(ctx: Ctx, input: DecideInput): Promise<Decis
     const { v, r } = await lockOpenRequest(ctx, tx, input);
     if (!isRequester(ctx, r) && !modelLevelAtLeast(v.model.level, "MANAGE")) throw denied("Permission denied: only the requester or a model manager may cancel a request");
     const target = targetOf(r);
-    await close(ctx, tx, r, "CANCELLED", `cancelled by ${ctx.actor.kind === "user" ? ctx.actor.username : "system"}`);
+    await closeRequest(tx, r, "CANCELLED", `cancelled by ${actorName(ctx.actor)}`);
     const activityId = await recordActivity(ctx, tx, {
       versionPk: v.pk,
       modelId: v.model.id,
@@ -444,32 +436,13 @@ export async function guardDirectMove(ctx: Ctx, tx: Prisma.TransactionClient, v:
   const e = effectiveRule(policies, target, v.model.name);
   let override: string | null = null;
   if (e) {
-    const admin = ctx.actor.kind === "system" || ctx.actor.role === "ADMIN";
-    if (!admin) {
+    if (!isAdmin(ctx.actor)) {
       throw denied(`Permission denied: ${targetLabel(target)} is protected by ${e.source} (${approversText(e.rule)}); create a transition request instead.`);
     }
     override = `admin override of ${e.source}`;
-    await recordAudit(ctx, tx, { action: "approval.override", resourceType: "model_version", resourceId: `${v.model.id}/${v.version}`, after: { model: v.model.name, version: v.version, target: targetLabel(target), policy: e.source } });
+    await recordAudit(ctx, tx, { action: "approval.override", resourceType: "model_version", resourceId: versionResourceId(v), after: { model: v.model.name, version: v.version, target: targetLabel(target), policy: e.source } });
   }
   return { override };
-}
-
-/** After a direct move: open requests for (version, target) are stale now. */
-export async function closeRequestsHeldBy(ctx: Ctx, tx: Prisma.TransactionClient, versionPk: bigint, target: Target, reason: string) {
-  const r = await tx.approvalRequest.findUnique({ where: { openKey: openKeyOf(versionPk, target) }, select: { id: true } });
-  if (r) {
-    await close(ctx, tx, r, "STALE", reason);
-    await recordAudit(ctx, tx, { action: "approval.stale", resourceType: "approval_request", resourceId: String(r.id), after: { reason } });
-  }
-}
-
-/** A version was deleted: its open requests close as stale. */
-export async function closeRequestsOfVersion(ctx: Ctx, tx: Prisma.TransactionClient, versionPk: bigint, reason: string) {
-  const open = await tx.approvalRequest.findMany({ where: { versionPk, status: "OPEN" }, select: { id: true } });
-  for (const r of open) {
-    await close(ctx, tx, r, "STALE", reason);
-    await recordAudit(ctx, tx, { action: "approval.stale", resourceType: "approval_request", resourceId: String(r.id), after: { reason } });
-  }
 }
 
 export type RequestListKind = "actionable" | "mine" | "recent" | "version" | "open";

@@ -1,5 +1,5 @@
 import { Prisma } from "@modelgate/db";
-import type { Actor, Ctx } from "../context.ts";
+import { actorIdentity, type Actor, type Ctx } from "../context.ts";
 import type { AuditAction, AuditResourceType } from "./events.ts";
 
 export type DbOrTx = Ctx["db"] | Prisma.TransactionClient;
@@ -15,9 +15,7 @@ export interface AuditInput {
 }
 
 function actorColumns(actor: Actor) {
-  return actor.kind === "user"
-    ? { actorId: actor.userId, actorName: actor.username, tokenId: actor.tokenId ?? null }
-    : { actorId: null, actorName: `system:${actor.reason}`, tokenId: null };
+  return { ...actorIdentity(actor), tokenId: actor.kind === "user" ? (actor.tokenId ?? null) : null };
 }
 
 const json = (v: unknown) => (v === undefined ? undefined : (v as Prisma.InputJsonValue));

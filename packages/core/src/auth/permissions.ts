@@ -24,6 +24,7 @@ const byRole: Record<string, ReadonlySet<Permission>> = {
 /** Unknown roles or permissions mean deny. The system actor is trusted (bootstrap, jobs). */
 export function can(actor: Actor, permission: Permission): boolean {
   if (actor.kind === "system") return true;
+  if (isScoped(actor)) return false;
   return byRole[actor.role]?.has(permission) ?? false;
 }
 
@@ -42,13 +43,20 @@ export function requireUser(actor: Actor): Extract<Actor, { kind: "user" }> {
 // decides, then ownership (MANAGE), then the configured default (possibly none at all). A caller
 // who cannot read an experiment is told it does not exist, so ids cannot be probed.
 
-export const levelRank: Record<PermissionLevel, number> = { READ: 1, EDIT: 2, MANAGE: 3 };
+const levelRank: Record<PermissionLevel, number> = { READ: 1, EDIT: 2, MANAGE: 3 };
 
 export function levelAtLeast(level: PermissionLevel | null, needed: PermissionLevel): boolean {
   return level !== null && (levelRank[level] ?? 0) >= levelRank[needed];
 }
 
-const isAdmin = (actor: Actor) => actor.kind === "system" || actor.role === "ADMIN";
+/** Admins and the system may do everything; per-resource levels resolve to their highest. */
+export const isAdmin = (actor: Actor) => actor.kind === "system" || (actor.role === "ADMIN" && !isScoped(actor));
+
+/**
+ * A token scoped to one serving endpoint acts as its user for that endpoint only
+ * (serving/endpoints.ts endpointForInvocation): everywhere else it holds nothing.
+ */
+export const isScoped = (actor: Actor) => actor.kind === "user" && Boolean(actor.endpointScope);
 
 /** The Default experiment "0", where the mlflow client logs when no experiment was set. */
 export const DEFAULT_EXPERIMENT_ID = 0;
@@ -59,6 +67,7 @@ export const DEFAULT_EXPERIMENT_ID = 0;
  * NONE: then it follows the same rules as any other experiment.
  */
 export function resolveExperimentLevel(actor: Actor, facts: { experimentId: number; ownerId: string | null; grant: string | null }): PermissionLevel | null {
+  if (isScoped(actor)) return null;
   if (isAdmin(actor)) return "MANAGE";
   const d = trackingConfig().defaultExperimentPermission;
   const level = explicitOrDefaultLevel(actor, facts, d);
@@ -119,6 +128,7 @@ export async function requireExperimentLevel(ctx: Ctx, experimentId: number, nee
  */
 export function readableExperimentsSql(ctx: Pick<Ctx, "actor">, alias = "e"): Prisma.Sql {
   const actor = ctx.actor;
+  if (isScoped(actor)) return Prisma.sql`FALSE`;
   if (isAdmin(actor) || trackingConfig().defaultExperimentPermission !== "NONE") return Prisma.sql`TRUE`;
   if (actor.kind !== "user") return Prisma.sql`FALSE`;
   const e = ident(alias);

@@ -2,7 +2,7 @@ import type { Ctx } from "../context.ts";
 import { recordAudit } from "../audit/record-audit.ts";
 import { invalid } from "../errors.ts";
 import { loadExperiment } from "../tracking/experiments.ts";
-import type { PermissionLevel } from "../tracking/types.ts";
+import { EXPERIMENT_PERMISSION_LEVELS, type PermissionLevel } from "../tracking/types.ts";
 import { loadModel } from "../registry/models.ts";
 import { MODEL_PERMISSION_LEVELS, type ModelPermissionLevel } from "../registry/types.ts";
 import { groupNotFound } from "./manage-groups.ts";
@@ -24,8 +24,6 @@ export interface ModelGroupPermissionView {
   level: ModelPermissionLevel;
 }
 
-const EXPERIMENT_LEVELS: readonly PermissionLevel[] = ["READ", "EDIT", "MANAGE"];
-
 async function findGroup(ctx: Ctx, name: string) {
   const g = await ctx.db.group.findFirst({ where: { name: { equals: name, mode: "insensitive" } } });
   if (!g) throw groupNotFound(name);
@@ -40,7 +38,7 @@ export async function listExperimentGroupPermissions(ctx: Ctx, experimentId: str
 
 /** Grants `level` on the experiment to the group, or removes the group's grant when level is null. */
 export async function setExperimentGroupPermission(ctx: Ctx, input: { experiment_id: string; group: string; level: PermissionLevel | null }): Promise<void> {
-  if (input.level !== null && !EXPERIMENT_LEVELS.includes(input.level)) throw invalid(`Invalid permission level '${String(input.level)}'. Must be one of READ, EDIT, MANAGE.`);
+  if (input.level !== null && !EXPERIMENT_PERMISSION_LEVELS.includes(input.level)) throw invalid(`Invalid permission level '${String(input.level)}'. Must be one of READ, EDIT, MANAGE.`);
   const e = await loadExperiment(ctx, input.experiment_id, "MANAGE");
   const g = await findGroup(ctx, input.group);
   const level = input.level;

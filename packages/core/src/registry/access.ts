@@ -1,5 +1,6 @@
 import { Prisma } from "@modelgate/db";
 import type { Actor, Ctx } from "../context.ts";
+import { isAdmin, isScoped } from "../auth/permissions.ts";
 import { denied, notFound } from "../errors.ts";
 import { registryConfig } from "./config.ts";
 import { MODEL_PERMISSION_LEVELS, type ModelPermissionLevel, type Stage } from "./types.ts";
@@ -15,11 +16,10 @@ export function modelLevelAtLeast(level: ModelPermissionLevel | null, needed: Mo
   return level !== null && rank(level) >= rank(needed);
 }
 
-const isAdmin = (actor: Actor) => actor.kind === "system" || actor.role === "ADMIN";
-
 const isLevel = (s: string | null): s is ModelPermissionLevel => s !== null && (MODEL_PERMISSION_LEVELS as readonly string[]).includes(s);
 
 export function resolveModelLevel(actor: Actor, facts: { ownerId: string | null; grant: string | null }): ModelPermissionLevel | null {
+  if (isScoped(actor)) return null;
   if (isAdmin(actor)) return "MANAGE";
   if (isLevel(facts.grant)) return facts.grant;
   if (actor.kind === "user" && facts.ownerId === actor.userId) return "MANAGE";
@@ -43,6 +43,7 @@ export function modelGrantSql(actor: Actor): Prisma.Sql {
 /** A condition on alias `m`: true where the actor may read the model (search and lists). */
 export function readableModelsSql(ctx: Pick<Ctx, "actor">): Prisma.Sql {
   const actor = ctx.actor;
+  if (isScoped(actor)) return Prisma.sql`FALSE`;
   if (isAdmin(actor) || registryConfig().defaultModelPermission !== "NONE") return Prisma.sql`TRUE`;
   if (actor.kind !== "user") return Prisma.sql`FALSE`;
   return Prisma.sql`(m.owner_id = ${actor.userId}::uuid
@@ -75,6 +76,8 @@ export const MODEL_ACTION_LEVEL = {
   editDescription: "EDIT",
   editTags: "EDIT",
   setAlias: "EDIT",
+  /** Create a serving endpoint for it (serving/endpoints.ts ENDPOINT_ACTION_LEVEL.create). */
+  serve: "EDIT",
   rename: "MANAGE",
   delete: "MANAGE",
   deleteVersion: "MANAGE",

@@ -1,15 +1,15 @@
 import type { Prisma } from "@modelgate/db";
-import type { Ctx } from "../context.ts";
+import { type Ctx, actorIdentity } from "../context.ts";
 import { recordAudit } from "../audit/record-audit.ts";
 import { invalid } from "../errors.ts";
 import { loadModel } from "./models.ts";
 import type { ModelVersionView } from "./types.ts";
-import { validateAlias } from "./validate.ts";
-import { actorOf, type VersionRef } from "./versions.ts";
+import type { VersionRef } from "./types.ts";
 import { loadVersionViews } from "./views.ts";
 
 // Aliases: one row per (model, alias); every set, move and removal is written to alias_event.
-// `applyAliasMove` is the one write path (the approval workflow calls it too).
+// `applyAliasMove` and `applyAliasRemoval` are the write paths (direct moves, approvals and version
+// deletion all come through them).
 
 /** Points `alias` at version `v` inside `tx` (the model row locked by the caller). */
 export async function applyAliasMove(ctx: Ctx, tx: Prisma.TransactionClient, v: VersionRef, alias: string, reason?: string): Promise<{ from: number | null }> {
@@ -19,7 +19,7 @@ export async function applyAliasMove(ctx: Ctx, tx: Prisma.TransactionClient, v: 
   if (from === v.version) return { from };
   const now = BigInt(Date.now());
   await tx.registeredModelAlias.upsert({ where: key, create: { modelId: v.model.id, alias, versionPk: v.pk }, update: { versionPk: v.pk } });
-  await tx.aliasEvent.create({ data: { modelId: v.model.id, alias, fromVersion: from, toVersion: v.version, at: now, ...actorOf(ctx), reason: reason ?? null } });
+  await tx.aliasEvent.create({ data: { modelId: v.model.id, alias, fromVersion: from, toVersion: v.version, at: now, ...actorIdentity(ctx.actor), reason: reason ?? null } });
   await tx.registeredModel.update({ where: { id: v.model.id }, data: { lastUpdatedTimestamp: now } });
   await recordAudit(ctx, tx, {
     action: "registered_model.alias_set",
@@ -31,20 +31,27 @@ export async function applyAliasMove(ctx: Ctx, tx: Prisma.TransactionClient, v: 
   return { from };
 }
 
-/** Removing an alias that is not set is a no-op (200), as in MLflow. */
-export async function deleteRegisteredModelAlias(ctx: Ctx, input: { name: string; alias: string }): Promise<void> {
-  validateAlias(input.alias);
-  await ctx.db.$transaction(async (tx) => {
-    const m = await loadModel(ctx, input.name, "EDIT", tx, true);
-    const key = { modelId_alias: { modelId: m.id, alias: input.alias } };
-    const current = await tx.registeredModelAlias.findUnique({ where: key, select: { version: { select: { version: true } } } });
-    if (!current) return;
-    const now = BigInt(Date.now());
-    await tx.registeredModelAlias.delete({ where: key });
-    await tx.aliasEvent.create({ data: { modelId: m.id, alias: input.alias, fromVersion: current.version.version, toVersion: null, at: now, ...actorOf(ctx) } });
-    await tx.registeredModel.update({ where: { id: m.id }, data: { lastUpdatedTimestamp: now } });
-    await recordAudit(ctx, tx, { action: "registered_model.alias_delete", resourceType: "registered_model", resourceId: String(m.id), before: { alias: input.alias, version: current.version.version } });
+/**
+ * Removes `alias` of model `m` inside `tx` (the model row locked by the caller); the version it
+ * pointed to, or null when it was not set.
+ */
+export async function applyAliasRemoval(ctx: Ctx, tx: Prisma.TransactionClient, m: { id: number }, alias: string, reason?: string): Promise<{ from: number | null }> {
+  const key = { modelId_alias: { modelId: m.id, alias } };
+  const current = await tx.registeredModelAlias.findUnique({ where: key, select: { version: { select: { version: true } } } });
+  if (!current) return { from: null };
+  const from = current.version.version;
+  const now = BigInt(Date.now());
+  await tx.registeredModelAlias.delete({ where: key });
+  await tx.aliasEvent.create({ data: { modelId: m.id, alias, fromVersion: from, toVersion: null, at: now, ...actorIdentity(ctx.actor), reason: reason ?? null } });
+  await tx.registeredModel.update({ where: { id: m.id }, data: { lastUpdatedTimestamp: now } });
+  await recordAudit(ctx, tx, {
+    action: "registered_model.alias_delete",
+    resourceType: "registered_model",
+    resourceId: String(m.id),
+    before: { alias, version: from },
+    ...(reason ? { after: { reason } } : {}),
   });
+  return { from };
 }
 
 /** A missing alias is a 400 INVALID_PARAMETER_VALUE, as MLflow answers (the client relies on it). */

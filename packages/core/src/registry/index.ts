@@ -13,7 +13,6 @@ export {
   deleteRegisteredModel,
   setRegisteredModelTag,
   deleteRegisteredModelTag,
-  type ModelRef,
   type CreateRegisteredModelInput,
 } from "./models.ts";
 export {
@@ -28,11 +27,10 @@ export {
   getModelVersionDownloadUri,
   getLatestVersions,
   resolveModelUri,
-  type VersionRef,
   type CreateModelVersionInput,
 } from "./versions.ts";
-export { applyTransition, type TransitionOptions, type TransitionResult } from "./stages.ts";
-export { applyAliasMove, deleteRegisteredModelAlias, getModelVersionByAlias } from "./aliases.ts";
+export type { TransitionOptions, TransitionResult } from "./stages.ts";
+export { getModelVersionByAlias } from "./aliases.ts";
 export { searchRegisteredModels, searchModelVersions, MAX_MODELS_PER_PAGE, MAX_VERSIONS_PER_PAGE, type SearchInput } from "./search.ts";
 export { getModelHistory, getModelStateAt, type ModelHistory, type StageEventView, type AliasEventView, type RegistryStateAt } from "./history.ts";
 export { listModelPermissions, setModelPermission, myModelAccess, type ModelPermissionView, type ModelAccessView } from "./model-permissions.ts";
@@ -45,6 +43,7 @@ export {
   suggestModelNames,
   compareModelVersions,
   type PortalModelView,
+  type ModelDetail,
   type VersionComparison,
   type VersionSide,
 } from "./portal.ts";

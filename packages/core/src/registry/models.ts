@@ -1,10 +1,11 @@
 import { Prisma } from "@modelgate/db";
-import type { Ctx } from "../context.ts";
+import { type Ctx, actorUserId } from "../context.ts";
 import { authorize } from "../auth/permissions.ts";
 import { recordAudit, type DbOrTx } from "../audit/record-audit.ts";
 import { alreadyExists } from "../errors.ts";
 import { assertModelLevel, modelGrantSql, modelNotFound, resolveModelLevel } from "./access.ts";
-import type { ModelPermissionLevel, RegisteredModelView, RegistryTagView } from "./types.ts";
+import type { ModelPermissionLevel, ModelRef, RegisteredModelView, RegistryTagView } from "./types.ts";
+import { dedupeTags } from "../tracking/validate.ts";
 import { validateDescription, validateModelName, validateRegistryTag } from "./validate.ts";
 import { loadModelViews } from "./views.ts";
 import { emitRegistryEvent } from "../webhooks/events.ts";
@@ -12,18 +13,21 @@ import { emitRegistryEvent } from "../webhooks/events.ts";
 // Registered models: create, get, rename, update, delete, tags. Every function checks the actor's
 // level on the model (one place: loadModel) and writes the audit log in the same transaction.
 
-export interface ModelRef {
-  id: number;
-  name: string;
-  ownerId: string | null;
-  level: ModelPermissionLevel;
-}
-
 interface ModelAccessRow {
   id: number;
   name: string;
   owner_id: string | null;
   grant_level: string | null;
+}
+
+/** The model (by name) and the actor's level on it, null level below READ; null when missing. */
+async function modelAccess(ctx: Ctx, name: string, db: DbOrTx, forUpdate: boolean): Promise<{ ref: Omit<ModelRef, "level">; level: ModelPermissionLevel | null } | null> {
+  const rows = await db.$queryRaw<ModelAccessRow[]>`
+    SELECT m.id, m.name, m.owner_id::text AS owner_id, ${modelGrantSql(ctx.actor)} AS grant_level
+    FROM registered_model m WHERE m.name = ${name} ${forUpdate ? Prisma.sql`FOR UPDATE` : Prisma.empty}`;
+  const row = rows[0];
+  if (!row) return null;
+  return { ref: { id: row.id, name: row.name, ownerId: row.owner_id }, level: resolveModelLevel(ctx.actor, { ownerId: row.owner_id, grant: row.grant_level }) };
 }
 
 /**
@@ -33,23 +37,15 @@ interface ModelAccessRow {
  */
 export async function loadModel(ctx: Ctx, name: string, needed: ModelPermissionLevel, db: DbOrTx = ctx.db, forUpdate = false): Promise<ModelRef> {
   validateModelName(name);
-  const rows = await db.$queryRaw<ModelAccessRow[]>`
-    SELECT m.id, m.name, m.owner_id::text AS owner_id, ${modelGrantSql(ctx.actor)} AS grant_level
-    FROM registered_model m WHERE m.name = ${name} ${forUpdate ? Prisma.sql`FOR UPDATE` : Prisma.empty}`;
-  const row = rows[0];
-  const level = row ? resolveModelLevel(ctx.actor, { ownerId: row.owner_id, grant: row.grant_level }) : null;
-  if (!row) throw modelNotFound(name);
-  assertModelLevel(level, needed, name);
-  return { id: row.id, name: row.name, ownerId: row.owner_id, level: level! };
+  const found = await modelAccess(ctx, name, db, forUpdate);
+  if (!found) throw modelNotFound(name);
+  assertModelLevel(found.level, needed, name);
+  return { ...found.ref, level: found.level! };
 }
 
 /** The actor's level on a model, or null when they may not read it (or it does not exist). */
 export async function modelLevel(ctx: Ctx, name: string): Promise<ModelPermissionLevel | null> {
-  const rows = await ctx.db.$queryRaw<ModelAccessRow[]>`
-    SELECT m.id, m.name, m.owner_id::text AS owner_id, ${modelGrantSql(ctx.actor)} AS grant_level FROM registered_model m WHERE m.name = ${name}`;
-  const row = rows[0];
-  const level = row ? resolveModelLevel(ctx.actor, { ownerId: row.owner_id, grant: row.grant_level }) : null;
-  return level === null || level === undefined ? null : level;
+  return (await modelAccess(ctx, name, ctx.db, false))?.level ?? null;
 }
 
 async function modelView(ctx: Ctx, id: number): Promise<RegisteredModelView> {
@@ -59,11 +55,6 @@ async function modelView(ctx: Ctx, id: number): Promise<RegisteredModelView> {
 
 const isUniqueViolation = (e: unknown) => e instanceof Prisma.PrismaClientKnownRequestError && e.code === "P2002";
 const modelExists = (name: string) => alreadyExists(`Registered Model (name=${name}) already exists.`);
-
-function dedupeTags(tags: readonly RegistryTagView[]): RegistryTagView[] {
-  // the last value for a key wins, as when tags are set one by one
-  return [...new Map(tags.map((t) => [t.key, t])).values()];
-}
 
 export interface CreateRegisteredModelInput {
   name: string;
@@ -88,7 +79,7 @@ export async function createRegisteredModel(ctx: Ctx, input: CreateRegisteredMod
           description: input.description ?? "",
           creationTimestamp: now,
           lastUpdatedTimestamp: now,
-          ownerId: ctx.actor.kind === "user" ? ctx.actor.userId : null,
+          ownerId: actorUserId(ctx.actor),
           tags: { create: tags },
         },
       });

@@ -6,7 +6,7 @@ import { readableModelsSql } from "./access.ts";
 import { diffSignatures, type SignatureDiffRow } from "./mlmodel.ts";
 import { loadModel } from "./models.ts";
 import { searchRegisteredModels, type SearchInput } from "./search.ts";
-import type { ModelVersionDetail, ModelVersionView, RegisteredModelView } from "./types.ts";
+import type { ModelPermissionLevel, ModelVersionDetail, ModelVersionView, RegisteredModelView } from "./types.ts";
 import { getModelVersionDetail } from "./versions.ts";
 import { loadModelViews, loadVersionViews } from "./views.ts";
 import { decodePageToken, encodePageToken } from "../tracking/search/page-token.ts";
@@ -33,10 +33,18 @@ export async function searchModelsForPortal(ctx: Ctx, input: SearchInput): Promi
   return { ...out, registered_models: out.registered_models.map((m) => ({ ...m, owner: owners.get(m.name) ?? null })) };
 }
 
-export async function getModelForPortal(ctx: Ctx, name: string): Promise<PortalModelView> {
+export interface ModelDetail extends PortalModelView {
+  /** The model's stable id (Databricks' registered_model_databricks.id). */
+  id: string;
+  /** The caller's level on it. */
+  permission_level: ModelPermissionLevel;
+}
+
+/** One model with its owner, id and the caller's level (the portal's model page, Databricks' get). */
+export async function getModelForPortal(ctx: Ctx, name: string): Promise<ModelDetail> {
   const m = await loadModel(ctx, name, "READ");
   const [views, owners] = await Promise.all([loadModelViews(ctx.db, [m.id]), ownersOf(ctx, [m.name])]);
-  return { ...views[0]!, owner: owners.get(m.name) ?? null };
+  return { ...views[0]!, owner: owners.get(m.name) ?? null, id: String(m.id), permission_level: m.level };
 }
 
 /** A model's live versions, newest first, in pages (the versions table). */

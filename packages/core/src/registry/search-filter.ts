@@ -1,6 +1,7 @@
 import { Prisma } from "@modelgate/db";
 import { invalid } from "../errors.ts";
 import { cleanKey, listItems, parseComparisons, pySet, quotedValue, type RawComparison, type RawValue } from "../tracking/search/comparisons.ts";
+import { comparator, resolveAttributeOrTag } from "../tracking/search/experiment-filter.ts";
 import { splitOrderBy } from "../tracking/search/order-by.ts";
 import { NUMERIC_COMPARATORS, STRING_COMPARATORS, type ListComparator, type NumericComparator, type StringComparator } from "../tracking/search/run-filter.ts";
 
@@ -46,29 +47,8 @@ const ENTITY_TYPES = ["attribute", "attributes", "tag", "tags"] as const;
 const LIST_COMPARATORS: readonly ListComparator[] = ["IN", "NOT IN"];
 const NUMBER_LITERAL = /^-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$/;
 
-const oneOf = (xs: readonly string[], x: string) => xs.includes(x);
 
-function resolveIdentifier(identifier: string, validAttributes: readonly string[]): { type: "attribute" | "tag"; key: string } {
-  const dot = identifier.indexOf(".");
-  let type: "attribute" | "tag" = "attribute";
-  if (dot >= 0) {
-    const entity = identifier.slice(0, dot);
-    if (!oneOf(ENTITY_TYPES, entity)) {
-      throw invalid(`Invalid entity type '${entity}'. Valid entity types are (${ENTITY_TYPES.map((t) => `'${t}'`).join(", ")})`);
-    }
-    type = entity.startsWith("attribute") ? "attribute" : "tag";
-  }
-  const key = cleanKey(dot < 0 ? identifier : identifier.slice(dot + 1));
-  if (type === "attribute" && !oneOf(validAttributes, key)) {
-    throw invalid(`Invalid attribute key '${key}' specified. Valid keys are '${pySet(validAttributes)}'`);
-  }
-  return { type, key };
-}
-
-function comparator<C extends string>(c: string, valid: readonly C[]): C {
-  if (!oneOf(valid, c)) throw invalid(`Invalid comparator '${c}' not one of '${pySet(valid)}'`);
-  return c as C;
-}
+const resolveIdentifier = (identifier: string, validAttributes: readonly string[]) => resolveAttributeOrTag(identifier, validAttributes, ENTITY_TYPES);
 
 function tagClause(c: RawComparison, key: string): TagClause {
   const value = c.value.kind === "string" || c.value.kind === "ident" ? quotedValue(c.value) : undefined;

@@ -1,7 +1,7 @@
 import { Prisma } from "@modelgate/db";
 import type { Ctx } from "../context.ts";
-import { invalid } from "../errors.ts";
 import { decodePageToken, encodePageToken } from "../tracking/search/page-token.ts";
+import { validateMaxResults } from "../tracking/search/search-runs.ts";
 import { readableModelsSql } from "./access.ts";
 import { modelFilterSql, modelOrderSql, parseModelFilter, parseModelOrderBy, parseVersionFilter, parseVersionOrderBy, versionFilterSql, versionOrderSql } from "./search-filter.ts";
 import type { ModelVersionView, RegisteredModelView } from "./types.ts";
@@ -14,13 +14,6 @@ export const MAX_MODELS_PER_PAGE = 1000;
 export const DEFAULT_MODELS_PER_PAGE = 100;
 export const MAX_VERSIONS_PER_PAGE = 200_000;
 
-function maxResults(n: number | undefined, fallback: number, limit: number): number {
-  const v = n ?? fallback;
-  if (!Number.isInteger(v) || v < 1) throw invalid(`Invalid value for request parameter max_results. It must be a positive integer, but got ${v}`);
-  if (v > limit) throw invalid(`Invalid value for request parameter max_results. It must be at most ${limit}, but got value ${v}`);
-  return v;
-}
-
 export interface SearchInput {
   filter?: string | undefined;
   max_results?: number | undefined;
@@ -29,7 +22,7 @@ export interface SearchInput {
 }
 
 export async function searchRegisteredModels(ctx: Ctx, input: SearchInput): Promise<{ registered_models: RegisteredModelView[]; next_page_token?: string }> {
-  const limit = maxResults(input.max_results, DEFAULT_MODELS_PER_PAGE, MAX_MODELS_PER_PAGE);
+  const limit = validateMaxResults(input.max_results, DEFAULT_MODELS_PER_PAGE, MAX_MODELS_PER_PAGE);
   const offset = decodePageToken(input.page_token);
   const where = [readableModelsSql(ctx), ...modelFilterSql(parseModelFilter(input.filter))];
   const order = modelOrderSql(parseModelOrderBy(input.order_by ?? []));
@@ -40,7 +33,7 @@ export async function searchRegisteredModels(ctx: Ctx, input: SearchInput): Prom
 }
 
 export async function searchModelVersions(ctx: Ctx, input: SearchInput): Promise<{ model_versions: ModelVersionView[]; next_page_token?: string }> {
-  const limit = maxResults(input.max_results, MAX_VERSIONS_PER_PAGE, MAX_VERSIONS_PER_PAGE);
+  const limit = validateMaxResults(input.max_results, MAX_VERSIONS_PER_PAGE, MAX_VERSIONS_PER_PAGE);
   const offset = decodePageToken(input.page_token);
   const where = [Prisma.sql`v.deleted_timestamp IS NULL`, readableModelsSql(ctx), ...versionFilterSql(parseVersionFilter(input.filter))];
   const order = versionOrderSql(parseVersionOrderBy(input.order_by ?? []));

@@ -1,10 +1,10 @@
 import type { Prisma } from "@modelgate/db";
-import type { Ctx } from "../context.ts";
+import { type Ctx, actorIdentity } from "../context.ts";
 import { recordAudit } from "../audit/record-audit.ts";
 import { invalid } from "../errors.ts";
 import { versionResourceId } from "./access.ts";
 import type { Stage } from "./types.ts";
-import { actorOf, type VersionRef } from "./versions.ts";
+import type { VersionRef } from "./types.ts";
 import { emitRegistryEvents, type RegistryEvent } from "../webhooks/events.ts";
 
 // Stage transitions. `applyTransition` is the one write path for a version's stage: the REST and
@@ -30,12 +30,17 @@ export interface TransitionResult {
  * (loadVersion(..., tx, true)), so transitions on one model are serialised, and has checked
  * permissions.
  */
-export async function applyTransition(ctx: Ctx, tx: Prisma.TransactionClient, v: VersionRef, to: Stage, opts: TransitionOptions): Promise<TransitionResult> {
-  if (opts.archiveExistingVersions && to !== "Staging" && to !== "Production") {
-    throw invalid(`archive_existing_versions can only be used with the target stage Staging or Production, not ${to}.`);
+/** archive_existing_versions only makes sense for a move into Staging or Production (MLflow answers a 500; we a 400). */
+export function assertArchiveTarget(to: Stage | null, archiveExistingVersions: boolean | undefined) {
+  if (archiveExistingVersions && to !== "Staging" && to !== "Production") {
+    throw invalid(`archive_existing_versions can only be used with the target stage Staging or Production, not ${to ?? "an alias"}.`);
   }
+}
+
+export async function applyTransition(ctx: Ctx, tx: Prisma.TransactionClient, v: VersionRef, to: Stage, opts: TransitionOptions): Promise<TransitionResult> {
+  assertArchiveTarget(to, opts.archiveExistingVersions);
   const now = BigInt(Date.now());
-  const actor = actorOf(ctx);
+  const actor = actorIdentity(ctx.actor);
   const archived: number[] = [];
   if (opts.archiveExistingVersions) {
     const others = await tx.modelVersion.findMany({

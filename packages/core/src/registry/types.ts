@@ -51,3 +51,20 @@ export interface ModelVersionDetail extends ModelVersionView {
   /** The source run's experiment, when the run is known and readable (for links). */
   experiment_id: string | null;
 }
+
+/** A model as the write paths hold it: its id, name, owner and the actor's level on it. */
+export interface ModelRef {
+  id: number;
+  name: string;
+  ownerId: string | null;
+  level: ModelPermissionLevel;
+}
+
+/** A live version with its model (loaded, and usually locked, by loadVersion). */
+export interface VersionRef {
+  pk: bigint;
+  version: number;
+  model: ModelRef;
+  stage: Stage;
+  storageLocation: string;
+}

@@ -1,29 +1,23 @@
 import { Prisma } from "@modelgate/db";
-import type { Ctx } from "../context.ts";
+import { type Ctx, actorName, actorUserId } from "../context.ts";
 import { auditInsertSql, recordAudit, type DbOrTx } from "../audit/record-audit.ts";
 import { invalid, isDomainError } from "../errors.ts";
 import { findRun } from "../tracking/run-access.ts";
-import { validateValue } from "../tracking/validate.ts";
+import { dedupeTags, validateValue } from "../tracking/validate.ts";
 import { versionNotFound, versionResourceId } from "./access.ts";
 import { registryConfig } from "./config.ts";
 import { MAX_INPUT_EXAMPLE_BYTES, MAX_MLMODEL_BYTES, inputExamplePath, parseInputExample, parseMlmodel, type MlmodelView } from "./mlmodel.ts";
-import { loadModel, type ModelRef } from "./models.ts";
+import { loadModel } from "./models.ts";
 import { resolveSource, type ModelUriRef } from "./source.ts";
-import type { ModelPermissionLevel, ModelVersionDetail, ModelVersionStatus, ModelVersionView, RegistryTagView, Stage } from "./types.ts";
+import type { ModelPermissionLevel, ModelVersionDetail, ModelVersionStatus, ModelVersionView, RegistryTagView, VersionRef } from "./types.ts";
 import { canonicalStage, parseVersion, validateDescription, validateRegistryTag } from "./validate.ts";
 import { latestVersionViews, loadVersionViews } from "./views.ts";
+import { closeRequestsOfVersion } from "../approvals/close.ts";
+import { applyAliasRemoval } from "./aliases.ts";
 import { emitRegistryEvent, hasSubscribedWebhooks } from "../webhooks/events.ts";
 
 // Model versions: numbered under the model's row lock, sources checked and resolved, MLmodel read
 // at registration, soft-deleted so numbers are never reused.
-
-export interface VersionRef {
-  pk: bigint;
-  version: number;
-  model: ModelRef;
-  stage: Stage;
-  storageLocation: string;
-}
 
 /** A live (not deleted) version and the actor's level on its model; 404 when missing or unreadable. */
 export async function loadVersion(ctx: Ctx, name: string, version: string | number, needed: ModelPermissionLevel, db: DbOrTx = ctx.db, forUpdate = false): Promise<VersionRef> {
@@ -107,7 +101,7 @@ export interface CreateModelVersionInput {
  * creators get distinct, gap-free numbers without retries.
  */
 export async function createModelVersion(ctx: Ctx, input: CreateModelVersionInput): Promise<ModelVersionView> {
-  const tags = [...new Map((input.tags ?? []).map((t) => [t.key, t])).values()];
+  const tags = dedupeTags(input.tags ?? []);
   tags.forEach((t) => validateRegistryTag(t.key, t.value));
   if (input.description) validateDescription(input.description);
   if (input.run_link) validateValue("Run link", input.run_link);
@@ -123,8 +117,8 @@ export async function createModelVersion(ctx: Ctx, input: CreateModelVersionInpu
   const registration = await readMlmodel(resolved.storePath);
   const now = Date.now();
   const userId = ctx.actor.kind === "user" ? ctx.actor.username : "";
-  const ownerId = ctx.actor.kind === "user" ? ctx.actor.userId : null;
-  const actorName = ctx.actor.kind === "user" ? ctx.actor.username : `system:${ctx.actor.reason}`;
+  const ownerId = actorUserId(ctx.actor);
+  const recordedBy = actorName(ctx.actor);
   const mlmodel = registration.mlmodel === null ? null : JSON.stringify(registration.mlmodel);
   const insert = (db: DbOrTx) => db.$queryRaw<{ pk: bigint; version: number }[]>`
     WITH n AS (
@@ -142,7 +136,7 @@ export async function createModelVersion(ctx: Ctx, input: CreateModelVersionInpu
       SELECT v.pk, x.key, x.value FROM v, unnest(${tags.map((t) => t.key)}::text[], ${tags.map((t) => t.value)}::text[]) AS x(key, value)),
     s AS (
       INSERT INTO stage_transition (model_id, version_pk, from_stage, to_stage, at, actor_id, actor_name)
-      SELECT ${model.id}, v.pk, NULL, 'None', ${now}, ${ownerId}::uuid, ${actorName} FROM v),
+      SELECT ${model.id}, v.pk, NULL, 'None', ${now}, ${ownerId}::uuid, ${recordedBy} FROM v),
     a AS (${auditInsertSql(ctx, {
       action: "model_version.create",
       resourceType: "model_version",
@@ -241,17 +235,9 @@ export async function deleteModelVersion(ctx: Ctx, input: { name: string; versio
   await ctx.db.$transaction(async (tx) => {
     const v = await loadVersion(ctx, input.name, input.version, "MANAGE", tx, true);
     const aliases = await tx.registeredModelAlias.findMany({ where: { versionPk: v.pk }, select: { alias: true } });
-    await tx.registeredModelAlias.deleteMany({ where: { versionPk: v.pk } });
-    if (aliases.length) {
-      await tx.aliasEvent.createMany({
-        data: aliases.map((a) => ({ modelId: v.model.id, alias: a.alias, fromVersion: v.version, toVersion: null, at: now, ...actorOf(ctx), reason: `version ${v.version} deleted` })),
-      });
-    }
-    // its open approval requests can no longer be fulfilled: they close as stale
-    await tx.approvalRequest.updateMany({
-      where: { versionPk: v.pk, status: "OPEN" },
-      data: { status: "STALE", openKey: null, closedAt: now, updatedAt: now, closedReason: `version ${v.version} deleted` },
-    });
+    for (const a of aliases) await applyAliasRemoval(ctx, tx, v.model, a.alias, `version ${v.version} deleted`);
+    // its open approval requests can no longer be fulfilled
+    await closeRequestsOfVersion(ctx, tx, v.pk, `version ${v.version} deleted`);
     await tx.modelVersion.update({ where: { pk: v.pk }, data: { deletedTimestamp: now, lastUpdatedTimestamp: now } });
     await tx.registeredModel.update({ where: { id: v.model.id }, data: { lastUpdatedTimestamp: now } });
     await recordAudit(ctx, tx, {
@@ -261,10 +247,6 @@ export async function deleteModelVersion(ctx: Ctx, input: { name: string; versio
       before: { stage: v.stage, aliases: aliases.map((a) => a.alias) },
     });
   });
-}
-
-export function actorOf(ctx: Ctx): { actorId: string | null; actorName: string } {
-  return ctx.actor.kind === "user" ? { actorId: ctx.actor.userId, actorName: ctx.actor.username } : { actorId: null, actorName: `system:${ctx.actor.reason}` };
 }
 
 export async function setModelVersionTag(ctx: Ctx, input: { name: string; version: string; key: string; value: string }): Promise<void> {

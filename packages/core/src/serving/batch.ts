@@ -2,7 +2,7 @@ import crypto from "node:crypto";
 import { z } from "zod";
 import { Prisma } from "@modelgate/db";
 import { recordAudit } from "../audit/record-audit.ts";
-import type { Ctx } from "../context.ts";
+import { type Ctx, actorName, actorUserId } from "../context.ts";
 import { DomainError, invalid, notFound } from "../errors.ts";
 import { modelGrantSql, modelLevelAtLeast, readableModelsSql, resolveModelLevel } from "../registry/access.ts";
 import { loadModel } from "../registry/models.ts";
@@ -189,8 +189,8 @@ export async function createBatchJob(ctx: Ctx, raw: CreateBatchJobInput): Promis
           experimentId: exp.id,
           runId: run.info.run_id,
           outputPath: `${root}/${BATCH_OUTPUT_FILE}`,
-          createdBy: ctx.actor.kind === "user" ? ctx.actor.userId : null,
-          creatorName: ctx.actor.kind === "user" ? ctx.actor.username : `system:${ctx.actor.reason}`,
+          createdBy: actorUserId(ctx.actor),
+          creatorName: actorName(ctx.actor),
           createdAt: now,
         },
         include,
@@ -343,6 +343,12 @@ export async function reportBatchProgress(db: Ctx["db"], id: string, p: { rowsDo
     WHERE id = ${id}::uuid AND status = 'RUNNING' RETURNING cancel_requested`;
   // a row no longer RUNNING (cancelled while queued, deleted with its model) stops the worker too
   return { cancelRequested: rows[0]?.cancel_requested ?? true };
+}
+
+/** Whether a running job should stop: a cancel was requested, or it is no longer RUNNING (or gone). */
+export async function batchJobCancelRequested(db: Ctx["db"], id: string): Promise<boolean> {
+  const row = await db.batchScoringJob.findUnique({ where: { id }, select: { cancelRequested: true, status: true } });
+  return !row || row.cancelRequested || row.status !== "RUNNING";
 }
 
 export type BatchOutcome = { status: "SUCCEEDED"; rowsDone: number } | { status: "FAILED"; error: string; rowsDone?: number } | { status: "CANCELLED"; rowsDone?: number };

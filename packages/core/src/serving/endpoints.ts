@@ -1,11 +1,13 @@
 import crypto from "node:crypto";
 import { Prisma } from "@modelgate/db";
-import type { Ctx } from "../context.ts";
+import { type Ctx, actorName, actorUserId } from "../context.ts";
+import { recordActivity } from "../approvals/activities.ts";
 import { recordAudit } from "../audit/record-audit.ts";
 import { alreadyExists, invalid, notFound } from "../errors.ts";
 import { modelLevelAtLeast, readableModelsSql, resolveModelLevel, modelGrantSql } from "../registry/access.ts";
 import type { MlmodelView } from "../registry/mlmodel.ts";
-import { loadModel, type ModelRef } from "../registry/models.ts";
+import { loadModel } from "../registry/models.ts";
+import type { ModelRef } from "../registry/types.ts";
 import type { ModelPermissionLevel, Stage } from "../registry/types.ts";
 import { canonicalStage, parseVersion, validateAlias } from "../registry/validate.ts";
 
@@ -30,7 +32,12 @@ export interface EndpointView {
   updated_at: number;
   /** The caller's level on the model (the portal shows actions by it). */
   permission_level: ModelPermissionLevel;
+  /** What the caller may do with it (ENDPOINT_ACTION_LEVEL), so the portal shows only those actions. */
+  can: { update: boolean; delete: boolean };
 }
+
+/** What each endpoint action needs on the endpoint's model: the one table the checks and `can` read. */
+export const ENDPOINT_ACTION_LEVEL = { invoke: "READ", create: "EDIT", update: "EDIT", delete: "MANAGE" } as const satisfies Record<string, ModelPermissionLevel>;
 
 const NAME = /^[A-Za-z0-9][\w-]{0,62}$/;
 
@@ -80,6 +87,7 @@ function toView(r: EndpointRow, level: ModelPermissionLevel): EndpointView {
     created_at: Number(r.createdAt),
     updated_at: Number(r.updatedAt),
     permission_level: level,
+    can: { update: modelLevelAtLeast(level, ENDPOINT_ACTION_LEVEL.update), delete: modelLevelAtLeast(level, ENDPOINT_ACTION_LEVEL.delete) },
   };
 }
 
@@ -139,7 +147,7 @@ export interface CreateEndpointInput extends TargetInput {
 export async function createServingEndpoint(ctx: Ctx, input: CreateEndpointInput): Promise<EndpointView> {
   validateEndpointName(input.name);
   const target = parseEndpointTarget(input);
-  const model = await loadModel(ctx, input.model_name, "EDIT");
+  const model = await loadModel(ctx, input.model_name, ENDPOINT_ACTION_LEVEL.create);
   const resolved = await resolveTarget(ctx.db, model.id, target);
   assertServable(model.name, resolved, target);
   const now = BigInt(Date.now());
@@ -155,8 +163,8 @@ export async function createServingEndpoint(ctx: Ctx, input: CreateEndpointInput
           alias: target.kind === "ALIAS" ? target.alias : null,
           stage: target.kind === "STAGE" ? target.stage : null,
           enabled: input.enabled ?? true,
-          createdBy: ctx.actor.kind === "user" ? ctx.actor.userId : null,
-          creatorName: ctx.actor.kind === "user" ? ctx.actor.username : `system:${ctx.actor.reason}`,
+          createdBy: actorUserId(ctx.actor),
+          creatorName: actorName(ctx.actor),
           createdAt: now,
           updatedAt: now,
         },
@@ -173,7 +181,7 @@ export async function createServingEndpoint(ctx: Ctx, input: CreateEndpointInput
 }
 
 export async function getServingEndpoint(ctx: Ctx, name: string): Promise<EndpointView> {
-  const { row, model } = await loadEndpoint(ctx, name, "READ");
+  const { row, model } = await loadEndpoint(ctx, name, ENDPOINT_ACTION_LEVEL.invoke);
   return toView(row, model.level);
 }
 
@@ -194,12 +202,17 @@ export async function listServingEndpoints(ctx: Ctx, input: { model_name?: strin
 
 export interface UpdateEndpointInput extends TargetInput {
   name: string;
+  /** When given, must be the model the endpoint serves: an endpoint's model never changes. */
+  model_name?: string | undefined;
   enabled?: boolean | undefined;
 }
 
 /** Changes the target (checked servable) and/or enables or disables the endpoint. */
 export async function updateServingEndpoint(ctx: Ctx, input: UpdateEndpointInput): Promise<EndpointView> {
-  const { row, model } = await loadEndpoint(ctx, input.name, "EDIT");
+  const { row, model } = await loadEndpoint(ctx, input.name, ENDPOINT_ACTION_LEVEL.update);
+  if (input.model_name !== undefined && input.model_name !== model.name) {
+    throw invalid(`Endpoint '${row.name}' serves '${model.name}': create another endpoint to serve '${input.model_name}'`);
+  }
   const retarget = input.version !== undefined || input.alias !== undefined || input.stage !== undefined;
   const target = retarget ? parseEndpointTarget(input) : null;
   if (target) assertServable(model.name, await resolveTarget(ctx.db, model.id, target), target);
@@ -228,7 +241,7 @@ export async function updateServingEndpoint(ctx: Ctx, input: UpdateEndpointInput
 }
 
 export async function deleteServingEndpoint(ctx: Ctx, input: { name: string }): Promise<void> {
-  const { row } = await loadEndpoint(ctx, input.name, "MANAGE");
+  const { row } = await loadEndpoint(ctx, input.name, ENDPOINT_ACTION_LEVEL.delete);
   await ctx.db.$transaction(async (tx) => {
     await tx.servingEndpoint.delete({ where: { id: row.id } });
     await recordAudit(ctx, tx, { action: "serving.endpoint_delete", resourceType: "serving_endpoint", resourceId: row.id, before: { name: row.name } });
@@ -237,9 +250,14 @@ export async function deleteServingEndpoint(ctx: Ctx, input: { name: string }): 
 
 /** For the invocation path: the endpoint (READ on its model) and what it serves right now. */
 export async function endpointForInvocation(ctx: Ctx, name: string): Promise<{ endpoint: EndpointView; modelId: number; resolved: ResolvedVersion | null }> {
-  const { row, model } = await loadEndpoint(ctx, name, "READ");
-  // a token scoped to another endpoint sees this one as missing
-  if (ctx.actor.kind === "user" && ctx.actor.endpointScope && ctx.actor.endpointScope !== row.id) throw notFound(`Serving endpoint '${name}' does not exist`);
+  const actor = ctx.actor;
+  if (actor.kind === "user" && actor.endpointScope) {
+    // a scoped token acts as its user for its one endpoint; any other looks missing
+    const scoped = await ctx.db.servingEndpoint.findUnique({ where: { name }, select: { id: true } });
+    if (scoped?.id !== actor.endpointScope) throw notFound(`Serving endpoint '${name}' does not exist`);
+    ctx = { ...ctx, actor: { ...actor, endpointScope: undefined } };
+  }
+  const { row, model } = await loadEndpoint(ctx, name, ENDPOINT_ACTION_LEVEL.invoke);
   const view = toView(row, model.level);
   return { endpoint: view, modelId: model.id, resolved: await resolveTarget(ctx.db, model.id, view.target) };
 }
@@ -254,13 +272,18 @@ export async function recordServingSwitch(ctx: Ctx, input: { endpointId: string;
     const { count } = await tx.servingEndpoint.updateMany({ where: { id: input.endpointId, servedVersion: input.from }, data: { servedVersion: input.to } });
     if (count === 0) return false;
     const ep = await tx.servingEndpoint.findUniqueOrThrow({ where: { id: input.endpointId }, include: { model: { select: { name: true } } } });
-    const now = BigInt(Date.now());
     const versions = await tx.modelVersion.findMany({ where: { modelId: ep.modelId, version: { in: [input.from, input.to].filter((v): v is number => v !== null) } }, select: { pk: true, version: true } });
     for (const v of versions) {
       const text = v.version === input.to ? `Endpoint '${ep.name}' now serves version ${input.to}${input.from !== null ? ` (was ${input.from})` : ""}` : `Endpoint '${ep.name}' stopped serving version ${v.version} (now ${input.to ?? "nothing"})`;
-      await tx.activity.create({ data: { modelId: ep.modelId, versionPk: v.pk, type: "SERVING_SWITCHED", systemComment: text, userName: "system", createdAt: now, updatedAt: now } });
+      await recordActivity(ctx, tx, { modelId: ep.modelId, versionPk: v.pk, type: "SERVING_SWITCHED", systemComment: text, system: true });
     }
     await recordAudit(ctx, tx, { action: "serving.switch", resourceType: "serving_endpoint", resourceId: ep.id, before: { version: input.from }, after: { name: ep.name, model: ep.model.name, version: input.to } });
     return true;
   });
+}
+
+/** Names of the enabled endpoints (the serving runtime loads what they serve at start). */
+export async function listEnabledEndpointNames(db: Ctx["db"]): Promise<string[]> {
+  const rows = await db.servingEndpoint.findMany({ where: { enabled: true }, select: { name: true } });
+  return rows.map((r) => r.name);
 }

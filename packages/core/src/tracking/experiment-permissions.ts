@@ -4,7 +4,7 @@ import { experimentLevel, levelAtLeast } from "../auth/permissions.ts";
 import { alreadyExists, invalid, notFound } from "../errors.ts";
 import { loadExperiment } from "./experiments.ts";
 import { experimentPk } from "./validate.ts";
-import type { PermissionLevel } from "./types.ts";
+import { EXPERIMENT_PERMISSION_LEVELS, type PermissionLevel } from "./types.ts";
 
 // Explicit per-user grants on one experiment (the portal's grants panel). MANAGE is needed to see
 // or change them; every change is audited with the level before and after.
@@ -15,8 +15,6 @@ export interface ExperimentPermissionView {
   username: string;
   level: PermissionLevel;
 }
-
-const LEVELS: readonly PermissionLevel[] = ["READ", "EDIT", "MANAGE"];
 
 export async function listExperimentPermissions(ctx: Ctx, experimentId: string): Promise<ExperimentPermissionView[]> {
   const e = await loadExperiment(ctx, experimentId, "MANAGE");
@@ -44,7 +42,7 @@ export async function setExperimentPermission(
   ctx: Ctx,
   input: { experiment_id: string; username: string; level: PermissionLevel | null; expect?: "absent" | "present" | undefined },
 ): Promise<void> {
-  if (input.level !== null && !LEVELS.includes(input.level)) throw invalid(`Invalid permission level '${String(input.level)}'. Must be one of READ, EDIT, MANAGE.`);
+  if (input.level !== null && !EXPERIMENT_PERMISSION_LEVELS.includes(input.level)) throw invalid(`Invalid permission level '${String(input.level)}'. Must be one of READ, EDIT, MANAGE.`);
   const e = await loadExperiment(ctx, input.experiment_id, "MANAGE");
   const user = await ctx.db.user.findUnique({ where: { username: input.username } });
   if (!user) throw notFound(`User '${input.username}' does not exist`);

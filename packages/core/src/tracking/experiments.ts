@@ -1,25 +1,16 @@
 import { Prisma } from "@modelgate/db";
-import type { Ctx } from "../context.ts";
-import { assertExperimentLevel, authorize, experimentNotFound, levelRank, resolveExperimentLevel } from "../auth/permissions.ts";
+import { type Ctx, actorUserId } from "../context.ts";
+import { assertExperimentLevel, authorize, experimentLevel, experimentNotFound } from "../auth/permissions.ts";
 import { recordAudit } from "../audit/record-audit.ts";
 import { alreadyExists, invalid, notFound } from "../errors.ts";
 import type { ExperimentView, PermissionLevel, TagView } from "./types.ts";
-import { MAX_EXPERIMENT_NAME_LENGTH, experimentPk, validateExperimentIdPattern, validateKey, validateValue } from "./validate.ts";
+import { MAX_EXPERIMENT_NAME_LENGTH, dedupeTags, experimentPk, validateExperimentIdPattern, validateKey, validateTag, validateValue } from "./validate.ts";
 
-const NO_USER = "00000000-0000-0000-0000-000000000000";
+const withTags = { tags: { orderBy: { key: "asc" } } } satisfies Prisma.ExperimentInclude;
 
-const withTagsAndGrant = (ctx: Ctx) => {
-  const userId = ctx.actor.kind === "user" ? ctx.actor.userId : NO_USER;
-  return {
-    tags: { orderBy: { key: "asc" } },
-    permissions: { where: { userId } },
-    groupPermissions: { where: { group: { members: { some: { userId } } } } },
-  } satisfies Prisma.ExperimentInclude;
-};
+type ExperimentRow = Prisma.ExperimentGetPayload<{ include: typeof withTags }>;
 
-type ExperimentRow = Prisma.ExperimentGetPayload<{ include: ReturnType<typeof withTagsAndGrant> }>;
-
-export function toExperimentView(e: Omit<ExperimentRow, "permissions" | "groupPermissions">): ExperimentView {
+export function toExperimentView(e: ExperimentRow): ExperimentView {
   return {
     experiment_id: String(e.id),
     name: e.name,
@@ -31,21 +22,13 @@ export function toExperimentView(e: Omit<ExperimentRow, "permissions" | "groupPe
   };
 }
 
-/** The highest of the user's own grant and their groups' grants. */
-function grantOf(e: ExperimentRow): PermissionLevel | null {
-  const levels = [...e.permissions, ...e.groupPermissions].map((p) => p.level);
-  return levels.reduce<PermissionLevel | null>((best, l) => (best === null || levelRank[l] > levelRank[best] ? l : best), null);
-}
-
-const levelOf = (ctx: Ctx, e: ExperimentRow) => resolveExperimentLevel(ctx.actor, { experimentId: e.id, ownerId: e.ownerId, grant: grantOf(e) });
-
 /** The experiment, if it exists and the actor holds `needed` on it (404 below READ, 403 below needed). */
 export async function loadExperiment(ctx: Ctx, experimentId: string, needed: PermissionLevel): Promise<ExperimentRow> {
   validateExperimentIdPattern(experimentId);
   const id = experimentPk(experimentId);
-  const e = id === null ? null : await ctx.db.experiment.findUnique({ where: { id }, include: withTagsAndGrant(ctx) });
+  const [e, level] = id === null ? [null, null] : await Promise.all([ctx.db.experiment.findUnique({ where: { id }, include: withTags }), experimentLevel(ctx, id)]);
   if (!e) throw experimentNotFound(experimentId);
-  assertExperimentLevel(levelOf(ctx, e), needed, experimentId);
+  assertExperimentLevel(level, needed, experimentId);
   return e;
 }
 
@@ -61,11 +44,6 @@ function validateName(name: string) {
   if (name.length > MAX_EXPERIMENT_NAME_LENGTH) {
     throw invalid(`Experiment name exceeds the maximum length of ${MAX_EXPERIMENT_NAME_LENGTH} characters (got ${name.length})`);
   }
-}
-
-function validateTag(t: TagView) {
-  validateKey("tag", t.key);
-  validateValue("Tag value", t.value);
 }
 
 const isUniqueViolation = (e: unknown) => e instanceof Prisma.PrismaClientKnownRequestError && e.code === "P2002";
@@ -95,7 +73,7 @@ export async function createExperiment(ctx: Ctx, input: CreateExperimentInput): 
           artifactLocation: input.artifact_location || `mlflow-artifacts:/${id}`,
           creationTime: now,
           lastUpdateTime: now,
-          ownerId: ctx.actor.kind === "user" ? ctx.actor.userId : null,
+          ownerId: actorUserId(ctx.actor),
           tags: { create: tags },
         },
       });
@@ -108,18 +86,13 @@ export async function createExperiment(ctx: Ctx, input: CreateExperimentInput): 
   }
 }
 
-/** Last write wins for a key repeated in one request, as in MLflow. */
-function dedupeTags(tags: TagView[]): TagView[] {
-  return [...new Map(tags.map((t) => [t.key, t])).values()];
-}
-
 export async function getExperiment(ctx: Ctx, experimentId: string): Promise<ExperimentView> {
   return toExperimentView(await loadExperiment(ctx, experimentId, "READ"));
 }
 
 export async function getExperimentByName(ctx: Ctx, name: string): Promise<ExperimentView> {
-  const e = name.includes("\u0000") ? null : await ctx.db.experiment.findUnique({ where: { name }, include: withTagsAndGrant(ctx) });
-  if (!e || !levelOf(ctx, e)) throw notFound(`Could not find experiment with name '${name}'`);
+  const e = name.includes("\u0000") ? null : await ctx.db.experiment.findUnique({ where: { name }, include: withTags });
+  if (!e || !(await experimentLevel(ctx, e.id))) throw notFound(`Could not find experiment with name '${name}'`);
   return toExperimentView(e);
 }
 

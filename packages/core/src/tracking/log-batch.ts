@@ -2,7 +2,8 @@ import { Prisma } from "@modelgate/db";
 import type { Ctx } from "../context.ts";
 import { invalid } from "../errors.ts";
 import { assertRunActive, findRun, type RunRef } from "./run-access.ts";
-import { runCtes, tagCtes, validateTag } from "./runs.ts";
+import { runCtes, tagCtes } from "./runs.ts";
+import { validateTag } from "./validate.ts";
 import type { MetricView, TagView } from "./types.ts";
 import {
   MAX_ENTITIES_PER_BATCH,

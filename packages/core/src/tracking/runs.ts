@@ -1,13 +1,13 @@
 import { Prisma } from "@modelgate/db";
 import { recordAudit, type DbOrTx } from "../audit/record-audit.ts";
-import type { Ctx } from "../context.ts";
+import { type Ctx, actorUserId } from "../context.ts";
 import { invalid, notFound } from "../errors.ts";
 import { assertExperimentActive, loadExperiment } from "./experiments.ts";
 import { loadRunViews, RUN_COLUMNS, toRunInfoView, type RunRow } from "./load-runs.ts";
 import { assertRunActive, findRun, runNotFound } from "./run-access.ts";
 import { generateRunName, newRunId } from "./run-names.ts";
 import type { RunInfoView, RunStatus, RunView, TagView } from "./types.ts";
-import { validateKey, validateTimestamp, validateValue } from "./validate.ts";
+import { dedupeTags, validateKey, validateTag, validateTimestamp, validateValue } from "./validate.ts";
 
 export const RUN_NAME_TAG = "mlflow.runName";
 const STATUSES: readonly RunStatus[] = ["RUNNING", "SCHEDULED", "FINISHED", "FAILED", "KILLED"];
@@ -18,11 +18,6 @@ export interface CreateRunInput {
   run_name?: string | undefined;
   start_time?: number | undefined;
   tags?: TagView[] | undefined;
-}
-
-export function validateTag(t: TagView) {
-  validateKey("tag", t.key);
-  validateValue("Tag value", t.value);
 }
 
 /** The run's name: run_name, else the mlflow.runName tag, else a generated one; both must agree. */
@@ -39,7 +34,7 @@ export async function createRun(ctx: Ctx, input: CreateRunInput): Promise<RunVie
   const experimentId = input.experiment_id || "0";
   const exp = await loadExperiment(ctx, experimentId, "EDIT");
   assertExperimentActive(exp);
-  const given = [...new Map((input.tags ?? []).map((t) => [t.key, t])).values()];
+  const given = dedupeTags(input.tags ?? []);
   given.forEach(validateTag);
   if (input.start_time !== undefined) validateTimestamp("start_time", input.start_time);
   const name = chooseRunName(input.run_name, given);
@@ -52,7 +47,7 @@ export async function createRun(ctx: Ctx, input: CreateRunInput): Promise<RunVie
       experimentId: exp.id,
       name,
       userId: input.user_id ?? (ctx.actor.kind === "user" ? ctx.actor.username : ""),
-      ownerId: ctx.actor.kind === "user" ? ctx.actor.userId : null,
+      ownerId: actorUserId(ctx.actor),
       startTime: BigInt(input.start_time ?? 0),
       artifactUri: `${exp.artifactLocation.replace(/\/+$/, "")}/${id}/artifacts`,
       tags: { create: tags },
@@ -101,7 +96,7 @@ export async function updateRun(ctx: Ctx, input: UpdateRunInput): Promise<RunInf
  */
 export function tagCtes(runPk: bigint, tags: TagView[]): Prisma.Sql[] {
   if (!tags.length) return [];
-  const latest = [...new Map(tags.map((t) => [t.key, t.value])).entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const latest = dedupeTags(tags).map((t) => [t.key, t.value] as const).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const ctes = [
     Prisma.sql`ins_tags AS (
       INSERT INTO run_tag (run_pk, key, value)

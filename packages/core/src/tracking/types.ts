@@ -5,7 +5,8 @@
 export type LifecycleStage = "active" | "deleted";
 export type RunStatus = "RUNNING" | "SCHEDULED" | "FINISHED" | "FAILED" | "KILLED";
 export type ViewType = "ACTIVE_ONLY" | "DELETED_ONLY" | "ALL";
-export type PermissionLevel = "READ" | "EDIT" | "MANAGE";
+export const EXPERIMENT_PERMISSION_LEVELS = ["READ", "EDIT", "MANAGE"] as const;
+export type PermissionLevel = (typeof EXPERIMENT_PERMISSION_LEVELS)[number];
 
 export interface TagView {
   key: string;

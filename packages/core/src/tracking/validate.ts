@@ -86,3 +86,13 @@ export function experimentPk(experimentId: string): number | null {
 export function validateTimestamp(what: string, t: number) {
   if (!Number.isSafeInteger(t) || t < 0) throw invalid(`Invalid value ${t} for ${what}: it must be a non-negative integer (epoch milliseconds)`);
 }
+
+/** Last write wins for a key repeated in one request, as when tags are set one by one (MLflow). */
+export function dedupeTags<T extends { key: string }>(tags: readonly T[]): T[] {
+  return [...new Map(tags.map((t) => [t.key, t])).values()];
+}
+
+export function validateTag(t: { key: string; value: string }) {
+  validateKey("tag", t.key);
+  validateValue("Tag value", t.value);
+}

@@ -1,4 +1,5 @@
-import type { Actor, Ctx } from "../context.ts";
+import { isAdmin } from "../auth/permissions.ts";
+import type { Ctx } from "../context.ts";
 import type { DbOrTx } from "../audit/record-audit.ts";
 import { notFound } from "../errors.ts";
 import { modelGrantSql, modelLevelAtLeast, resolveModelLevel } from "../registry/access.ts";
@@ -7,7 +8,6 @@ import { modelGrantSql, modelLevelAtLeast, resolveModelLevel } from "../registry
 // MANAGE on the model (Databricks: CAN MANAGE). Anyone else is told it does not exist, so ids
 // cannot be probed.
 
-export const isAdmin = (actor: Actor) => actor.kind === "system" || actor.role === "ADMIN";
 
 export const webhookNotFound = (id: string) => notFound(`Webhook with id '${id}' not found`);
 

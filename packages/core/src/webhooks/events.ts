@@ -25,8 +25,10 @@ export async function emitRegistryEvent(ctx: Ctx, tx: Prisma.TransactionClient, 
  * their delivery jobs through the queue in the same transaction (see config.ts), so a committed
  * change always has its deliveries and a rolled-back one never does.
  */
-export async function emitRegistryEvents(_ctx: Ctx, tx: Prisma.TransactionClient, events: RegistryEvent[]): Promise<void> {
-  if (events.length === 0) return;
+export async function emitRegistryEvents(ctx: Ctx, tx: Prisma.TransactionClient, events: RegistryEvent[]): Promise<void> {
+  // the common case, nobody listening, is answered from the snapshot without touching the table
+  const listened = await Promise.all(events.map((e) => hasSubscribedWebhooks(ctx.db, e.modelId, e.event)));
+  if (!listened.some(Boolean)) return;
   const modelIds = [...new Set(events.map((e) => e.modelId))];
   const hooks = await tx.webhook.findMany({
     where: { status: "ACTIVE", events: { hasSome: [...new Set(events.map((e) => e.event))] }, OR: [{ modelId: null }, { modelId: { in: modelIds } }] },

@@ -2,14 +2,15 @@ import crypto from "node:crypto";
 import { invalidateWebhookSubscriptions } from "./events.ts";
 import { z } from "zod";
 import type { Prisma } from "@modelgate/db";
-import type { Ctx } from "../context.ts";
+import { type Ctx, actorUserId } from "../context.ts";
 import { authorize } from "../auth/permissions.ts";
 import { recordAudit } from "../audit/record-audit.ts";
 import { denied, invalid } from "../errors.ts";
 import { parseInput } from "../validation.ts";
 import { loadModel } from "../registry/models.ts";
 import { resolveTarget, TargetRefused } from "./addresses.ts";
-import { isAdmin, loadWebhookAccess, managedModelIds } from "./access.ts";
+import { isAdmin } from "../auth/permissions.ts";
+import { loadWebhookAccess, managedModelIds } from "./access.ts";
 import { WEBHOOK_EVENTS, type WebhookEvent } from "./events.ts";
 import { encryptSecret } from "./secrets.ts";
 import { parseWebhookUrl } from "./send.ts";
@@ -138,7 +139,7 @@ export async function createWebhook(ctx: Ctx, raw: CreateWebhookInput): Promise<
         enableSslVerification: input.enableSslVerification ?? true,
         allowPrivate: input.allowPrivate ?? false,
         status: input.status ?? "ACTIVE",
-        createdBy: ctx.actor.kind === "user" ? ctx.actor.userId : null,
+        createdBy: actorUserId(ctx.actor),
         createdAt: now,
         updatedAt: now,
       },

@@ -12,7 +12,6 @@ import { useTRPC } from "@/lib/trpc";
 type WebhookRow = { id: string; events: string[]; description: string; status: "ACTIVE" | "DISABLED" | "TEST_MODE"; model_name?: string | undefined; http_url_spec: { url: string }; allow_private: boolean; has_secret: boolean };
 
 const statusColor = { ACTIVE: "green", DISABLED: "gray", TEST_MODE: "yellow", PENDING: "blue", DELIVERED: "green", FAILED: "red" } as const;
-const at = (ms: number | null) => (ms === null ? "—" : formatDateTime(new Date(ms)));
 
 export function WebhooksAdmin() {
   const trpc = useTRPC();
@@ -210,7 +209,7 @@ function DeliveryLogModal({ webhook, onClose }: { webhook: WebhookRow | null; on
                 <Table.Td>
                   <Badge variant="light" color={statusColor[d.status]}>{d.status.toLowerCase()}</Badge>
                 </Table.Td>
-                <Table.Td>{at(d.createdAt)}</Table.Td>
+                <Table.Td>{formatDateTime(d.createdAt)}</Table.Td>
                 <Table.Td>
                   <Stack gap={2}>
                     {d.attemptLog.map((a, i) => (

@@ -1,4 +1,4 @@
-import type { ActivityView, ApprovalStatus, ModelPermissionLevel, PolicyRule, RequestView, Stage } from "@modelgate/core";
+import type { ActivityView, ApprovalStatus, ModelPermissionLevel, PolicyRule, Stage } from "@modelgate/core";
 
 // Client-side helpers of the approval views (types only from @modelgate/core).
 
@@ -15,12 +15,8 @@ export const statusColor: Record<ApprovalStatus, string> = {
 /** Levels an approver rule may name, lowest first (mirrors core's MODEL_PERMISSION_LEVELS). */
 export const APPROVER_LEVELS: readonly ModelPermissionLevel[] = ["READ", "EDIT", "MANAGE_STAGING_VERSIONS", "MANAGE_PRODUCTION_VERSIONS", "MANAGE"];
 
-export const levelLabel = (l: string) => l.toLowerCase().replaceAll("_", " ");
-
 /** Stage targets whose move may archive what is already there. */
 export const archivesExisting = (stage: Stage | undefined) => stage === "Staging" || stage === "Production";
-
-export const gatesPassed = (r: Pick<RequestView, "gate_results">) => r.gate_results.every((g) => g.passed);
 
 /** Who may approve under a rule, in words (same wording as core's request view). */
 export function approversText(rule: PolicyRule): string {

@@ -110,7 +110,7 @@ function RequestRow({ r }: { r: RequestView }) {
   );
 }
 
-export function GatesIcon({ r }: { r: Pick<RequestView, "gate_results"> }) {
+function GatesIcon({ r }: { r: Pick<RequestView, "gate_results"> }) {
   if (r.gate_results.length === 0) {
     return (
       <Tooltip label="No gates">

@@ -6,9 +6,10 @@ import type { PolicyRule, PolicyView, Stage } from "@modelgate/core";
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { formatEpoch } from "@/components/tracking/format";
+import { levelLabel } from "@/lib/format";
 import { useTRPC } from "@/lib/trpc";
 import { useApprovalsRefresh } from "./comments-thread";
-import { APPROVER_LEVELS, approversText, levelLabel } from "./format";
+import { APPROVER_LEVELS, approversText } from "./format";
 
 const STAGES: Stage[] = ["Staging", "Production", "Archived", "None"];
 const NO_LEVEL = "__none__";

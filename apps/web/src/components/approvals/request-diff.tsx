@@ -2,7 +2,7 @@
 import { Card, Loader, Stack, Text } from "@mantine/core";
 import type { RequestView } from "@modelgate/core";
 import { useQuery } from "@tanstack/react-query";
-import { RunsTable, SignatureDiff } from "@/components/registry/compare-versions";
+import { SignatureDiff, VersionRunsTable } from "@/components/registry/compare-versions";
 import { SourceRunCard } from "@/components/registry/source-run-card";
 import { useTRPC } from "@/lib/trpc";
 
@@ -39,7 +39,7 @@ export function RequestDiff({ request }: { request: RequestView }) {
         : !compare.data ? <Loader size="sm" />
         : (
           <>
-            <RunsTable sides={[compare.data.left, compare.data.right]} />
+            <VersionRunsTable sides={[compare.data.left, compare.data.right]} />
             <SignatureDiff rows={compare.data.signature} left={compare.data.left.version.version} right={compare.data.right.version.version} />
           </>
         )

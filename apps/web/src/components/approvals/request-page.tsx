@@ -1,5 +1,5 @@
 "use client";
-import { Alert, Anchor, Breadcrumbs, Card, Group, List, Loader, SimpleGrid, Stack, Table, Text, ThemeIcon, Title } from "@mantine/core";
+import { Alert, Anchor, Breadcrumbs, Card, Group, List, Loader, SimpleGrid, Stack, Text, ThemeIcon, Title } from "@mantine/core";
 import { IconCheck, IconX } from "@tabler/icons-react";
 import type { RequestView } from "@modelgate/core";
 import { useQuery } from "@tanstack/react-query";
@@ -7,6 +7,7 @@ import Link from "next/link";
 import type { ReactNode } from "react";
 import { SignatureTable } from "@/components/registry/mlmodel-card";
 import { modelHref, versionHref } from "@/components/registry/format";
+import { KeyValueCard } from "@/components/shared/key-value-card";
 import { formatEpoch } from "@/components/tracking/format";
 import { useTRPC } from "@/lib/trpc";
 import { CommentsThread } from "./comments-thread";
@@ -73,21 +74,7 @@ function RequestDetails({ r }: { r: RequestView }) {
     ["Approvers", <Text key="a" size="sm" data-testid="request-approvers">{r.approvers}</Text>],
     ["Approvals", <Text key="n" size="sm" data-testid="request-approvals">{r.approvals} of {r.required_approvals}</Text>],
   ];
-  return (
-    <Card withBorder data-testid="request-details">
-      <Text fw={600} mb="xs">Request</Text>
-      <Table verticalSpacing={4} fz="sm" aria-label="Request">
-        <Table.Tbody>
-          {rows.map(([k, v]) => (
-            <Table.Tr key={k}>
-              <Table.Td fw={500} w="30%">{k}</Table.Td>
-              <Table.Td>{v}</Table.Td>
-            </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
-    </Card>
-  );
+  return <KeyValueCard title="Request" testId="request-details" rows={rows} keyWidth="30%" />;
 }
 
 function GateResults({ r }: { r: RequestView }) {

@@ -1,10 +1,10 @@
 "use client";
-import { Alert, Anchor, Badge, Breadcrumbs, Card, Group, Loader, Stack, Switch, Table, Text, Title } from "@mantine/core";
-import type { RunView, SignatureDiffRow, VersionSide } from "@modelgate/core";
+import { Alert, Anchor, Badge, Breadcrumbs, Card, Group, Loader, Stack, Table, Text, Title } from "@mantine/core";
+import type { SignatureDiffRow, VersionSide } from "@modelgate/core";
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
-import { useState, type ReactNode } from "react";
-import { formatEpoch, formatMetric, metricOf, paramOf, runHref, runName } from "@/components/tracking/format";
+import { DiffTable, type DiffSection } from "@/components/shared/diff-table";
+import { compareRows, formatEpoch, keyUnion, metricTextOf, paramOf, runHref, runName } from "@/components/tracking/format";
 import { useTRPC } from "@/lib/trpc";
 import { AliasBadges, StageBadge } from "./badges";
 import { modelHref, versionHref } from "./format";
@@ -28,7 +28,7 @@ export function CompareVersions({ name, left, right }: { name: string; left: str
         <Loader size="sm" />
       ) : (
         <>
-          <RunsTable sides={[compare.data.left, compare.data.right]} />
+          <VersionRunsTable sides={[compare.data.left, compare.data.right]} />
           <SignatureDiff rows={compare.data.signature} left={compare.data.left.version.version} right={compare.data.right.version.version} />
         </>
       )}
@@ -36,27 +36,10 @@ export function CompareVersions({ name, left, right }: { name: string; left: str
   );
 }
 
-interface Row {
-  label: string;
-  values: ReactNode[];
-  differs: boolean;
-}
-
-const keysOf = (runs: (RunView | null)[], pick: (r: RunView) => { key: string }[] | undefined) =>
-  [...new Set(runs.flatMap((r) => (r ? (pick(r) ?? []).map((x) => x.key) : [])))].sort();
-
-function section(runs: (RunView | null)[], keys: string[], value: (r: RunView, k: string) => string | undefined): Row[] {
-  return keys.map((k) => {
-    const values = runs.map((r) => (r ? value(r, k) : undefined));
-    return { label: k, values: values.map((v) => v ?? "—"), differs: new Set(values.map((v) => v ?? "\u0000")).size > 1 };
-  });
-}
-
 /** The two versions and their runs' params and metrics in one table, differences highlighted. */
-export function RunsTable({ sides }: { sides: [VersionSide, VersionSide] }) {
-  const [onlyDiff, setOnlyDiff] = useState(false);
+export function VersionRunsTable({ sides }: { sides: [VersionSide, VersionSide] }) {
   const runs = sides.map((s) => s.run);
-  const sections: [string, Row[]][] = [
+  const sections: DiffSection[] = [
     [
       "Version",
       [
@@ -74,45 +57,14 @@ export function RunsTable({ sides }: { sides: [VersionSide, VersionSide] }) {
         },
       ],
     ],
-    ["Parameters", section(runs, keysOf(runs, (r) => r.data.params), paramOf)],
-    ["Metrics", section(runs, keysOf(runs, (r) => r.data.metrics), (r, k) => { const v = metricOf(r, k); return v === undefined ? undefined : formatMetric(v); })],
+    ["Parameters", compareRows(runs, keyUnion(runs, (r) => r.data.params), paramOf)],
+    ["Metrics", compareRows(runs, keyUnion(runs, (r) => r.data.metrics), metricTextOf)],
   ];
+  const columns = sides.map((s) => <Anchor key={s.version.version} component={Link} href={versionHref(s.version.name, s.version.version)} size="sm" fw={600}>{s.version.name} v{s.version.version}</Anchor>);
   return (
-    <Card withBorder>
-      <Switch label="Show only differences" checked={onlyDiff} onChange={(e) => setOnlyDiff(e.currentTarget.checked)} mb="sm" data-testid="only-differences" />
-      <Table.ScrollContainer minWidth={620}>
-        <Table withColumnBorders verticalSpacing={4} fz="sm" stickyHeader aria-label="Version comparison" data-testid="compare-versions-table">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th w={240} />
-              {sides.map((s, i) => (
-                <Table.Th key={i}>
-                  <Anchor component={Link} href={versionHref(s.version.name, s.version.version)} size="sm" fw={600}>{s.version.name} v{s.version.version}</Anchor>
-                </Table.Th>
-              ))}
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {sections.map(([title, rows]) => {
-              const shown = onlyDiff ? rows.filter((r) => r.differs) : rows;
-              if (!shown.length) return null;
-              return [
-                <Table.Tr key={`h-${title}`}>
-                  <Table.Td colSpan={3} bg="var(--mantine-color-default-hover)"><Text size="xs" fw={700} tt="uppercase" c="dimmed">{title}</Text></Table.Td>
-                </Table.Tr>,
-                ...shown.map((row) => (
-                  <Table.Tr key={`${title}-${row.label}`} data-differs={row.differs || undefined} data-testid={`compare-row-${title.toLowerCase()}-${row.label}`} bg={row.differs ? "var(--mantine-color-yellow-light)" : undefined}>
-                    <Table.Td fw={500} style={{ wordBreak: "break-word" }}>{row.label}</Table.Td>
-                    {row.values.map((v, i) => <Table.Td key={i} style={{ wordBreak: "break-word" }}>{v}</Table.Td>)}
-                  </Table.Tr>
-                )),
-              ];
-            })}
-          </Table.Tbody>
-        </Table>
-      </Table.ScrollContainer>
+    <DiffTable label="Version comparison" testId="compare-versions-table" columns={columns} sections={sections} minWidth={620}>
       {runs.every((r) => r === null) && <Text size="sm" c="dimmed" mt="xs">Neither version has a readable source run, so there are no parameters or metrics to compare.</Text>}
-    </Card>
+    </DiffTable>
   );
 }
 

@@ -19,8 +19,6 @@ export const versionHref = (name: string, version: string | number) => `${modelH
 export const compareHref = (name: string, left: string, right: string) =>
   `${modelHref(name)}/compare?left=${encodeURIComponent(left)}&right=${encodeURIComponent(right)}`;
 
-export const shortId = (id: string) => id.slice(0, 8);
-
 /**
  * The models search box: a filter expression is passed through as typed (`tags.team = 'x'`,
  * `name LIKE 'a%'`); plain text is a case-insensitive substring match on the name.

@@ -4,10 +4,10 @@ import { useInfiniteQuery, useMutation, useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { PolicyEditor } from "@/components/approvals/policy-editor";
 import { ModelEndpointsCard } from "@/components/serving/model-endpoints-card";
-import { levelAtLeast } from "@/components/serving/format";
 import { notifyAndRefresh, notifyError } from "@/components/shared/notify";
 import { PageHeader } from "@/components/shell/page-header";
 import { formatEpoch } from "@/components/tracking/format";
+import { levelLabel } from "@/lib/format";
 import { useTRPC } from "@/lib/trpc";
 import { AliasesCard } from "./aliases-card";
 import { StageBadge } from "./badges";
@@ -50,7 +50,7 @@ export function ModelPage({ name }: { name: string }) {
               <span>Created {formatEpoch(m.creation_timestamp)}</span>
               <span>Updated {formatEpoch(m.last_updated_timestamp)}</span>
               {(m.latest_versions ?? []).map((v) => <StageBadge key={v.current_stage} stage={v.current_stage} version={v.version} />)}
-              {access?.level && <Badge variant="outline" size="sm" data-testid="model-access-level">{access.level.toLowerCase().replaceAll("_", " ")}</Badge>}
+              {access?.level && <Badge variant="outline" size="sm" data-testid="model-access-level">{levelLabel(access.level)}</Badge>}
             </Group>
           }
         />
@@ -76,7 +76,7 @@ export function ModelPage({ name }: { name: string }) {
               onSet={(key, value, done) => setTag.mutate({ name, key, value }, { onSuccess: done })}
               onDelete={(key) => deleteTag.mutate({ name, key })}
             />
-            <ModelEndpointsCard name={name} canServe={levelAtLeast(access?.level, "EDIT")} />
+            <ModelEndpointsCard name={name} canServe={access?.can.serve ?? false} />
           </Stack>
         </SimpleGrid>
       )}

@@ -2,7 +2,7 @@
 import { Anchor, Card, Group, Loader, SimpleGrid, Table, Text } from "@mantine/core";
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
-import { formatEpoch, formatMetric, runName } from "@/components/tracking/format";
+import { formatEpoch, formatMetric, runHref, runName } from "@/components/tracking/format";
 import { RunStatusBadge } from "@/components/tracking/status-badge";
 import { useTRPC } from "@/lib/trpc";
 
@@ -12,7 +12,7 @@ const KEY_ROWS = 12;
 export function SourceRunCard({ runId, experimentId }: { runId: string; experimentId: string | null }) {
   const trpc = useTRPC();
   const run = useQuery({ ...trpc.tracking.runs.get.queryOptions({ run_id: runId }), enabled: Boolean(runId), retry: false });
-  const href = experimentId ? `/experiments/${experimentId}/runs/${runId}` : null;
+  const href = experimentId ? runHref({ experiment_id: experimentId, run_id: runId }) : null;
   return (
     <Card withBorder data-testid="source-run">
       <Group justify="space-between" mb="xs">

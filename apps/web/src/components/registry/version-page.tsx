@@ -1,5 +1,5 @@
 "use client";
-import { ActionIcon, Alert, Anchor, Badge, Breadcrumbs, Card, Code, Group, Loader, SimpleGrid, Stack, Table, Text, Title, Tooltip } from "@mantine/core";
+import { ActionIcon, Alert, Anchor, Badge, Breadcrumbs, Card, Code, Group, Loader, SimpleGrid, Stack, Text, Title, Tooltip } from "@mantine/core";
 import { IconX } from "@tabler/icons-react";
 import type { ModelVersionDetail } from "@modelgate/core";
 import { useMutation, useQuery } from "@tanstack/react-query";
@@ -8,10 +8,10 @@ import type { ReactNode } from "react";
 import { ActivityFeed } from "@/components/approvals/activity-feed";
 import { CommentsThread } from "@/components/approvals/comments-thread";
 import { OpenRequests } from "@/components/approvals/open-requests";
-import { levelAtLeast } from "@/components/serving/format";
 import { ModelEndpointsCard } from "@/components/serving/model-endpoints-card";
+import { KeyValueCard } from "@/components/shared/key-value-card";
 import { notifyAndRefresh, notifyError } from "@/components/shared/notify";
-import { formatEpoch } from "@/components/tracking/format";
+import { formatEpoch, runHref } from "@/components/tracking/format";
 import { useTRPC } from "@/lib/trpc";
 import { AliasBadge, StageBadge } from "./badges";
 import { modelHref } from "./format";
@@ -55,7 +55,7 @@ export function VersionPage({ name, version }: { name: string; version: string }
         <VersionDetails v={v} />
         <VersionUris name={name} version={v.version} aliases={v.aliases ?? []} />
       </SimpleGrid>
-      <ModelEndpointsCard name={name} version={v.version} canServe={levelAtLeast(access?.level, "EDIT")} />
+      <ModelEndpointsCard name={name} version={v.version} canServe={access?.can.serve ?? false} />
       <SourceRunCard runId={v.run_id} experimentId={v.experiment_id} />
       <MlmodelCard mlmodel={v.mlmodel} inputExample={v.input_example} />
       <SimpleGrid cols={{ base: 1, lg: 2 }}>
@@ -98,30 +98,16 @@ function VersionAliases({ name, aliases, canDelete }: { name: string; aliases: s
 }
 
 function VersionDetails({ v }: { v: ModelVersionDetail }) {
-  const runHref = v.run_id && v.experiment_id ? `/experiments/${v.experiment_id}/runs/${v.run_id}` : null;
+  const runLink = v.run_id && v.experiment_id ? runHref({ experiment_id: v.experiment_id, run_id: v.run_id }) : null;
   const rows: [string, ReactNode][] = [
     ["Source", <Code key="s" style={{ wordBreak: "break-all" }} data-testid="version-source">{v.source}</Code>],
     ["Storage location", <Code key="l" style={{ wordBreak: "break-all" }}>{v.storage_location || "—"}</Code>],
-    ["Run", runHref ? <Anchor key="r" component={Link} href={runHref} size="sm" ff="monospace" data-testid="version-run-link">{v.run_id}</Anchor> : <Text key="r" size="sm" ff="monospace">{v.run_id || "—"}</Text>],
+    ["Run", runLink ? <Anchor key="r" component={Link} href={runLink} size="sm" ff="monospace" data-testid="version-run-link">{v.run_id}</Anchor> : <Text key="r" size="sm" ff="monospace">{v.run_id || "—"}</Text>],
     ["Created by", v.user_id || "—"],
     ["Created", formatEpoch(v.creation_timestamp)],
     ["Last updated", formatEpoch(v.last_updated_timestamp)],
   ];
-  return (
-    <Card withBorder data-testid="version-details">
-      <Text fw={600} mb="xs">Details</Text>
-      <Table verticalSpacing={4} fz="sm" aria-label="Details">
-        <Table.Tbody>
-          {rows.map(([k, val]) => (
-            <Table.Tr key={k}>
-              <Table.Td fw={500} w="30%">{k}</Table.Td>
-              <Table.Td>{val}</Table.Td>
-            </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
-    </Card>
-  );
+  return <KeyValueCard title="Details" testId="version-details" rows={rows} keyWidth="30%" />;
 }
 
 function VersionHistoryCard({ name, version }: { name: string; version: string }) {

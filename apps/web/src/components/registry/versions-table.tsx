@@ -6,9 +6,9 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { EmptyRow, LoadMoreButton } from "@/components/shared/table-parts";
-import { formatEpoch } from "@/components/tracking/format";
+import { formatEpoch, shortId } from "@/components/tracking/format";
 import { AliasBadges, StageBadge } from "./badges";
-import { compareHref, shortId, versionHref } from "./format";
+import { compareHref, versionHref } from "./format";
 
 /** A model's versions, newest first; pick two to compare. */
 export function VersionsTable({ name, versions, query }: {

@@ -9,7 +9,7 @@ import { versionHref } from "@/components/registry/format";
 import { notifyAndRefresh, notifyError } from "@/components/shared/notify";
 import { EmptyRow } from "@/components/shared/table-parts";
 import { PageHeader } from "@/components/shell/page-header";
-import { formatEpoch } from "@/components/tracking/format";
+import { formatEpoch, runHref, shortId } from "@/components/tracking/format";
 import { useTRPC } from "@/lib/trpc";
 import { NewBatchJobModal } from "./new-batch-job-modal";
 
@@ -110,7 +110,7 @@ function JobRow({ j, onChanged }: { j: BatchJobView; onChanged: () => Promise<un
       <Table.Td fz="sm">{j.finished_at ? formatEpoch(j.finished_at) : "—"}</Table.Td>
       <Table.Td>
         {j.run_id ? (
-          <Anchor component={Link} href={`/experiments/${j.experiment_id}/runs/${j.run_id}`} size="sm" ff="monospace" data-testid={`batch-output-${j.id}`}>{j.run_id.slice(0, 8)}</Anchor>
+          <Anchor component={Link} href={runHref({ experiment_id: j.experiment_id, run_id: j.run_id })} size="sm" ff="monospace" data-testid={`batch-output-${j.id}`}>{shortId(j.run_id)}</Anchor>
         ) : (
           "—"
         )}

@@ -8,20 +8,20 @@ import { useState } from "react";
 import { ConfirmDeleteModal } from "@/components/registry/confirm-modal";
 import { errorMessage } from "@/lib/format";
 import { useTRPC } from "@/lib/trpc";
-import { canChange, canDelete, targetInput, targetOf, type ServingEndpoint, type TargetValue } from "./format";
+import { targetInput, targetOf, type ServingEndpoint, type TargetValue } from "./format";
 import { TargetFields } from "./target-fields";
 import { useModelTargets, useServingRefresh } from "./use-serving";
 
-/** Change target (EDIT on the model) and delete (MANAGE); shown only when allowed, core enforces. */
+/** Change target and delete; shown only when core says the caller may (it enforces either way). */
 export function EndpointActions({ endpoint }: { endpoint: ServingEndpoint }) {
   const [changing, setChanging] = useState(false);
   const [deleting, setDeleting] = useState(false);
   return (
     <Group gap="xs">
-      {canChange(endpoint) && (
+      {endpoint.can.update && (
         <Button variant="default" leftSection={<IconTarget size={16} />} onClick={() => setChanging(true)} data-testid="change-target-button">Change target</Button>
       )}
-      {canDelete(endpoint) && (
+      {endpoint.can.delete && (
         <Button variant="light" color="red" leftSection={<IconTrash size={16} />} onClick={() => setDeleting(true)} data-testid="delete-endpoint-button">Delete</Button>
       )}
       {changing && <ChangeTargetModal endpoint={endpoint} onClose={() => setChanging(false)} />}

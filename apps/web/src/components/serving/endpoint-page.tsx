@@ -1,11 +1,13 @@
 "use client";
-import { Alert, Anchor, Breadcrumbs, Card, Code, Group, Loader, SimpleGrid, Stack, Table, Text, Title } from "@mantine/core";
+import { Alert, Anchor, Breadcrumbs, Code, Group, Loader, SimpleGrid, Stack, Text, Title } from "@mantine/core";
 import type { ModelVersionDetail } from "@modelgate/core";
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useState, type ReactNode } from "react";
 import { modelHref, versionHref } from "@/components/registry/format";
+import { KeyValueCard } from "@/components/shared/key-value-card";
 import { formatEpoch } from "@/components/tracking/format";
+import { levelLabel } from "@/lib/format";
 import { useTRPC } from "@/lib/trpc";
 import { EnabledSwitch } from "./enabled-switch";
 import { EndpointActions } from "./endpoint-actions";
@@ -91,21 +93,7 @@ function EndpointDetails({ e, served }: { e: ServingEndpoint; served: number | n
     ["Created by", e.creator || "—"],
     ["Created", formatEpoch(e.created_at)],
     ["Last updated", formatEpoch(e.updated_at)],
-    ["Your access", e.permission_level.toLowerCase().replaceAll("_", " ")],
+    ["Your access", levelLabel(e.permission_level)],
   ];
-  return (
-    <Card withBorder data-testid="endpoint-details">
-      <Text fw={600} mb="xs">Details</Text>
-      <Table verticalSpacing={4} fz="sm" aria-label="Details">
-        <Table.Tbody>
-          {rows.map(([k, val]) => (
-            <Table.Tr key={k}>
-              <Table.Td fw={500} w="30%">{k}</Table.Td>
-              <Table.Td>{val}</Table.Td>
-            </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
-    </Card>
-  );
+  return <KeyValueCard title="Details" testId="endpoint-details" rows={rows} keyWidth="30%" />;
 }

@@ -1,4 +1,3 @@
-import type { ModelPermissionLevel } from "@modelgate/core";
 import type { inferRouterOutputs } from "@trpc/server";
 import type { AppRouter } from "@modelgate/api/trpc";
 
@@ -27,17 +26,6 @@ export function targetOf(e: Pick<ServingEndpoint, "target">): TargetValue {
   const t = e.target;
   return t.kind === "VERSION" ? { kind: "version", value: String(t.version) } : t.kind === "ALIAS" ? { kind: "alias", value: t.alias } : { kind: "stage", value: t.stage };
 }
-
-const LEVELS: readonly ModelPermissionLevel[] = ["READ", "EDIT", "MANAGE_STAGING_VERSIONS", "MANAGE_PRODUCTION_VERSIONS", "MANAGE"];
-
-/** Whether the caller's level on the model reaches `needed` (an unknown level never does). */
-export function levelAtLeast(level: string | null | undefined, needed: ModelPermissionLevel): boolean {
-  const have = LEVELS.indexOf(level as ModelPermissionLevel);
-  return have >= 0 && have >= LEVELS.indexOf(needed);
-}
-
-export const canChange = (e: Pick<ServingEndpoint, "permission_level">) => levelAtLeast(e.permission_level, "EDIT");
-export const canDelete = (e: Pick<ServingEndpoint, "permission_level">) => levelAtLeast(e.permission_level, "MANAGE");
 
 export const formatLatency = (ms: number | null | undefined) => (ms === null || ms === undefined ? "—" : ms < 10 ? `${ms.toFixed(2)} ms` : `${Math.round(ms)} ms`);
 export const formatRate = (perSecond: number) => (perSecond === 0 ? "0/s" : perSecond < 1 ? `${perSecond.toFixed(2)}/s` : `${Math.round(perSecond * 10) / 10}/s`);

@@ -15,6 +15,12 @@ export function metricOf(run: RunView, key: string): number | undefined {
   return run.data.metrics?.find((m) => m.key === key)?.value;
 }
 
+/** A metric's latest value as shown in tables (undefined when the run has none). */
+export function metricTextOf(run: RunView, key: string): string | undefined {
+  const v = metricOf(run, key);
+  return v === undefined ? undefined : formatMetric(v);
+}
+
 /** Metrics keep NaN and ±Infinity; show them as MLflow does rather than as blanks. */
 export function formatMetric(v: number | undefined): string {
   if (v === undefined) return "";
@@ -54,10 +60,34 @@ export function userTags(tags: TagView[] | undefined): TagView[] {
   return (tags ?? []).filter((t) => !t.key.startsWith("mlflow."));
 }
 
-export const runName = (run: RunView) => run.info.run_name || run.info.run_id.slice(0, 8);
+/** The first 8 characters of a run id: enough to tell runs apart in a table. */
+export const shortId = (id: string) => id.slice(0, 8);
 
-export const runHref = (run: { info: { experiment_id: string; run_id: string } }) =>
-  `/experiments/${run.info.experiment_id}/runs/${run.info.run_id}`;
+export const runName = (run: RunView) => run.info.run_name || shortId(run.info.run_id);
+
+type RunIds = { experiment_id: string; run_id: string };
+/** A run's page, from the run or from its experiment and run ids. */
+export function runHref(run: { info: RunIds } | RunIds): string {
+  const { experiment_id, run_id } = "info" in run ? run.info : run;
+  return `/experiments/${experiment_id}/runs/${run_id}`;
+}
+
+type RunValue = (run: RunView, key: string) => string | undefined;
+
+/** Every key that `pick` lists in any of the runs (an unreadable run, null, lists none), sorted. */
+export const keyUnion = (runs: (RunView | null)[], pick: (r: RunView) => { key: string }[] | undefined) =>
+  [...new Set(runs.flatMap((r) => (r ? (pick(r) ?? []).map((x) => x.key) : [])))].sort();
+
+/** Keys whose value is not the same in every run (a key missing from some runs, or a null run, differs). */
+export function differingKeys(runs: (RunView | null)[], keys: string[], value: RunValue): Set<string> {
+  return new Set(keys.filter((k) => new Set(runs.map((r) => (r ? value(r, k) : undefined) ?? "\u0000")).size > 1));
+}
+
+/** One comparison row per key: each run's value ("—" when missing) and whether they differ. */
+export function compareRows(runs: (RunView | null)[], keys: string[], value: RunValue) {
+  const differ = differingKeys(runs, keys, value);
+  return keys.map((k) => ({ label: k, values: runs.map((r) => (r ? value(r, k) : undefined) ?? "—"), differs: differ.has(k) }));
+}
 
 /** The run ids of a compare link (`?runs=a,b` or `?runs=a&runs=b`), each once, in order. */
 export function parseRunIds(runs: string | string[] | undefined): string[] {

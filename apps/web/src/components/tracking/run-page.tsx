@@ -1,10 +1,11 @@
 "use client";
-import { Alert, Anchor, Badge, Breadcrumbs, Button, Card, Group, Loader, Menu, SimpleGrid, Stack, Table, Tabs, Text, Title } from "@mantine/core";
+import { Alert, Anchor, Badge, Breadcrumbs, Button, Card, Group, Loader, Menu, SimpleGrid, Stack, Tabs, Text, Title } from "@mantine/core";
 import { IconDots, IconPencil, IconRestore, IconTrash } from "@tabler/icons-react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { RunView } from "@modelgate/core";
 import Link from "next/link";
 import { useState } from "react";
+import { KeyValueCard } from "@/components/shared/key-value-card";
 import { notifyError } from "@/components/shared/notify";
 import { useTRPC } from "@/lib/trpc";
 import { ArtifactsBrowser } from "./artifacts-browser";
@@ -79,11 +80,12 @@ function RunOverview({ run }: { run: RunView }) {
       )}
       <SimpleGrid cols={{ base: 1, lg: 2 }}>
         <RunDetails run={run} />
-        <KeyValueCard title="Tags" testId="run-tags" rows={userTags(run.data.tags).map((t) => [t.key, t.value])} empty="No tags." />
+        <KeyValueCard scroll title="Tags" testId="run-tags" rows={userTags(run.data.tags).map((t) => [t.key, t.value])} empty="No tags." />
       </SimpleGrid>
       <SimpleGrid cols={{ base: 1, lg: 2 }}>
-        <KeyValueCard title={`Parameters (${params.length})`} testId="run-params" rows={params.map((p) => [p.key, p.value])} empty="No parameters logged." />
+        <KeyValueCard scroll title={`Parameters (${params.length})`} testId="run-params" rows={params.map((p) => [p.key, p.value])} empty="No parameters logged." />
         <KeyValueCard
+          scroll
           title={`Metrics (${metrics.length})`}
           testId="run-metrics"
           header={["Metric", "Latest", "Step", "Time"]}
@@ -93,11 +95,11 @@ function RunOverview({ run }: { run: RunView }) {
       </SimpleGrid>
       {(run.inputs.dataset_inputs?.length ?? 0) > 0 && (
         <KeyValueCard
+          scroll
           title="Datasets"
           testId="run-datasets"
           header={["Name", "Digest", "Source type", "Context"]}
           rows={(run.inputs.dataset_inputs ?? []).map((d) => [d.dataset.name, d.dataset.digest, d.dataset.source_type, d.tags?.find((t) => t.key === "mlflow.data.context")?.value ?? ""])}
-          empty=""
         />
       )}
     </Stack>
@@ -136,37 +138,7 @@ function RunDetails({ run }: { run: RunView }) {
       </Group>,
     ]);
   }
-  return <KeyValueCard title="Details" testId="run-details" rows={rows} empty="" />;
-}
-
-function KeyValueCard({ title, rows, empty, header, testId }: { title: string; rows: (readonly React.ReactNode[])[]; empty: string; header?: string[]; testId: string }) {
-  return (
-    <Card withBorder data-testid={testId}>
-      <Text fw={600} mb="xs">{title}</Text>
-      {rows.length === 0 ? (
-        <Text size="sm" c="dimmed">{empty}</Text>
-      ) : (
-        <Table.ScrollContainer minWidth={300} mah={420}>
-          <Table verticalSpacing={4} fz="sm" aria-label={title} stickyHeader={Boolean(header)}>
-            {header && (
-              <Table.Thead>
-                <Table.Tr>{header.map((h) => <Table.Th key={h}>{h}</Table.Th>)}</Table.Tr>
-              </Table.Thead>
-            )}
-            <Table.Tbody>
-              {rows.map((r, i) => (
-                <Table.Tr key={i}>
-                  {r.map((c, j) => (
-                    <Table.Td key={j} fw={j === 0 ? 500 : undefined} w={j === 0 && !header ? "35%" : undefined} style={{ wordBreak: "break-word" }}>{c}</Table.Td>
-                  ))}
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
-      )}
-    </Card>
-  );
+  return <KeyValueCard scroll title="Details" testId="run-details" rows={rows} />;
 }
 
 function RunActions({ run }: { run: RunView }) {

@@ -1,18 +1,8 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import {
-  DomainError,
-  createServingEndpoint,
-  deleteServingEndpoint,
-  endpointForInvocation,
-  getServingEndpoint,
-  invalid,
-  listServingEndpoints,
-  updateServingEndpoint,
-  type EndpointView,
-} from "@modelgate/core";
+import { createServingEndpoint, deleteServingEndpoint, getServingEndpoint, listServingEndpoints, updateServingEndpoint, type EndpointView } from "@modelgate/core";
 import { installedServingService } from "../../serving/index.ts";
-import { EndpointUnavailableError, type EndpointStatus, type ServingService } from "../../serving/service.ts";
+import type { EndpointStatus, ServingService } from "../../serving/service.ts";
 import { procedure, router, type TrpcContext } from "../init.ts";
 
 // The portal's serving procedures: endpoints with what each serves, its state and its recent
@@ -65,15 +55,7 @@ export const servingRouter = router({
   }),
   /** The portal's "try it": scores the JSON request the user typed (any MLflow scoring format). */
   invoke: procedure.input(z.object({ name: z.string(), body: z.unknown() })).mutation(async ({ ctx, input }) => {
-    const s = serviceOf(ctx);
-    await endpointForInvocation(ctx.core, input.name); // READ on the model, checked afresh
-    try {
-      const out = await s.score(input.name, { body: Buffer.from(JSON.stringify(input.body ?? null)), contentType: "application/json" });
-      return { predictions: out.predictions, version: out.version };
-    } catch (e) {
-      if ((e as Error).name === "ScoringInputError") throw invalid((e as Error).message);
-      if (e instanceof EndpointUnavailableError || (e as Error).name === "ModelLoadError") throw new DomainError("INVALID_STATE", (e as Error).message);
-      throw e;
-    }
+    const out = await serviceOf(ctx).invoke(ctx.core.actor, input.name, { body: Buffer.from(JSON.stringify(input.body ?? null)), contentType: "application/json" });
+    return { predictions: out.predictions, version: out.version };
   }),
 });

@@ -14,15 +14,23 @@ export type ExperimentFilterClause =
 const SEARCH_KEYS = ["name", "creation_time", "last_update_time"] as const;
 const VALID_ENTITY_TYPES = ["attribute", "tag", "tags"] as const;
 
-export function resolveExperimentIdentifier(identifier: string, validAttributes: readonly string[]): { type: "attribute" | "tag"; key: string } {
+/**
+ * `<entity>.<key>` or a bare attribute, for the searches whose identifiers are attributes or tags
+ * (experiments, registered models, model versions); `entityTypes` lists the accepted prefixes.
+ */
+export function resolveAttributeOrTag(
+  identifier: string,
+  validAttributes: readonly string[],
+  entityTypes: readonly string[] = VALID_ENTITY_TYPES,
+): { type: "attribute" | "tag"; key: string } {
   const dot = identifier.indexOf(".");
   let type: "attribute" | "tag" = "attribute";
   if (dot >= 0) {
     const entity = identifier.slice(0, dot);
-    if (!(VALID_ENTITY_TYPES as readonly string[]).includes(entity)) {
-      throw invalid(`Invalid entity type '${entity}'. Valid entity types are (${VALID_ENTITY_TYPES.map((t) => `'${t}'`).join(", ")})`);
+    if (!entityTypes.includes(entity)) {
+      throw invalid(`Invalid entity type '${entity}'. Valid entity types are (${entityTypes.map((t) => `'${t}'`).join(", ")})`);
     }
-    type = entity === "attribute" ? "attribute" : "tag";
+    type = entity.startsWith("attribute") ? "attribute" : "tag";
   }
   const key = cleanKey(dot < 0 ? identifier : identifier.slice(dot + 1));
   if (type === "attribute" && !validAttributes.includes(key)) {
@@ -31,7 +39,10 @@ export function resolveExperimentIdentifier(identifier: string, validAttributes:
   return { type, key };
 }
 
-function comparator<C extends string>(c: string, valid: readonly C[]): C {
+export const resolveExperimentIdentifier = (identifier: string, validAttributes: readonly string[]) => resolveAttributeOrTag(identifier, validAttributes);
+
+/** A comparator from `valid`, or MLflow's 400. */
+export function comparator<C extends string>(c: string, valid: readonly C[]): C {
   if (!(valid as readonly string[]).includes(c)) throw invalid(`Invalid comparator '${c}' not one of '${pySet(valid)}'`);
   return c as C;
 }

@@ -30,12 +30,12 @@ export interface SearchRunsResult {
 
 export const DEFAULT_MAX_RESULTS = 1000;
 
-export function validateMaxResults(maxResults: number | undefined, fallback: number | undefined): number {
+export function validateMaxResults(maxResults: number | undefined, fallback: number | undefined, limit = MAX_RESULTS_THRESHOLD): number {
   const n = maxResults ?? fallback;
   if (n === undefined || !Number.isInteger(n) || n < 1) {
     throw invalid(`Invalid value for request parameter max_results. It must be a positive integer, but got ${n ?? 0}`);
   }
-  if (n > MAX_RESULTS_THRESHOLD) throw invalid(`Invalid value for request parameter max_results. It must be at most ${MAX_RESULTS_THRESHOLD}, but got value ${n}`);
+  if (n > limit) throw invalid(`Invalid value for request parameter max_results. It must be at most ${limit}, but got value ${n}`);
   return n;
 }
 
