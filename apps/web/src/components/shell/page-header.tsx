@@ -8,7 +8,8 @@ export function PageHeader({ title, description, actions }: { title: string; des
         <Title order={2}>{title}</Title>
         {description && <Text c="dimmed" size="sm">{description}</Text>}
       </Stack>
-      {actions}
+      {/* the actions keep their size; a long description wraps instead of squeezing them */}
+      {actions && <Group gap="xs" wrap="nowrap" style={{ flexShrink: 0 }}>{actions}</Group>}
     </Group>
   );
 }
