@@ -53,7 +53,10 @@ async function metricGate(ctx: Ctx, db: DbOrTx, runId: string, filter: string): 
   const run = await db.run.findUnique({ where: { id: runId }, select: { experimentId: true } });
   if (!run) return { gate, passed: false, reason: `source run ${runId} does not exist` };
   try {
-    const sys: Ctx = { db: ctx.db, actor: systemActor("approval gates") };
+    // on the caller's connection (inside its transaction when there is one): a second pool
+    // connection taken while the model row is locked can starve the pool under load. searchRuns
+    // only issues raw queries, which a transaction client runs as well.
+    const sys: Ctx = { db: db as Ctx["db"], actor: systemActor("approval gates") };
     const found = await searchRuns(sys, { experiment_ids: [String(run.experimentId)], filter: `attributes.run_id = '${runId}' AND ${filter}`, run_view_type: "ALL", max_results: 1 });
     return found.runs.length ? { gate, passed: true, reason: "the source run matches" } : { gate, passed: false, reason: `source run ${runId} does not match ${filter}` };
   } catch (e) {

@@ -26,9 +26,10 @@ export async function emitRegistryEvent(ctx: Ctx, tx: Prisma.TransactionClient, 
  * change always has its deliveries and a rolled-back one never does.
  */
 export async function emitRegistryEvents(ctx: Ctx, tx: Prisma.TransactionClient, events: RegistryEvent[]): Promise<void> {
-  // the common case, nobody listening, is answered from the snapshot without touching the table
-  const listened = await Promise.all(events.map((e) => hasSubscribedWebhooks(ctx.db, e.modelId, e.event)));
-  if (!listened.some(Boolean)) return;
+  // the common case, nobody listening, is answered from a fresh snapshot without touching the
+  // table; never refreshed from here: a second pool connection taken while this transaction
+  // holds row locks can deadlock the pool under load
+  if (events.every((e) => snapshotSays(e.modelId, e.event) === false)) return;
   const modelIds = [...new Set(events.map((e) => e.modelId))];
   const hooks = await tx.webhook.findMany({
     where: { status: "ACTIVE", events: { hasSome: [...new Set(events.map((e) => e.event))] }, OR: [{ modelId: null }, { modelId: { in: modelIds } }] },
@@ -54,28 +55,46 @@ export async function emitRegistryEvents(ctx: Ctx, tx: Prisma.TransactionClient,
 // Another replica's new webhook is seen within SUBSCRIPTIONS_TTL_MS, the same race a webhook
 // created a moment before a version always has.
 const SUBSCRIPTIONS_TTL_MS = 1_000;
+type Hooks = { modelId: number | null; events: string[] }[];
 interface Subscriptions {
   at: number;
-  hooks: Promise<{ modelId: number | null; events: string[] }[]> | null;
+  hooks: Promise<Hooks> | null;
+  /** The settled value of `hooks`, for synchronous reads. */
+  loaded: Hooks | null;
 }
 const KEY = Symbol.for("modelgate.webhookSubscriptions");
 const store = globalThis as unknown as Record<symbol, Subscriptions | undefined>;
-const subscriptions: Subscriptions = (store[KEY] ??= { at: 0, hooks: null });
+const subscriptions: Subscriptions = (store[KEY] ??= { at: 0, hooks: null, loaded: null });
 
 /** Called after any webhook is created, changed or deleted in this process. */
 export function invalidateWebhookSubscriptions() {
   subscriptions.hooks = null;
+  subscriptions.loaded = null;
 }
 
-/** Whether any active webhook listens for `event` on this model (from the snapshot). */
+/** What a fresh, already loaded snapshot says (undefined when there is none). */
+function snapshotSays(modelId: number, event: WebhookEvent): boolean | undefined {
+  if (!subscriptions.loaded || Date.now() - subscriptions.at > SUBSCRIPTIONS_TTL_MS) return undefined;
+  return subscriptions.loaded.some((h) => (h.modelId === null || h.modelId === modelId) && h.events.includes(event));
+}
+
+/** Whether any active webhook listens for `event` on this model (from the snapshot, read outside any transaction). */
 export async function hasSubscribedWebhooks(db: DbOrTx, modelId: number, event: WebhookEvent): Promise<boolean> {
   const now = Date.now();
   if (!subscriptions.hooks || now - subscriptions.at > SUBSCRIPTIONS_TTL_MS) {
     subscriptions.at = now;
-    subscriptions.hooks = db.webhook.findMany({ where: { status: "ACTIVE" }, select: { modelId: true, events: true } }).catch((e: unknown) => {
-      subscriptions.hooks = null;
-      throw e;
-    });
+    const hooks = db.webhook.findMany({ where: { status: "ACTIVE" }, select: { modelId: true, events: true } });
+    subscriptions.hooks = hooks.then(
+      (loaded) => {
+        if (subscriptions.hooks === pending) subscriptions.loaded = loaded;
+        return loaded;
+      },
+      (e: unknown) => {
+        if (subscriptions.hooks === pending) subscriptions.hooks = null;
+        throw e;
+      },
+    );
+    const pending = subscriptions.hooks;
   }
   const hooks = await subscriptions.hooks;
   return hooks.some((h) => (h.modelId === null || h.modelId === modelId) && h.events.includes(event));
