@@ -1,5 +1,6 @@
 export * from "./errors.ts";
 export * from "./context.ts";
+export { toWireJson, WireJson } from "./wire-json.ts";
 export { parseInput } from "./validation.ts";
 export { can, authorize, requireUser, type Permission } from "./auth/permissions.ts";
 export { verifyCredentials, recordSignIn, throttleDelaySeconds, GENERIC_SIGN_IN_ERROR } from "./auth/sign-in.ts";

@@ -104,8 +104,10 @@ describe("both query plans match MLflow's filter and sort", () => {
           const byPk = new Map(runs.map((r) => [r.pk, r.id]));
           expect(pks.map((r) => byPk.get(r.pk)), `${orderBy.join(",")} probe=${probe}`).toEqual(expected);
           // A middle page is the same slice of the whole.
-          const page = await db.$queryRaw<{ pk: bigint }[]>(runPageSql(q, 7, 11));
+          const page = await db.$queryRaw<{ pk: bigint; ord: bigint }[]>(runPageSql(q, 7, 11));
           expect(page.map((r) => byPk.get(r.pk))).toEqual(expected.slice(7, 18));
+          // ord, which orders the page's bodies, is each run's position in the whole result
+          expect(page.map((r) => Number(r.ord))).toEqual(page.map((_, i) => 8 + i));
         }
         const [count] = await db.$queryRaw<{ n: number }[]>(runCountSql({ experimentIds: [exp], clauses: parseRunFilter(filter), viewType: "ACTIVE_ONLY", orderBy: [] }));
         expect(count!.n).toBe(expected.length);

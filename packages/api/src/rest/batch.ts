@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
-import { cancelBatchJob, createBatchJob, getBatchJob, invalid, listBatchJobs, type Ctx } from "@modelgate/core";
+import { cancelBatchJob, createBatchJob, getBatchJob, invalid, listBatchJobs, toWireJson, type Ctx } from "@modelgate/core";
 import type { Db } from "@modelgate/db";
-import { ctxOf, toWireJson, type HttpMethod, type WireInput } from "./mlflow-route.ts";
+import { ctxOf, type HttpMethod, type WireInput } from "./mlflow-route.ts";
 import { optInt, optString, reqString, reqVersion } from "./wire.ts";
 
 // Batch scoring jobs for services: /api/2.0/serving-jobs/{create,get,list,cancel}, the same core

@@ -45,9 +45,9 @@ export function toMlflowError(err: unknown): { code: ErrorCode; status: number; 
   const known = e.code ? fastifyErrors[e.code] : undefined;
   if (known) return { code: known.code, status: known.status, message: known.message ?? e.message ?? known.code };
   if (err instanceof SyntaxError) return { code: "MALFORMED_REQUEST", status: 400, message: "Malformed request" };
-  // the database pool or a transaction ran out of time under load: a retry can succeed (the
-  // mlflow client retries 503), and nothing was written
-  if (e.code === "P2024" || e.code === "P2028") return { code: "TEMPORARILY_UNAVAILABLE", status: 503, message: "The server is busy; retry the request" };
+  // the database pool or a transaction ran out of time under load, or PostgreSQL broke a deadlock
+  // (P2034): a retry can succeed (the mlflow client retries 503), and nothing was written
+  if (e.code === "P2024" || e.code === "P2028" || e.code === "P2034") return { code: "TEMPORARILY_UNAVAILABLE", status: 503, message: "The server is busy; retry the request" };
   if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) {
     return { code: "BAD_REQUEST", status: e.statusCode, message: e.message ?? "Bad request" };
   }

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { type Ctx } from "@modelgate/core";
+import { toWireJson, WireJson, type Ctx } from "@modelgate/core";
 import { invalid, unauthenticated } from "@modelgate/core";
 import type { Db } from "@modelgate/db";
 
@@ -46,7 +46,7 @@ export function mlflowRoute(
         const input = req.method === "GET" ? queryInput(req.query) : bodyInput(req.body);
         const out = await handler({ ctx, input, req, reply });
         if (reply.sent) return reply;
-        return reply.type("application/json").send(toWireJson(out ?? {}));
+        return reply.type("application/json").send(out instanceof WireJson ? out.text : toWireJson(out ?? {}));
       },
     });
   }
@@ -70,26 +70,3 @@ function queryInput(query: unknown): WireInput {
   return out;
 }
 
-/**
- * JSON as MLflow (proto3 JSON) writes it: NaN → "NaN", Infinity → "Infinity", -Infinity →
- * "-Infinity", bigint as a number; fields whose value is undefined and empty repeated fields
- * (empty arrays) are left out, so handlers can return core's results as they are.
- *
- * Fast path: plain JSON.stringify, which writes non-finite numbers as null and throws on bigint.
- * Our views never hold null, so output without "null" or "[]" (and no throw) needs no replacer;
- * anything else (including a user's string that merely contains them) takes the exact path.
- */
-export function toWireJson(value: unknown): string {
-  try {
-    const plain = JSON.stringify(value);
-    if (!plain.includes("null") && !plain.includes("[]")) return plain;
-  } catch {
-    // a bigint: take the replacer path
-  }
-  return JSON.stringify(value, function (this: unknown, _k, v: unknown) {
-    if (typeof v === "number" && !Number.isFinite(v)) return Number.isNaN(v) ? "NaN" : v > 0 ? "Infinity" : "-Infinity";
-    if (typeof v === "bigint") return Number(v);
-    if (Array.isArray(v) && v.length === 0 && !Array.isArray(this)) return undefined;
-    return v;
-  });
-}

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from "fastify";
-import { searchExperiments, searchRuns, type ViewType } from "@modelgate/core";
+import { searchExperiments, searchRunsWire, type ViewType } from "@modelgate/core";
 import type { Db } from "@modelgate/db";
 import { mlflowRoute, type WireInput } from "./mlflow-route.ts";
 import { optInt, optString, stringList, wrongType } from "./wire.ts";
@@ -22,7 +22,7 @@ export async function registerSearchRoutes(app: FastifyInstance, opts: { db: Db 
   const { db } = opts;
 
   mlflowRoute(app, db, ["POST", "GET"], "/runs/search", async ({ ctx, input }) => {
-    const out = await searchRuns(ctx, {
+    const out = await searchRunsWire(ctx, {
       experiment_ids: stringList(input, "experiment_ids") ?? [],
       filter: optString(input, "filter"),
       run_view_type: optViewType(input, "run_view_type"),

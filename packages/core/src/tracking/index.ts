@@ -23,7 +23,8 @@ export {
   toExperimentView,
   type CreateExperimentInput,
 } from "./experiments.ts";
-export { createRun, getRun, updateRun, deleteRun, restoreRun, setTag, deleteTag, logModel, LOG_MODEL_HISTORY_TAG, RUN_NAME_TAG, type CreateRunInput, type UpdateRunInput } from "./runs.ts";
+export { runWireCacheStats, type RunWireCacheStats } from "./run-wire.ts";
+export { createRun, getRun, getRunWire, updateRun, deleteRun, restoreRun, setTag, deleteTag, logModel, LOG_MODEL_HISTORY_TAG, RUN_NAME_TAG, type CreateRunInput, type UpdateRunInput } from "./runs.ts";
 export { logBatch, logMetric, logParam, type LogBatchInput, type MetricInput } from "./log-batch.ts";
 export { logInputs } from "./log-inputs.ts";
 export { getMetricHistory, getMetricHistoryBulkInterval, sampleMetricSeries, MAX_HISTORY_PAGE, type BulkIntervalInput } from "./metrics.ts";

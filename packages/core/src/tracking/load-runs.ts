@@ -51,7 +51,19 @@ export type { RunRow };
  * is JSON-encoded by PostgreSQL (to_json), so it never contains a raw tab or newline.
  */
 export async function loadRunViews(db: DbOrTx, runPks: readonly bigint[], opts: { parallel?: boolean } = {}): Promise<RunView[]> {
-  if (runPks.length === 0) return [];
+  const byPk = await loadRunViewsByPk(db, runPks, opts);
+  const out: RunView[] = [];
+  for (const pk of runPks) {
+    const run = byPk.get(String(pk));
+    if (run) out.push(run);
+  }
+  return out;
+}
+
+/** The same views, by run key (as a decimal string). */
+export async function loadRunViewsByPk(db: DbOrTx, runPks: readonly bigint[], opts: { parallel?: boolean } = {}): Promise<Map<string, RunView>> {
+  const byPk = new Map<string, RunView>();
+  if (runPks.length === 0) return byPk;
   const pks = bigintArray(runPks);
   // keys are validated (no tab, newline or quote: validateKey), so they travel raw; free text is to_json'd
   const parts = {
@@ -84,7 +96,6 @@ export async function loadRunViews(db: DbOrTx, runPks: readonly bigint[], opts: 
     texts = rows[0] ?? { runs: null, metrics: null, params: null, tags: null, inputs: null };
   }
   const row = texts;
-  const byPk = new Map<string, RunView>();
   for (const line of lines(row?.runs)) {
     const f = line.split("\t");
     const info: RunInfoView = {
@@ -125,12 +136,7 @@ export async function loadRunViews(db: DbOrTx, runPks: readonly bigint[], opts: 
     run.data.params?.sort(byKey);
     run.data.tags?.sort(byKey);
   }
-  const out: RunView[] = [];
-  for (const pk of runPks) {
-    const run = byPk.get(String(pk));
-    if (run) out.push(run);
-  }
-  return out;
+  return byPk;
 }
 
 const byKey = (a: { key: string }, b: { key: string }) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);

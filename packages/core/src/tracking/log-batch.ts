@@ -2,7 +2,7 @@ import { Prisma } from "@modelgate/db";
 import type { Ctx } from "../context.ts";
 import { invalid } from "../errors.ts";
 import { assertRunActive, findRun, type RunRef } from "./run-access.ts";
-import { runCtes, tagCtes } from "./runs.ts";
+import { runWrites, tagWrite, type RunWrite } from "./runs.ts";
 import { validateTag } from "./validate.ts";
 import type { MetricView, TagView } from "./types.ts";
 import {
@@ -85,67 +85,70 @@ export function validateBatch(input: LogBatchInput) {
 const byKey = <T extends { key: string }>(a: T, b: T) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 
 /**
- * The run's metric history rows and its latest-value upsert, as data-modifying CTEs over one JSON
- * parameter: far cheaper for the driver than four 1000-element arrays. Values travel as text so NaN
- * and ±Infinity survive ('NaN', 'Infinity'). The latest row per key is picked in SQL (ON CONFLICT
- * cannot touch a row twice) with Postgres's own ordering, NaN above every number.
+ * The run's metric history rows and its latest-value upsert, over one JSON parameter: far cheaper
+ * for the driver than four 1000-element arrays. Values travel as text so NaN and ±Infinity survive
+ * ('NaN', 'Infinity'). The latest row per key is picked in SQL (ON CONFLICT cannot touch a row
+ * twice) with Postgres's own ordering, NaN above every number.
  */
-function metricCtes(run: RunRef, metrics: MetricView[]): Prisma.Sql[] {
-  if (!metrics.length) return [];
+function metricWrite(metrics: MetricView[]): RunWrite {
+  if (!metrics.length) return { ctes: [] };
   const json = JSON.stringify(metrics.map((m) => ({ k: m.key, s: m.step, t: m.timestamp, v: String(m.value) })));
-  return [
-    Prisma.sql`batch AS MATERIALIZED (SELECT x.k, x.s, x.t, x.v::float8 AS v FROM json_to_recordset(${json}::json) AS x(k text, s bigint, t bigint, v text))`,
-    Prisma.sql`ins_metric AS (INSERT INTO metric (run_pk, key, step, timestamp, value) SELECT ${run.pk}, k, s, t, v FROM batch)`,
-    Prisma.sql`ins_latest AS (
-      INSERT INTO latest_metric AS l (run_pk, key, step, timestamp, value)
-      SELECT DISTINCT ON (k) ${run.pk}::bigint, k, s, t, v FROM batch ORDER BY k, s DESC, t DESC, v DESC
-      ON CONFLICT (run_pk, key) DO UPDATE SET step = excluded.step, timestamp = excluded.timestamp, value = excluded.value
-      WHERE (excluded.step, excluded.timestamp, excluded.value) > (l.step, l.timestamp, l.value))`,
-  ];
+  return {
+    ctes: [
+      Prisma.sql`batch AS MATERIALIZED (SELECT bump.pk AS run_pk, x.k, x.s, x.t, x.v::float8 AS v FROM bump, json_to_recordset(${json}::json) AS x(k text, s bigint, t bigint, v text))`,
+      Prisma.sql`ins_metric AS (INSERT INTO metric (run_pk, key, step, timestamp, value) SELECT run_pk, k, s, t, v FROM batch)`,
+      Prisma.sql`ins_latest AS (
+        INSERT INTO latest_metric AS l (run_pk, key, step, timestamp, value)
+        SELECT DISTINCT ON (k) run_pk, k, s, t, v FROM batch ORDER BY k, s DESC, t DESC, v DESC
+        ON CONFLICT (run_pk, key) DO UPDATE SET step = excluded.step, timestamp = excluded.timestamp, value = excluded.value
+        WHERE (excluded.step, excluded.timestamp, excluded.value) > (l.step, l.timestamp, l.value))`,
+    ],
+  };
 }
 
 /**
- * Params are immutable: the same value again is fine, a different one is an error. Keys that were
- * not inserted are re-read in a new statement, which (read committed) sees a value a concurrent
- * transaction has just committed, so two racing writers cannot both "win".
+ * Params are immutable: the same value again is fine, a different one refuses the whole batch.
+ * ON CONFLICT DO UPDATE (a no-op assignment) returns the stored value even when a concurrent
+ * transaction committed it after this statement began, and modelgate_param_conflict() raises on
+ * a different one, so the statement (metrics and tags included) writes nothing.
  */
-async function insertParams(tx: Prisma.TransactionClient, run: RunRef, params: TagView[]) {
-  if (!params.length) return;
+function paramWrite(params: TagView[]): RunWrite {
+  if (!params.length) return { ctes: [] };
   const sorted = [...params].sort(byKey);
-  const inserted = await tx.$queryRaw<{ key: string }[]>`
-    INSERT INTO param (run_pk, key, value)
-    SELECT ${run.pk}, k, v FROM unnest(${sorted.map((p) => p.key)}::text[], ${sorted.map((p) => p.value)}::text[]) AS x(k, v)
-    ON CONFLICT (run_pk, key) DO NOTHING RETURNING key`;
-  if (inserted.length === sorted.length) return;
-  const done = new Set(inserted.map((r) => r.key));
-  const rest = sorted.filter((p) => !done.has(p.key));
-  const existing = await tx.$queryRaw<TagView[]>`SELECT key, value FROM param WHERE run_pk = ${run.pk} AND key = ANY(${rest.map((p) => p.key)}::text[])`;
-  const old = new Map(existing.map((r) => [r.key, r.value]));
-  for (const p of rest) {
-    const was = old.get(p.key);
-    if (was !== undefined && was !== p.value) {
-      throw invalid(
-        `Changing param values is not allowed. Param with key='${p.key}' was already logged with value='${was}' for run ID='${run.id}'. Attempted logging new value '${p.value}'.`,
-      );
-    }
-  }
+  return {
+    ctes: [
+      Prisma.sql`given_params AS (SELECT k, v FROM unnest(${sorted.map((p) => p.key)}::text[], ${sorted.map((p) => p.value)}::text[]) AS x(k, v))`,
+      Prisma.sql`ins_params AS (
+        INSERT INTO param AS p (run_pk, key, value) SELECT bump.pk, k, v FROM bump, given_params
+        ON CONFLICT (run_pk, key) DO UPDATE SET value = p.value RETURNING p.key, p.value)`,
+      Prisma.sql`param_check AS (SELECT modelgate_param_conflict(i.key) FROM ins_params i JOIN given_params g ON g.k = i.key WHERE i.value <> g.v)`,
+    ],
+    checks: ["param_check"],
+  };
 }
 
-/**
- * Metrics and tags go in one statement (atomic by itself). Params need a check after their insert,
- * so a batch with params runs both in one transaction and a refused param rolls everything back.
- */
-async function writeBatch(ctx: Ctx, run: RunRef, metrics: MetricView[], params: TagView[], tags: TagView[]) {
-  const ctes = [...metricCtes(run, metrics), ...tagCtes(run.pk, tags)];
-  if (!params.length) return runCtes(ctx.db, ctes);
-  await ctx.db.$transaction(
-    async (tx) => {
-      await insertParams(tx, run, params);
-      await runCtes(tx, ctes);
-    },
-    // many clients logging at once queue for a pooled connection rather than fail after Prisma's 2 s
-    { maxWait: 30_000, timeout: 60_000 },
+/** The MLflow message for a refused param, from the value now stored. */
+async function paramConflict(ctx: Ctx, run: RunRef, params: TagView[]): Promise<Error | null> {
+  const stored = await ctx.db.$queryRaw<TagView[]>`SELECT key, value FROM param WHERE run_pk = ${run.pk} AND key = ANY(${params.map((p) => p.key)}::text[])`;
+  const old = new Map(stored.map((r) => [r.key, r.value]));
+  const p = params.find((x) => old.has(x.key) && old.get(x.key) !== x.value);
+  if (!p) return null;
+  return invalid(
+    `Changing param values is not allowed. Param with key='${p.key}' was already logged with value='${old.get(p.key)}' for run ID='${run.id}'. Attempted logging new value '${p.value}'.`,
   );
+}
+
+const isParamConflict = (e: unknown) => e instanceof Error && e.message.includes("modelgate_param_conflict");
+
+/** The whole batch is one statement: it lands whole or not at all, with no transaction round trips. */
+async function writeBatch(ctx: Ctx, run: RunRef, metrics: MetricView[], params: TagView[], tags: TagView[]) {
+  const writes = [metricWrite(metrics), tagWrite(tags), paramWrite(params)];
+  try {
+    await runWrites(ctx.db, run.pk, ...writes);
+  } catch (e) {
+    if (!isParamConflict(e)) throw e;
+    throw (await paramConflict(ctx, run, params)) ?? e;
+  }
 }
 
 const normalise = (m: MetricInput): MetricView => ({ key: m.key, value: m.value, timestamp: m.timestamp, step: m.step ?? 0 });

@@ -2,6 +2,7 @@ import type { Prisma } from "@modelgate/db";
 import type { Ctx } from "../context.ts";
 import { invalid } from "../errors.ts";
 import { assertRunActive, findRun, type RunRef } from "./run-access.ts";
+import { lockRunForWrite } from "./runs.ts";
 import type { DatasetInputView } from "./types.ts";
 import { validateLength } from "./validate.ts";
 
@@ -60,6 +61,7 @@ export async function logInputs(ctx: Ctx, input: { run_id: string; datasets?: Da
   assertRunActive(run);
   if (!datasets.length) return;
   await ctx.db.$transaction(async (tx) => {
+    await lockRunForWrite(tx, run.pk);
     for (const d of datasets) await linkInput(tx, run, d);
   });
 }

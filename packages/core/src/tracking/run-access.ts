@@ -12,6 +12,8 @@ export interface RunRef {
   experimentId: number;
   name: string;
   lifecycleStage: string;
+  /** The run's view_version when it was read (the key of its cached wire JSON, see run-wire.ts). */
+  viewVersion: bigint;
 }
 
 export const runNotFound = (runId: string) => notFound(`Run with id=${runId} not found`);
@@ -22,6 +24,7 @@ interface AccessRow {
   experiment_id: number;
   name: string;
   lifecycle_stage: string;
+  view_version: bigint;
   owner_id: string | null;
   grant_level: string | null;
 }
@@ -33,27 +36,27 @@ interface AccessRow {
 export async function findRun(ctx: Ctx, runId: string, needed: PermissionLevel): Promise<RunRef> {
   validateRunId(runId);
   const rows = await ctx.db.$queryRaw<AccessRow[]>`
-    SELECT r.pk, r.id, r.experiment_id, r.name, r.lifecycle_stage::text AS lifecycle_stage, e.owner_id::text AS owner_id,
+    SELECT r.pk, r.id, r.experiment_id, r.name, r.lifecycle_stage::text AS lifecycle_stage, r.view_version, e.owner_id::text AS owner_id,
       ${grantSql(ctx.actor, "e")} AS grant_level
     FROM run r JOIN experiment e ON e.id = r.experiment_id WHERE r.id = ${runId}`;
   const row = rows[0];
   const level = row ? resolveExperimentLevel(ctx.actor, { experimentId: row.experiment_id, ownerId: row.owner_id, grant: row.grant_level }) : null;
   if (!row || !levelAtLeast(level, "READ")) throw runNotFound(runId);
   if (!levelAtLeast(level, needed)) throw denied(`Permission denied: requires ${needed} on experiment ${row.experiment_id}`);
-  return { pk: row.pk, id: row.id, experimentId: row.experiment_id, name: row.name, lifecycleStage: row.lifecycle_stage };
+  return { pk: row.pk, id: row.id, experimentId: row.experiment_id, name: row.name, lifecycleStage: row.lifecycle_stage, viewVersion: row.view_version };
 }
 
 /** Several runs at once (bulk metric reads): every id must exist and be readable. */
 export async function findReadableRuns(ctx: Ctx, runIds: readonly string[]): Promise<Map<string, RunRef>> {
   runIds.forEach(validateRunId);
   const rows = await ctx.db.$queryRaw<AccessRow[]>`
-    SELECT r.pk, r.id, r.experiment_id, r.name, r.lifecycle_stage::text AS lifecycle_stage, e.owner_id::text AS owner_id,
+    SELECT r.pk, r.id, r.experiment_id, r.name, r.lifecycle_stage::text AS lifecycle_stage, r.view_version, e.owner_id::text AS owner_id,
       ${grantSql(ctx.actor, "e")} AS grant_level
     FROM run r JOIN experiment e ON e.id = r.experiment_id WHERE r.id = ANY(${Prisma.sql`${[...runIds]}::text[]`})`;
   const out = new Map<string, RunRef>();
   for (const row of rows) {
     if (!levelAtLeast(resolveExperimentLevel(ctx.actor, { experimentId: row.experiment_id, ownerId: row.owner_id, grant: row.grant_level }), "READ")) continue;
-    out.set(row.id, { pk: row.pk, id: row.id, experimentId: row.experiment_id, name: row.name, lifecycleStage: row.lifecycle_stage });
+    out.set(row.id, { pk: row.pk, id: row.id, experimentId: row.experiment_id, name: row.name, lifecycleStage: row.lifecycle_stage, viewVersion: row.view_version });
   }
   return out;
 }

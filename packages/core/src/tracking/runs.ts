@@ -6,6 +6,8 @@ import { assertExperimentActive, loadExperiment } from "./experiments.ts";
 import { loadRunViews, RUN_COLUMNS, toRunInfoView, type RunRow } from "./load-runs.ts";
 import { assertRunActive, findRun, runNotFound } from "./run-access.ts";
 import { generateRunName, newRunId } from "./run-names.ts";
+import { runBodies } from "./run-wire.ts";
+import { WireJson } from "../wire-json.ts";
 import type { RunInfoView, RunStatus, RunView, TagView } from "./types.ts";
 import { dedupeTags, validateKey, validateTag, validateTimestamp, validateValue } from "./validate.ts";
 
@@ -65,6 +67,14 @@ export async function getRun(ctx: Ctx, runId: string): Promise<RunView> {
   return view;
 }
 
+/** getRun as the REST response itself, `{"run": ...}`, from the run's cached wire JSON. */
+export async function getRunWire(ctx: Ctx, runId: string): Promise<WireJson> {
+  const run = await findRun(ctx, runId, "READ");
+  const [body] = await runBodies(ctx.db, [{ pk: run.pk, version: run.viewVersion }]);
+  if (!body) throw runNotFound(runId);
+  return new WireJson(`{"run":${body}}`);
+}
+
 export interface UpdateRunInput {
   run_id: string;
   /** Unknown values are ignored, as MLflow ignores an unknown enum value. */
@@ -91,29 +101,56 @@ export async function updateRun(ctx: Ctx, input: UpdateRunInput): Promise<RunInf
 }
 
 /**
- * Tags as data-modifying CTEs (last write wins; keys sorted so concurrent writers lock rows in the
- * same order); setting mlflow.runName also renames the run. Composed into log-batch's statement.
+ * Every statement that writes a run's data starts by bumping the run's view_version (the
+ * run_wire_cache key, which triggers would bump anyway at the end of the statement). Doing it
+ * first takes the run row's lock before any child row's, in every writer, so two writers of one
+ * run cannot deadlock. The other CTEs read `bump`, which makes PostgreSQL run it first; a rename
+ * goes into the same UPDATE (a row cannot be updated twice in one statement).
  */
-export function tagCtes(runPk: bigint, tags: TagView[]): Prisma.Sql[] {
-  if (!tags.length) return [];
+function bumpCte(runPk: bigint, rename: string | undefined): Prisma.Sql {
+  const name = rename === undefined ? Prisma.empty : Prisma.sql`, name = ${rename}`;
+  return Prisma.sql`bump AS (UPDATE run SET view_version = view_version + 1${name} WHERE pk = ${runPk} RETURNING pk)`;
+}
+
+/** Locks a run's row for a transaction that writes its data in several statements (see bumpCte). */
+export async function lockRunForWrite(tx: DbOrTx, runPk: bigint) {
+  await tx.$executeRaw`UPDATE run SET view_version = view_version + 1 WHERE pk = ${runPk}`;
+}
+
+export interface RunWrite {
+  /** Data-modifying CTEs; each reads `bump` (the run's key as `bump.pk`). */
+  ctes: Prisma.Sql[];
+  /** Setting mlflow.runName renames the run. */
+  rename?: string | undefined;
+  /** Plain CTEs that must run (PostgreSQL skips an unreferenced SELECT): the statement reads them. */
+  checks?: string[];
+}
+
+/** Tags as a data-modifying CTE (last write wins; keys sorted so concurrent writers lock rows in the same order). */
+export function tagWrite(tags: TagView[]): RunWrite {
+  if (!tags.length) return { ctes: [] };
   const latest = dedupeTags(tags).map((t) => [t.key, t.value] as const).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const ctes = [
-    Prisma.sql`ins_tags AS (
-      INSERT INTO run_tag (run_pk, key, value)
-      SELECT ${runPk}, k, v FROM unnest(${latest.map(([k]) => k)}::text[], ${latest.map(([, v]) => v)}::text[]) AS x(k, v)
-      ON CONFLICT (run_pk, key) DO UPDATE SET value = excluded.value)`,
-  ];
-  const renamed = latest.find(([k]) => k === RUN_NAME_TAG);
-  if (renamed) ctes.push(Prisma.sql`rename_run AS (UPDATE run SET name = ${renamed[1]} WHERE pk = ${runPk})`);
-  return ctes;
+  return {
+    ctes: [
+      Prisma.sql`ins_tags AS (
+        INSERT INTO run_tag (run_pk, key, value)
+        SELECT bump.pk, k, v FROM bump, unnest(${latest.map(([k]) => k)}::text[], ${latest.map(([, v]) => v)}::text[]) AS x(k, v)
+        ON CONFLICT (run_pk, key) DO UPDATE SET value = excluded.value)`,
+    ],
+    rename: latest.find(([k]) => k === RUN_NAME_TAG)?.[1],
+  };
 }
 
-/** Runs data-modifying CTEs as one statement: atomic on its own, no transaction needed. */
-export async function runCtes(db: DbOrTx, ctes: Prisma.Sql[]) {
-  if (ctes.length) await db.$executeRaw`WITH ${Prisma.join(ctes, ", ")} SELECT 1`;
+/** Runs a run's writes as one statement after its bump: atomic on its own, no transaction needed. */
+export async function runWrites(db: DbOrTx, runPk: bigint, ...writes: RunWrite[]) {
+  const ctes = writes.flatMap((w) => w.ctes);
+  if (!ctes.length) return;
+  const rename = writes.find((w) => w.rename !== undefined)?.rename;
+  const checks = writes.flatMap((w) => w.checks ?? []).map((name) => Prisma.raw(`(SELECT count(*) FROM ${name})`));
+  await db.$executeRaw`WITH ${Prisma.join([bumpCte(runPk, rename), ...ctes], ", ")} SELECT ${checks.length ? Prisma.join(checks, ", ") : Prisma.raw("1")}`;
 }
 
-export const upsertTags = (db: DbOrTx, runPk: bigint, tags: TagView[]) => runCtes(db, tagCtes(runPk, tags));
+export const upsertTags = (db: DbOrTx, runPk: bigint, tags: TagView[]) => runWrites(db, runPk, tagWrite(tags));
 
 /** Deleting and restoring runs needs MANAGE (MLflow's can_delete); both are idempotent and audited. */
 async function setRunStage(ctx: Ctx, runId: string, stage: "active" | "deleted") {
@@ -147,7 +184,8 @@ export async function deleteTag(ctx: Ctx, input: { run_id: string; key: string }
   validateKey("tag", input.key);
   const run = await findRun(ctx, input.run_id, "EDIT");
   assertRunActive(run);
-  const { count } = await ctx.db.runTag.deleteMany({ where: { runPk: run.pk, key: input.key } });
+  const count = await ctx.db.$executeRaw`
+    WITH ${bumpCte(run.pk, undefined)} DELETE FROM run_tag t USING bump WHERE t.run_pk = bump.pk AND t.key = ${input.key}`;
   if (count === 0) throw notFound(`No tag with name: ${input.key} in run with id ${input.run_id}`);
 }
 
@@ -156,8 +194,7 @@ export const LOG_MODEL_HISTORY_TAG = "mlflow.log-model.history";
 /**
  * runs/log-model: what `Model.log` records after writing a model's artifacts. Appends the model's
  * metadata to the run's `mlflow.log-model.history` tag (a JSON list), as MLflow's stores do. The
- * run row is locked (FOR NO KEY UPDATE: metric inserts are not blocked) so concurrent calls cannot
- * lose an entry.
+ * run row is locked first, so concurrent calls cannot lose an entry.
  */
 export async function logModel(ctx: Ctx, input: { run_id: string; model_json: string }): Promise<void> {
   let model: unknown;
@@ -170,7 +207,7 @@ export async function logModel(ctx: Ctx, input: { run_id: string; model_json: st
   const run = await findRun(ctx, input.run_id, "EDIT");
   assertRunActive(run);
   await ctx.db.$transaction(async (tx) => {
-    await tx.$queryRaw`SELECT 1 FROM run WHERE pk = ${run.pk} FOR NO KEY UPDATE`;
+    await lockRunForWrite(tx, run.pk);
     const rows = await tx.$queryRaw<{ value: string }[]>`SELECT value FROM run_tag WHERE run_pk = ${run.pk} AND key = ${LOG_MODEL_HISTORY_TAG}`;
     const history = parseHistory(rows[0]?.value);
     history.push(model);

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { createRun, deleteRun, deleteTag, getRun, invalid, logBatch, logInputs, logMetric, logModel, logParam, restoreRun, setTag, updateRun } from "@modelgate/core";
+import { createRun, deleteRun, deleteTag, getRunWire, invalid, logBatch, logInputs, logMetric, logModel, logParam, restoreRun, setTag, updateRun } from "@modelgate/core";
 import type { Db } from "@modelgate/db";
 import { mlflowRoute } from "../mlflow-route.ts";
 import { optInt, optString, reqString } from "../wire.ts";
@@ -26,7 +26,7 @@ export function registerRunRoutes(app: FastifyInstance, db: Db) {
       tags: tagList(input),
     }),
   }));
-  mlflowRoute(app, db, "GET", "/runs/get", async ({ ctx, input }) => ({ run: await getRun(ctx, runIdOf(input)) }));
+  mlflowRoute(app, db, "GET", "/runs/get", async ({ ctx, input }) => getRunWire(ctx, runIdOf(input)));
   mlflowRoute(app, db, "POST", "/runs/update", async ({ ctx, input }) => ({
     run_info: await updateRun(ctx, {
       run_id: runIdOf(input),

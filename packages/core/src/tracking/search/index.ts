@@ -3,5 +3,5 @@ export { parseRunFilter, validateRunFilter, type RunFilterClause, type EntityTyp
 export { parseRunOrderBy, type RunOrderBy, type ExperimentOrderBy } from "./order-by.ts";
 export { parseExperimentFilter, parseExperimentOrderByList, type ExperimentFilterClause } from "./experiment-filter.ts";
 export { encodePageToken, decodePageToken, MAX_RESULTS_THRESHOLD } from "./page-token.ts";
-export { searchRuns, countRuns, listRunColumns, DEFAULT_MAX_RESULTS, type SearchRunsInput, type SearchRunsResult, type RunColumns } from "./search-runs.ts";
+export { searchRuns, searchRunsWire, countRuns, listRunColumns, DEFAULT_MAX_RESULTS, type SearchRunsInput, type SearchRunsResult, type RunColumns } from "./search-runs.ts";
 export { searchExperiments, type SearchExperimentsInput, type SearchExperimentsResult } from "./search-experiments.ts";

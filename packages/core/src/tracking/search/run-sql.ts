@@ -195,11 +195,15 @@ function plan(q: RunQuery, withOrder: boolean): Plan {
 
 const joinAll = (xs: Prisma.Sql[], sep: string) => Prisma.join(xs, sep);
 
-/** The run keys of one page, in order. */
+/**
+ * The run keys of one page, in order, each with its view_version and `ord`, its position in the
+ * whole result from 1 (the window uses the query's own order, so PostgreSQL sorts once).
+ */
 export function runPageSql(q: RunQuery, offset: number, limit: number): Prisma.Sql {
   const p = plan(q, true);
   const joins = p.joins.length ? joinAll(p.joins, " ") : Prisma.empty;
-  return Prisma.sql`SELECT r.pk FROM run r ${joins} WHERE ${joinAll(p.where, " AND ")} ORDER BY ${joinAll(p.order, ", ")} LIMIT ${limit} OFFSET ${offset}`;
+  const order = joinAll(p.order, ", ");
+  return Prisma.sql`SELECT r.pk, r.view_version, row_number() OVER (ORDER BY ${order}) AS ord FROM run r ${joins} WHERE ${joinAll(p.where, " AND ")} ORDER BY ${order} LIMIT ${limit} OFFSET ${offset}`;
 }
 
 export function runCountSql(q: RunQuery): Prisma.Sql {

@@ -2,7 +2,9 @@ import { Prisma } from "@modelgate/db";
 import type { Ctx } from "../../context.ts";
 import { invalid } from "../../errors.ts";
 import { readableExperimentsSql } from "../../auth/permissions.ts";
+import { WireJson } from "../../wire-json.ts";
 import { loadRunViews } from "../load-runs.ts";
+import { parseRunVersions, runBodies, runVersionsSql, type VersionedRun } from "../run-wire.ts";
 import { experimentPk } from "../validate.ts";
 import type { RunView, ViewType } from "../types.ts";
 import { parseRunOrderBy } from "./order-by.ts";
@@ -67,17 +69,35 @@ async function toQuery(ctx: Ctx, input: Omit<SearchRunsInput, "max_results" | "p
   return { experimentIds: scope.experimentIds, clauses, viewType, orderBy, probe: scope.candidates <= PROBE_LIMIT };
 }
 
-export async function searchRuns(ctx: Ctx, input: SearchRunsInput): Promise<SearchRunsResult> {
+/** The runs of the requested page (with their view versions), and the next page's token when there is one. */
+async function searchRunPage(ctx: Ctx, input: SearchRunsInput): Promise<{ page: VersionedRun[]; next_page_token?: string }> {
   const maxResults = validateMaxResults(input.max_results, DEFAULT_MAX_RESULTS);
   const offset = decodePageToken(input.page_token);
   const q = await toQuery(ctx, input);
-  if (q.experimentIds.length === 0) return { runs: [] };
-  // One extra row says whether another page exists, so the last page carries no token.
-  const rows = await ctx.db.$queryRaw<{ pk: bigint }[]>(runPageSql(q, offset, maxResults + 1));
-  const more = rows.length > maxResults;
-  const page = rows.slice(0, maxResults).map((r) => r.pk);
-  const runs = await loadRunViews(ctx.db, page, { parallel: page.length > 200 });
-  return more ? { runs, next_page_token: encodePageToken(offset + maxResults) } : { runs };
+  if (q.experimentIds.length === 0) return { page: [] };
+  // One round trip; the extra row only says whether another page exists, so the last page carries no token.
+  const [row] = await ctx.db.$queryRaw<{ v: string | null; n: number }[]>(
+    runVersionsSql(Prisma.sql`(${runPageSql(q, offset, maxResults + 1)}) s`, Prisma.sql`s.ord <= ${offset + maxResults}`),
+  );
+  const page = parseRunVersions(row?.v);
+  return (row?.n ?? 0) > maxResults ? { page, next_page_token: encodePageToken(offset + maxResults) } : { page };
+}
+
+export async function searchRuns(ctx: Ctx, input: SearchRunsInput): Promise<SearchRunsResult> {
+  const { page, next_page_token } = await searchRunPage(ctx, input);
+  const runs = await loadRunViews(ctx.db, page.map((r) => r.pk), { parallel: page.length > 200 });
+  return next_page_token ? { runs, next_page_token } : { runs };
+}
+
+/**
+ * searchRuns as the REST response itself, `{"runs": [...], "next_page_token": ...}`, from the
+ * runs' cached wire JSON (tracking/run-wire.ts): the same bytes toWireJson would write.
+ */
+export async function searchRunsWire(ctx: Ctx, input: SearchRunsInput): Promise<WireJson> {
+  const { page, next_page_token } = await searchRunPage(ctx, input);
+  const bodies = await runBodies(ctx.db, page);
+  const parts = [...(bodies.length ? [`"runs":[${bodies.join(",")}]`] : []), ...(next_page_token ? [`"next_page_token":${JSON.stringify(next_page_token)}`] : [])];
+  return new WireJson(`{${parts.join(",")}}`);
 }
 
 /** How many runs the same filter matches (for the portal's result count). */

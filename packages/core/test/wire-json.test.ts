@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { toWireJson } from "../src/rest/mlflow-route.ts";
+import { toWireJson } from "../src/wire-json.ts";
 
 describe("toWireJson", () => {
   it("writes non-finite metric values as MLflow does, on both the fast and the exact path", () => {
