@@ -34,6 +34,8 @@ describe("data plane", () => {
     expect(metrics.statusCode).toBe(200);
     expect(metrics.body).toContain('modelgate_http_requests_total{method="GET",route="/health",status="200"}');
     expect(metrics.body).toContain("modelgate_http_request_duration_seconds_bucket");
+    expect(metrics.body).toMatch(/^modelgate_run_wire_cache_hits_total \d+$/m);
+    expect(metrics.body).toMatch(/^modelgate_run_wire_cache_bytes \d+$/m);
   });
 
   it("without credentials every MLflow endpoint is 401 UNAUTHENTICATED in MLflow's shape", async () => {

@@ -1,6 +1,6 @@
 import crypto from "node:crypto";
 import type { Db } from "@modelgate/db";
-import { createUser, systemActor, type Actor, type Ctx } from "../src/index.ts";
+import { createExperiment, createRun, createUser, systemActor, type Actor, type Ctx } from "../src/index.ts";
 
 export const PASSWORD = "correct horse battery staple";
 
@@ -12,4 +12,10 @@ export async function makeUser(db: Db, opts: { role?: "ADMIN" | "USER"; prefix?:
   const user = await createUser(ctxOf(db, systemActor("test")), { username, password: PASSWORD, role: opts.role ?? "USER" });
   const actor: Actor = { kind: "user", userId: user.id, username: user.username, role: user.role };
   return { user, actor, ctx: ctxOf(db, actor) };
+}
+
+/** A run (start_time 1) in a new experiment of its own. */
+export async function newRun(ctx: Ctx) {
+  const { experiment_id } = await createExperiment(ctx, { name: `exp-${crypto.randomUUID()}` });
+  return createRun(ctx, { experiment_id, start_time: 1 });
 }

@@ -2,7 +2,6 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { useTestDatabase } from "@modelgate/db/test-db";
 import type { Db } from "@modelgate/db";
 import {
-  createExperiment,
   createRun,
   deleteRun,
   deleteTag,
@@ -22,7 +21,7 @@ import {
   updateRun,
   type Ctx,
 } from "../src/index.ts";
-import { makeUser } from "./helpers.ts";
+import { makeUser, newRun } from "./helpers.ts";
 
 // runs/get and runs/search send each run's wire JSON from an in-process cache while its version is
 // the run's current one. These check that every kind of change is seen at once (never a stale body),
@@ -33,10 +32,9 @@ beforeAll(async () => {
   db = (await useTestDatabase()).db;
 });
 
-async function newRun(ctx: Ctx) {
-  const { experiment_id } = await createExperiment(ctx, { name: `wire-${crypto.randomUUID()}` });
-  const run = await createRun(ctx, { experiment_id, start_time: 1 });
-  return { experimentId: experiment_id, id: run.info.run_id };
+async function newRunIds(ctx: Ctx) {
+  const run = await newRun(ctx);
+  return { experimentId: run.info.experiment_id, id: run.info.run_id };
 }
 
 /** What runs/get must send: built afresh from the tables. */
@@ -54,7 +52,7 @@ async function expectCoherent(ctx: Ctx, id: string) {
 describe("run wire cache", () => {
   it("serves every change at once: metrics, params, tags, renames, status, lifecycle, inputs, models", async () => {
     const { ctx } = await makeUser(db);
-    const { id } = await newRun(ctx);
+    const { id } = await newRunIds(ctx);
     await expectCoherent(ctx, id);
     const steps: [string, () => Promise<unknown>][] = [
       ["metric", () => logMetric(ctx, { run_id: id, key: "loss", value: 0.5, timestamp: 10, step: 1 })],
@@ -87,7 +85,7 @@ describe("run wire cache", () => {
 
   it("is what gets served while the version holds, and any write drops it, even one in plain SQL", async () => {
     const { ctx } = await makeUser(db);
-    const { id } = await newRun(ctx);
+    const { id } = await newRunIds(ctx);
     await logParam(ctx, { run_id: id, key: "p", value: "1" });
     await expectCoherent(ctx, id);
     // with triggers switched off, a change leaves the version alone: the cached body is what is sent
@@ -106,7 +104,7 @@ describe("run wire cache", () => {
 
   it("sends runs/search pages byte-for-byte as toWireJson of searchRuns, tokens included", async () => {
     const { ctx } = await makeUser(db);
-    const { experimentId } = await newRun(ctx);
+    const { experimentId } = await newRunIds(ctx);
     for (let i = 0; i < 7; i++) {
       const run = await createRun(ctx, { experiment_id: experimentId, start_time: 10 + i });
       await logBatch(ctx, { run_id: run.info.run_id, metrics: [{ key: "m", value: i % 3 === 0 ? NaN : i / 10, timestamp: 1 }], params: [{ key: "i", value: String(i) }] });
@@ -129,7 +127,7 @@ describe("run wire cache", () => {
 
   it("ends consistent when writers and readers of one run race, and writers never deadlock", async () => {
     const { ctx } = await makeUser(db);
-    const { experimentId, id } = await newRun(ctx);
+    const { experimentId, id } = await newRunIds(ctx);
     for (let round = 0; round < 8; round++) {
       const results = await Promise.allSettled([
         logBatch(ctx, { run_id: id, metrics: [{ key: "m", value: round, timestamp: round, step: round }], tags: [{ key: "mlflow.runName", value: `n${round}` }] }),

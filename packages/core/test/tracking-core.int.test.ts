@@ -3,8 +3,6 @@ import { useTestDatabase } from "@modelgate/db/test-db";
 import type { Db } from "@modelgate/db";
 import {
   configureTracking,
-  createExperiment,
-  createRun,
   deleteRun,
   getExperiment,
   getMetricHistory,
@@ -19,20 +17,14 @@ import {
   sampleMetricSeries,
   setTag,
   updateRun,
-  type Ctx,
 } from "../src/index.ts";
-import { makeUser } from "./helpers.ts";
+import { makeUser, newRun } from "./helpers.ts";
 
 let db: Db;
 beforeAll(async () => {
   db = (await useTestDatabase()).db;
 });
 afterEach(() => configureTracking({ defaultExperimentPermission: "READ" }));
-
-async function newRun(ctx: Ctx) {
-  const { experiment_id } = await createExperiment(ctx, { name: `exp-${crypto.randomUUID()}` });
-  return createRun(ctx, { experiment_id, start_time: 1 });
-}
 
 describe("tracking core", () => {
   it("bounds a chart request in core: runs, metrics and points", async () => {

@@ -25,18 +25,19 @@ BEGIN
   RETURN NULL;
 END;
 $$;
-CREATE TRIGGER "latest_metric_view_ins" AFTER INSERT ON "latest_metric" REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION "run_view_touch"();
-CREATE TRIGGER "latest_metric_view_upd" AFTER UPDATE ON "latest_metric" REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION "run_view_touch"();
-CREATE TRIGGER "latest_metric_view_del" AFTER DELETE ON "latest_metric" REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION "run_view_touch"();
-CREATE TRIGGER "param_view_ins" AFTER INSERT ON "param" REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION "run_view_touch"();
-CREATE TRIGGER "param_view_upd" AFTER UPDATE ON "param" REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION "run_view_touch"();
-CREATE TRIGGER "param_view_del" AFTER DELETE ON "param" REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION "run_view_touch"();
-CREATE TRIGGER "run_tag_view_ins" AFTER INSERT ON "run_tag" REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION "run_view_touch"();
-CREATE TRIGGER "run_tag_view_upd" AFTER UPDATE ON "run_tag" REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION "run_view_touch"();
-CREATE TRIGGER "run_tag_view_del" AFTER DELETE ON "run_tag" REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION "run_view_touch"();
-CREATE TRIGGER "run_input_view_ins" AFTER INSERT ON "run_input" REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION "run_view_touch"();
-CREATE TRIGGER "run_input_view_upd" AFTER UPDATE ON "run_input" REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION "run_view_touch"();
-CREATE TRIGGER "run_input_view_del" AFTER DELETE ON "run_input" REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION "run_view_touch"();
+DO $$
+DECLARE
+  t text;
+  e text;
+BEGIN
+  FOREACH t IN ARRAY ARRAY['latest_metric', 'param', 'run_tag', 'run_input'] LOOP
+    FOREACH e IN ARRAY ARRAY['INSERT', 'UPDATE', 'DELETE'] LOOP
+      EXECUTE format('CREATE TRIGGER %I AFTER %s ON %I REFERENCING %s TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION "run_view_touch"()',
+        t || '_view_' || lower(left(e, 3)), e, t, CASE e WHEN 'DELETE' THEN 'OLD' ELSE 'NEW' END);
+    END LOOP;
+  END LOOP;
+END;
+$$;
 
 -- log-batch writes a whole batch in one statement; a param logged again with another value must
 -- abort that statement (nothing written), so its check calls this.

@@ -1,4 +1,5 @@
 import client from "prom-client";
+import { runWireCacheStats } from "@modelgate/core";
 
 /** Prometheus metrics of the data plane: request counts and latency per route. */
 export function createMetrics() {
@@ -16,6 +17,27 @@ export function createMetrics() {
     labelNames: ["method", "route"] as const,
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
+  });
+  // the in-process cache of runs' wire JSON (runs/search, runs/get)
+  const cacheCounter = (name: string, help: string, read: () => number) =>
+    new client.Counter({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(read());
+      },
+    });
+  cacheCounter("modelgate_run_wire_cache_hits_total", "Runs served from their cached wire JSON", () => runWireCacheStats().hits);
+  cacheCounter("modelgate_run_wire_cache_misses_total", "Runs whose wire JSON was built from the tables", () => runWireCacheStats().misses);
+  new client.Gauge({
+    name: "modelgate_run_wire_cache_bytes",
+    help: "Memory held by cached run wire JSON (approximate)",
+    registers: [registry],
+    collect() {
+      this.set(runWireCacheStats().bytes);
+    },
   });
   return {
     registry,

@@ -34,6 +34,16 @@ const MAX_CACHED_CHARS = 32 * 1024 * 1024;
 const cache = new LRUCache<string, Entry>({ maxSize: MAX_CACHED_CHARS, sizeCalculation: (e) => Math.max(1, e.body.length) });
 const counters = { hits: 0, misses: 0 };
 
+// One cache for the process, keyed per database client as well as per run (run keys of two
+// databases, as in tests, must never meet).
+const dbIds = new WeakMap<Db, number>();
+let nextDbId = 0;
+function keyOf(db: Db, pk: bigint): string {
+  let id = dbIds.get(db);
+  if (id === undefined) dbIds.set(db, (id = nextDbId++));
+  return `${id}:${pk}`;
+}
+
 export function runWireCacheStats(): RunWireCacheStats {
   return { ...counters, entries: cache.size, bytes: cache.calculatedSize * 2 };
 }
@@ -67,7 +77,7 @@ export function parseRunVersions(text: string | null | undefined): VersionedRun[
  */
 export async function runBodies(db: Db, runs: readonly VersionedRun[]): Promise<string[]> {
   const bodies: (string | undefined)[] = runs.map((r) => {
-    const hit = cache.get(String(r.pk));
+    const hit = cache.get(keyOf(db, r.pk));
     return hit && hit.version === r.version ? hit.body : undefined;
   });
   const misses = runs.filter((_, i) => bodies[i] === undefined);
@@ -82,8 +92,9 @@ export async function runBodies(db: Db, runs: readonly VersionedRun[]): Promise<
       const body = toWireJson(view);
       bodies[i] = body;
       // a slower builder of an older version must not replace a newer body
-      const held = cache.peek(String(r.pk));
-      if (!held || held.version <= r.version) cache.set(String(r.pk), { version: r.version, body });
+      const key = keyOf(db, r.pk);
+      const held = cache.peek(key);
+      if (!held || held.version <= r.version) cache.set(key, { version: r.version, body });
     });
   }
   return bodies.filter((b) => b !== undefined);
