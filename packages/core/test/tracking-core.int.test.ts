@@ -19,6 +19,7 @@ import {
   updateRun,
 } from "../src/index.ts";
 import { makeUser, newRun } from "./helpers.ts";
+import { runWrites, tagWrite } from "../src/tracking/runs.ts";
 
 let db: Db;
 beforeAll(async () => {
@@ -113,6 +114,15 @@ describe("tracking core", () => {
       expect(rejected.reason).toMatchObject({ code: "INVALID_PARAMETER_VALUE", message: expect.stringContaining("Changing param values is not allowed") });
     }
     await logParam(ctx, { run_id: id, key: "k0", value: (await db.param.findFirstOrThrow({ where: { key: "k0" } })).value });
+  });
+
+  it("refuses, rather than drops, a write to a run removed after it was found", async () => {
+    const { ctx } = await makeUser(db);
+    const run = await newRun(ctx);
+    const [row] = await db.$queryRaw<{ pk: bigint }[]>`SELECT pk FROM run WHERE id = ${run.info.run_id}`;
+    await db.$executeRaw`DELETE FROM run WHERE pk = ${row!.pk}`;
+    await expect(runWrites(db, { pk: row!.pk, id: run.info.run_id }, tagWrite([{ key: "t", value: "v" }]))).rejects.toMatchObject({ code: "RESOURCE_DOES_NOT_EXIST" });
+    expect(await db.runTag.count({ where: { runPk: row!.pk } })).toBe(0);
   });
 
   it("writes nothing when any part of a batch fails", async () => {

@@ -144,7 +144,7 @@ const isParamConflict = (e: unknown) => e instanceof Error && e.message.includes
 async function writeBatch(ctx: Ctx, run: RunRef, metrics: MetricView[], params: TagView[], tags: TagView[]) {
   const writes = [metricWrite(metrics), tagWrite(tags), paramWrite(params)];
   try {
-    await runWrites(ctx.db, run.pk, ...writes);
+    await runWrites(ctx.db, run, ...writes);
   } catch (e) {
     if (!isParamConflict(e)) throw e;
     throw (await paramConflict(ctx, run, params)) ?? e;

@@ -4,7 +4,7 @@ import { type Ctx, actorUserId } from "../context.ts";
 import { invalid, notFound } from "../errors.ts";
 import { assertExperimentActive, loadExperiment } from "./experiments.ts";
 import { loadRunViews, RUN_COLUMNS, toRunInfoView, type RunRow } from "./load-runs.ts";
-import { assertRunActive, findRun, runNotFound } from "./run-access.ts";
+import { assertRunActive, findRun, runNotFound, type RunRef } from "./run-access.ts";
 import { generateRunName, newRunId } from "./run-names.ts";
 import { runBodies } from "./run-wire.ts";
 import { WireJson } from "../wire-json.ts";
@@ -95,7 +95,7 @@ export async function updateRun(ctx: Ctx, input: UpdateRunInput): Promise<RunInf
       UPDATE run r SET status = COALESCE(${status}::"RunStatus", r.status), end_time = COALESCE(${input.end_time ?? null}::bigint, r.end_time),
         name = COALESCE(${name}::text, r.name)
       WHERE r.pk = ${run.pk} RETURNING ${RUN_COLUMNS}`;
-    if (name) await upsertTags(tx, run.pk, [{ key: RUN_NAME_TAG, value: name }]);
+    if (name) await upsertTags(tx, run, [{ key: RUN_NAME_TAG, value: name }]);
     return toRunInfoView(row!);
   });
 }
@@ -141,16 +141,22 @@ export function tagWrite(tags: TagView[]): RunWrite {
   };
 }
 
-/** Runs a run's writes as one statement after its bump: atomic on its own, no transaction needed. */
-export async function runWrites(db: DbOrTx, runPk: bigint, ...writes: RunWrite[]) {
+/**
+ * Runs a run's writes as one statement after its bump: atomic on its own, no transaction needed.
+ * A run removed since it was found (its experiment purged) is a 404, not a write acknowledged and
+ * dropped.
+ */
+export async function runWrites(db: DbOrTx, run: Pick<RunRef, "pk" | "id">, ...writes: RunWrite[]) {
   const ctes = writes.flatMap((w) => w.ctes);
   if (!ctes.length) return;
   const rename = writes.find((w) => w.rename !== undefined)?.rename;
-  const checks = writes.flatMap((w) => w.checks ?? []).map((name) => Prisma.raw(`(SELECT count(*) FROM ${name})`));
-  await db.$executeRaw`WITH ${Prisma.join([bumpCte(runPk, rename), ...ctes], ", ")} SELECT ${checks.length ? Prisma.join(checks, ", ") : Prisma.raw("1")}`;
+  const checks = writes.flatMap((w) => w.checks ?? []).map((name) => `, (SELECT count(*) FROM ${name})`);
+  const [row] = await db.$queryRaw<{ found: number }[]>`
+    WITH ${Prisma.join([bumpCte(run.pk, rename), ...ctes], ", ")} SELECT (SELECT count(*) FROM bump)::int AS found${Prisma.raw(checks.join(""))}`;
+  if (!row?.found) throw runNotFound(run.id);
 }
 
-export const upsertTags = (db: DbOrTx, runPk: bigint, tags: TagView[]) => runWrites(db, runPk, tagWrite(tags));
+export const upsertTags = (db: DbOrTx, run: Pick<RunRef, "pk" | "id">, tags: TagView[]) => runWrites(db, run, tagWrite(tags));
 
 /** Deleting and restoring runs needs MANAGE (MLflow's can_delete); both are idempotent and audited. */
 async function setRunStage(ctx: Ctx, runId: string, stage: "active" | "deleted") {
@@ -177,7 +183,7 @@ export async function setTag(ctx: Ctx, input: { run_id: string; key: string; val
   validateTag(input);
   const run = await findRun(ctx, input.run_id, "EDIT");
   assertRunActive(run);
-  await upsertTags(ctx.db, run.pk, [{ key: input.key, value: input.value }]);
+  await upsertTags(ctx.db, run, [{ key: input.key, value: input.value }]);
 }
 
 export async function deleteTag(ctx: Ctx, input: { run_id: string; key: string }): Promise<void> {
@@ -213,7 +219,7 @@ export async function logModel(ctx: Ctx, input: { run_id: string; model_json: st
     history.push(model);
     const value = JSON.stringify(history);
     validateValue("Tag value", value);
-    await upsertTags(tx, run.pk, [{ key: LOG_MODEL_HISTORY_TAG, value }]);
+    await upsertTags(tx, run, [{ key: LOG_MODEL_HISTORY_TAG, value }]);
   });
 }
 
