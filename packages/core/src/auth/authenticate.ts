@@ -20,14 +20,31 @@ const LAST_USED_GRANULARITY_MS = 60_000;
 export async function authenticateToken(db: Db, secret: string): Promise<Actor | null> {
   const parsed = parseTokenSecret(secret);
   if (!parsed) return null;
-  const row = await db.accessToken.findUnique({ where: { prefix: parsed.prefix }, include: { user: true } });
-  if (!row || !tokenMatches(row.secretHash, secret)) return null;
+  // one round trip on every API call: raw SQL, not a relation query (several times cheaper)
+  const [row] = await db.$queryRaw<TokenRow[]>`
+    SELECT t.id, t.secret_hash, t.revoked_at, t.expires_at, t.last_used_at, t.endpoint_id,
+      u.id AS user_id, u.username, u.role::text AS role, u.active
+    FROM access_token t JOIN "user" u ON u.id = t.user_id WHERE t.prefix = ${parsed.prefix}`;
+  if (!row || !tokenMatches(row.secret_hash, secret)) return null;
   const now = Date.now();
-  if (row.revokedAt || (row.expiresAt && row.expiresAt.getTime() <= now) || !row.user.active) return null;
-  if (!row.lastUsedAt || now - row.lastUsedAt.getTime() > LAST_USED_GRANULARITY_MS) {
+  if (row.revoked_at || (row.expires_at && row.expires_at.getTime() <= now) || !row.active) return null;
+  if (!row.last_used_at || now - row.last_used_at.getTime() > LAST_USED_GRANULARITY_MS) {
     await db.accessToken.update({ where: { id: row.id }, data: { lastUsedAt: new Date(now) } });
   }
-  return userActor(row.user, row.id, row.endpointId);
+  return userActor({ id: row.user_id, username: row.username, role: row.role }, row.id, row.endpoint_id);
+}
+
+interface TokenRow {
+  id: string;
+  secret_hash: Uint8Array;
+  revoked_at: Date | null;
+  expires_at: Date | null;
+  last_used_at: Date | null;
+  endpoint_id: string | null;
+  user_id: string;
+  username: string;
+  role: User["role"];
+  active: boolean;
 }
 
 // Basic auth with a password is verified with argon2 once, then remembered briefly: the mlflow

@@ -1,3 +1,4 @@
+import { LRUCache } from "lru-cache";
 import { Prisma } from "@modelgate/db";
 import type { Ctx } from "../../context.ts";
 import { invalid } from "../../errors.ts";
@@ -66,7 +67,32 @@ async function toQuery(ctx: Ctx, input: Omit<SearchRunsInput, "max_results" | "p
   const orderBy = (input.order_by ?? []).map(parseRunOrderBy);
   const viewType = input.run_view_type ?? "ACTIVE_ONLY";
   const scope = await readableScope(ctx, input.experiment_ids, viewType);
-  return { experimentIds: scope.experimentIds, clauses, viewType, orderBy, probe: scope.candidates <= PROBE_LIMIT };
+  const q: RunQuery = { experimentIds: scope.experimentIds, clauses, viewType, orderBy, probe: scope.candidates <= PROBE_LIMIT };
+  if (q.probe && scope.candidates > 0) q.probe = !(await metricKeysAreRare(ctx, q, scope.candidates));
+  return q;
+}
+
+// Probing each candidate run by primary key beats scanning a metric key's rows in every
+// experiment, unless that key is rare in the whole database: then joining its rows (through the
+// latest_metric (key, value, run_pk) index) is cheaper still. Only metric keys can be counted
+// cheaply, so only searches whose keys are all metrics are considered. The counts pick a plan and
+// nothing else, so they are remembered for a few seconds.
+const RARE_KEY_FACTOR = 4;
+const KEY_COUNT_CAP = RARE_KEY_FACTOR * PROBE_LIMIT + 1;
+const keyRowCounts = new LRUCache<string, number>({ max: 10_000, ttl: 10_000 });
+
+async function metricKeysAreRare(ctx: Ctx, q: RunQuery, candidates: number): Promise<boolean> {
+  const keyed = [...q.clauses.filter((c) => c.type !== "attribute" && c.type !== "dataset"), ...q.orderBy.filter((o) => o.type !== "attribute")];
+  if (keyed.length === 0 || keyed.some((k) => k.type !== "metric")) return false;
+  const keys = [...new Set(keyed.map((k) => k.key))];
+  const unknown = keys.filter((k) => !keyRowCounts.has(k));
+  if (unknown.length) {
+    const rows = await ctx.db.$queryRaw<{ k: string; n: number }[]>`
+      SELECT k, (SELECT count(*) FROM (SELECT 1 FROM latest_metric m WHERE m.key = k LIMIT ${KEY_COUNT_CAP}) c)::int AS n
+      FROM unnest(${unknown}::text[]) AS k`;
+    for (const r of rows) keyRowCounts.set(r.k, r.n);
+  }
+  return keys.every((k) => (keyRowCounts.get(k) ?? KEY_COUNT_CAP) <= RARE_KEY_FACTOR * candidates);
 }
 
 /** The runs of the requested page (with their view versions), and the next page's token when there is one. */
