@@ -11,8 +11,10 @@ import type { NumericComparator, RunFilterClause, StringComparator } from "./run
 // NaN metrics just before them; then start_time DESC (unless already ordered by it), then run id.
 
 export interface RunQuery {
-  /** Experiment ids the caller may read (already filtered). */
+  /** Experiment ids the caller may read (already filtered), or, with `readable`, as requested. */
   experimentIds: readonly number[];
+  /** The caller's read check on experiment `e`, made by the query itself (experimentIds not yet checked). */
+  readable?: Prisma.Sql | undefined;
   clauses: readonly RunFilterClause[];
   viewType: ViewType;
   orderBy: readonly RunOrderBy[];
@@ -114,8 +116,16 @@ export function lifecycleConditions(viewType: ViewType): Prisma.Sql[] {
 
 function scopeConditions(q: RunQuery): Prisma.Sql[] {
   const ids = q.experimentIds;
-  // One id as a plain equality lets Postgres walk the (experiment_id, lifecycle_stage, start_time) index in order.
-  const scope = ids.length === 1 ? Prisma.sql`r.experiment_id = ${ids[0]}::int` : Prisma.sql`r.experiment_id = ANY(${ids.map(String)}::text[]::int[])`;
+  const idArray = Prisma.sql`${ids.map(String)}::text[]::int[]`;
+  // One id as a plain equality lets Postgres walk the (experiment_id, lifecycle_stage, start_time)
+  // index in order; the read check is then a one-time filter, evaluated once.
+  if (ids.length === 1) {
+    const check = q.readable ? [Prisma.sql`EXISTS (SELECT 1 FROM experiment e WHERE e.id = ${ids[0]}::int AND ${q.readable})`] : [];
+    return [Prisma.sql`r.experiment_id = ${ids[0]}::int`, ...check, ...lifecycleConditions(q.viewType)];
+  }
+  const scope = q.readable
+    ? Prisma.sql`r.experiment_id = ANY(ARRAY(SELECT e.id FROM experiment e WHERE e.id = ANY(${idArray}) AND ${q.readable}))`
+    : Prisma.sql`r.experiment_id = ANY(${idArray})`;
   return [scope, ...lifecycleConditions(q.viewType)];
 }
 

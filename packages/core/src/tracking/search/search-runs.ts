@@ -58,7 +58,23 @@ async function readableScope(ctx: Ctx, experimentIds: readonly string[], viewTyp
   const rows = await ctx.db.$queryRaw<{ id: number; n: number }[]>`
     SELECT e.id, (SELECT count(*) FROM (SELECT 1 FROM run r WHERE ${Prisma.join([Prisma.sql`r.experiment_id = e.id`, ...lifecycleConditions(viewType)], " AND ")} LIMIT ${PROBE_LIMIT + 1}) c)::int AS n
     FROM experiment e WHERE e.id = ANY(${ids.map(String)}::text[]::int[]) AND ${readableExperimentsSql(ctx, "e")} ORDER BY e.id`;
+  for (const r of rows) candidateCounts.set(`${viewType}:${r.id}`, r.n);
   return { experimentIds: rows.map((r) => r.id), candidates: rows.reduce((sum, r) => sum + r.n, 0) };
+}
+
+// How many runs each experiment holds (bounded) only picks a query plan, so it is remembered for a
+// few seconds: a search then checks the caller's access inside its page query (RunQuery.readable)
+// instead of in a round trip of its own.
+const candidateCounts = new LRUCache<string, number>({ max: 10_000, ttl: 10_000 });
+
+/** The search's experiments and plan: from remembered counts, or from readableScope (which refreshes them). */
+async function searchScope(ctx: Ctx, experimentIds: readonly string[], viewType: ViewType): Promise<Scope & { readable?: Prisma.Sql }> {
+  const ids = [...new Set(experimentIds.map(experimentPk).filter((id) => id !== null))];
+  const counts = ids.map((id) => candidateCounts.get(`${viewType}:${id}`));
+  if (ids.length && counts.every((n) => n !== undefined)) {
+    return { experimentIds: ids, candidates: counts.reduce((a, n) => a + n, 0), readable: readableExperimentsSql(ctx, "e") };
+  }
+  return readableScope(ctx, experimentIds, viewType);
 }
 
 /** Parses and checks everything first, so a bad request never reaches the database. */
@@ -66,8 +82,8 @@ async function toQuery(ctx: Ctx, input: Omit<SearchRunsInput, "max_results" | "p
   const clauses = parseRunFilter(input.filter);
   const orderBy = (input.order_by ?? []).map(parseRunOrderBy);
   const viewType = input.run_view_type ?? "ACTIVE_ONLY";
-  const scope = await readableScope(ctx, input.experiment_ids, viewType);
-  const q: RunQuery = { experimentIds: scope.experimentIds, clauses, viewType, orderBy, probe: scope.candidates <= PROBE_LIMIT };
+  const scope = await searchScope(ctx, input.experiment_ids, viewType);
+  const q: RunQuery = { experimentIds: scope.experimentIds, readable: scope.readable, clauses, viewType, orderBy, probe: scope.candidates <= PROBE_LIMIT };
   if (q.probe && scope.candidates > 0) q.probe = !(await metricKeysAreRare(ctx, q, scope.candidates));
   return q;
 }
