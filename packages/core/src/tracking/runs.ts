@@ -101,8 +101,8 @@ export async function updateRun(ctx: Ctx, input: UpdateRunInput): Promise<RunInf
 }
 
 /**
- * Every statement that writes a run's data starts by bumping the run's view_version (the
- * run_wire_cache key, which triggers would bump anyway at the end of the statement). Doing it
+ * Every statement that writes a run's data starts by bumping the run's view_version (the key of
+ * its cached wire JSON, see run-wire.ts; triggers would bump it anyway at the end of the statement). Doing it
  * first takes the run row's lock before any child row's, in every writer, so two writers of one
  * run cannot deadlock. The other CTEs read `bump`, which makes PostgreSQL run it first; a rename
  * goes into the same UPDATE (a row cannot be updated twice in one statement).
