@@ -20,6 +20,7 @@ import {
 } from "../src/index.ts";
 import { makeUser, newRun } from "./helpers.ts";
 import { runWrites, tagWrite } from "../src/tracking/runs.ts";
+import { pickDenseSteps } from "../src/tracking/metrics.ts";
 
 let db: Db;
 beforeAll(async () => {
@@ -175,6 +176,45 @@ describe("tracking core", () => {
       { tags: [{ key: "mlflow.data.context", value: "training" }], dataset: { name: "d", digest: "abc", source_type: "local", source: "{}" } },
     ]);
     expect(views[1]!.inputs).toEqual({});
+  });
+
+  it("samples bulk intervals of dense per-step histories by arithmetic, exactly as the general query does", async () => {
+    const { ctx } = await makeUser(db);
+    const runs = await Promise.all(Array.from({ length: 7 }, () => newRun(ctx)));
+    const ids = runs.map((r) => r.info.run_id);
+    const pks = await Promise.all(ids.map(async (id) => (await db.$queryRaw<{ pk: bigint }[]>`SELECT pk FROM run WHERE id = ${id}`)[0]!.pk));
+    const log = (i: number, steps: number[], key = "loss") =>
+      logBatch(ctx, { run_id: ids[i]!, metrics: steps.map((step, j) => ({ key, value: (step * 7919) % 101, timestamp: 1000 + j, step })) });
+    const range = (a: number, b: number) => Array.from({ length: b - a + 1 }, (_, j) => a + j);
+    const dense = (i: number) => pickDenseSteps(ctx, [pks[i]!], "loss", 320n).then((p) => p !== null);
+    // dense: overlapping and disjoint ranges, a repeated step, a single point, batches out of order
+    // that meet; a run with no points of this key
+    await log(0, range(0, 999));
+    await log(1, range(500, 1499));
+    await log(2, [...range(3000, 3099), 3050]);
+    await log(3, [7]);
+    await log(4, range(0, 9), "other");
+    await log(5, range(2000, 2999));
+    await log(5, range(1000, 1999));
+    for (const i of [0, 1, 2, 3, 5]) expect(await dense(i)).toBe(true);
+    const denseRuns = ids.slice(0, 6);
+    for (const max_results of [1, 7, 320, 2500]) {
+      const input = { run_ids: denseRuns, metric_key: "loss", max_results };
+      expect(await getMetricHistoryBulkInterval(ctx, input)).toEqual(await getMetricHistoryBulkInterval(ctx, input, { general: true }));
+    }
+    // not dense: every 10th step; a gap (even once filled later); a negative step. The general query answers.
+    await log(6, range(0, 50).map((x) => x * 10));
+    expect(await dense(6)).toBe(false);
+    await log(3, [9]);
+    expect(await dense(3)).toBe(false);
+    await log(3, [8]);
+    expect(await dense(3)).toBe(false);
+    await log(0, [-1]);
+    expect(await dense(0)).toBe(false);
+    const mixed = { run_ids: ids, metric_key: "loss", max_results: 50 };
+    expect(await getMetricHistoryBulkInterval(ctx, mixed)).toEqual(await getMetricHistoryBulkInterval(ctx, mixed, { general: true }));
+    // the latest value is still the greatest (step, timestamp, value), whatever order batches came in
+    expect((await getRun(ctx, ids[5]!)).data.metrics?.find((m) => m.key === "loss")?.step).toBe(2999);
   });
 
   it("pages long histories, samples bulk intervals and downsamples series in SQL", async () => {

@@ -88,7 +88,10 @@ const byKey = <T extends { key: string }>(a: T, b: T) => (a.key < b.key ? -1 : a
  * The run's metric history rows and its latest-value upsert, over one JSON parameter: far cheaper
  * for the driver than four 1000-element arrays. Values travel as text so NaN and ±Infinity survive
  * ('NaN', 'Infinity'). The latest row per key is picked in SQL (ON CONFLICT cannot touch a row
- * twice) with Postgres's own ordering, NaN above every number.
+ * twice) with Postgres's own ordering, NaN above every number. The same row keeps the key's step
+ * range and whether it is dense (every step in it logged): a batch whose own steps are dense and
+ * meet or overlap a dense range keeps it dense; anything else makes it false for good (a later
+ * batch filling the gap is not tracked), so `dense` is never true wrongly.
  */
 function metricWrite(metrics: MetricView[]): RunWrite {
   if (!metrics.length) return { ctes: [] };
@@ -97,11 +100,18 @@ function metricWrite(metrics: MetricView[]): RunWrite {
     ctes: [
       Prisma.sql`batch AS MATERIALIZED (SELECT bump.pk AS run_pk, x.k, x.s, x.t, x.v::float8 AS v FROM bump, json_to_recordset(${json}::json) AS x(k text, s bigint, t bigint, v text))`,
       Prisma.sql`ins_metric AS (INSERT INTO metric (run_pk, key, step, timestamp, value) SELECT run_pk, k, s, t, v FROM batch)`,
+      Prisma.sql`batch_steps AS (SELECT k, min(s) AS lo, max(s) AS hi, count(DISTINCT s) = max(s) - min(s) + 1 AS dense FROM batch GROUP BY k)`,
       Prisma.sql`ins_latest AS (
-        INSERT INTO latest_metric AS l (run_pk, key, step, timestamp, value)
-        SELECT DISTINCT ON (k) run_pk, k, s, t, v FROM batch ORDER BY k, s DESC, t DESC, v DESC
-        ON CONFLICT (run_pk, key) DO UPDATE SET step = excluded.step, timestamp = excluded.timestamp, value = excluded.value
-        WHERE (excluded.step, excluded.timestamp, excluded.value) > (l.step, l.timestamp, l.value))`,
+        INSERT INTO latest_metric AS l (run_pk, key, step, timestamp, value, min_step, max_step, dense)
+        SELECT DISTINCT ON (b.k) b.run_pk, b.k, b.s, b.t, b.v, st.lo, st.hi, st.dense
+        FROM batch b JOIN batch_steps st ON st.k = b.k ORDER BY b.k, b.s DESC, b.t DESC, b.v DESC
+        ON CONFLICT (run_pk, key) DO UPDATE SET
+          step = CASE WHEN (excluded.step, excluded.timestamp, excluded.value) > (l.step, l.timestamp, l.value) THEN excluded.step ELSE l.step END,
+          timestamp = CASE WHEN (excluded.step, excluded.timestamp, excluded.value) > (l.step, l.timestamp, l.value) THEN excluded.timestamp ELSE l.timestamp END,
+          value = CASE WHEN (excluded.step, excluded.timestamp, excluded.value) > (l.step, l.timestamp, l.value) THEN excluded.value ELSE l.value END,
+          min_step = LEAST(l.min_step, excluded.min_step),
+          max_step = GREATEST(l.max_step, excluded.max_step),
+          dense = coalesce(l.dense AND excluded.dense AND excluded.min_step <= l.max_step + 1 AND excluded.max_step >= l.min_step - 1, false))`,
     ],
   };
 }

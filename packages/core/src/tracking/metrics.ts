@@ -101,20 +101,54 @@ function validateBulkInterval(input: BulkIntervalInput) {
  * thinned to at most max_results evenly spaced by rank, plus the last one and every run's first and
  * last step; then every point at those steps, per run in the order asked, at most 25,000 per run.
  */
-export async function getMetricHistoryBulkInterval(ctx: Ctx, input: BulkIntervalInput): Promise<MetricWithRunIdView[]> {
+export async function getMetricHistoryBulkInterval(ctx: Ctx, input: BulkIntervalInput, opts: { general?: boolean } = {}): Promise<MetricWithRunIdView[]> {
   validateBulkInterval(input);
   const runs = await findReadableRuns(ctx, input.run_ids);
   for (const id of input.run_ids) if (!runs.has(id)) throw runNotFound(id);
   if (input.metric_key.includes("\u0000")) return [];
-  const pks = bigintArray([...new Set([...runs.values()].map((r) => r.pk))]);
-  const max = Prisma.sql`${input.max_results ?? MAX_RESULTS_PER_RUN}::bigint`;
+  const pkList = [...new Set([...runs.values()].map((r) => r.pk))];
+  const max = BigInt(input.max_results ?? MAX_RESULTS_PER_RUN);
+  const key = input.metric_key;
+  const picked = input.start_step === undefined && !opts.general ? await pickDenseSteps(ctx, pkList, key, max) : null;
+  const rows = picked ? await pointsAt(ctx, pkList, key, picked) : await sampledPoints(ctx, pkList, input, max);
+  const byPk = new Map<bigint, MetricWithRunIdView[]>();
+  for (const r of rows) {
+    const list = byPk.get(r.run_pk) ?? [];
+    byPk.set(r.run_pk, list);
+    if (list.length < MAX_HISTORY_PAGE) list.push({ key, value: r.value, timestamp: Number(r.timestamp), step: Number(r.step), run_id: "" });
+  }
+  const out: MetricWithRunIdView[] = [];
+  for (const id of new Set(input.run_ids)) {
+    const run = runs.get(id)!;
+    for (const m of byPk.get(run.pk) ?? []) out.push({ ...m, run_id: id });
+  }
+  return out;
+}
+
+type SampledRow = PointRow & { run_pk: bigint };
+
+/** The points of these runs at exactly these steps, by index probes per (run, step). */
+function pointsAt(ctx: Ctx, pks: bigint[], key: string, steps: bigint[]) {
+  if (!steps.length) return Promise.resolve([]);
+  return ctx.db.$queryRaw<SampledRow[]>`
+    SELECT r.pk AS run_pk, m.step, m.timestamp, m.value, m.seq
+    FROM unnest(${bigintArray(pks)}) AS r(pk) CROSS JOIN unnest(${bigintArray(steps)}) AS p(step)
+    JOIN LATERAL (SELECT step, timestamp, value, seq FROM metric WHERE run_pk = r.pk AND key = ${key} AND step = p.step OFFSET 0) m ON true
+    ORDER BY r.pk, m.step, m.timestamp, m.seq`;
+}
+
+/**
+ * The general case in one statement. Rank idx (of cnt distinct steps) is picked when
+ * idx = floor(i * cnt / max) for some i < max: the smallest candidate is i = ceil(idx * max / cnt),
+ * so test just that one. Points are then read by index probes per (run, picked step).
+ */
+function sampledPoints(ctx: Ctx, pkList: bigint[], input: BulkIntervalInput, maxResults: bigint) {
+  const pks = bigintArray(pkList);
+  const max = Prisma.sql`${String(maxResults)}::bigint`;
   const lo = Prisma.sql`${String(input.start_step ?? 0)}::bigint`;
   const hi = Prisma.sql`${input.start_step === undefined ? INT8_MAX : String(input.end_step)}::bigint`;
   const key = input.metric_key;
-  // One statement. Rank idx (of cnt distinct steps) is picked when idx = floor(i * cnt / max) for
-  // some i < max: the smallest candidate is i = ceil(idx * max / cnt), so test just that one.
-  // Points are then read by index probes per (run, picked step).
-  const rows = await ctx.db.$queryRaw<(PointRow & { run_pk: bigint })[]>`
+  return ctx.db.$queryRaw<SampledRow[]>`
     WITH s AS (SELECT step FROM metric WHERE run_pk = ANY(${pks}) AND key = ${key} AND step BETWEEN ${lo} AND ${hi} GROUP BY step),
     n AS (SELECT step, row_number() OVER (ORDER BY step) - 1 AS idx, count(*) OVER () AS cnt FROM s),
     picked AS (
@@ -130,18 +164,49 @@ export async function getMetricHistoryBulkInterval(ctx: Ctx, input: BulkInterval
     FROM unnest(${pks}) AS r(pk) CROSS JOIN picked p
     JOIN LATERAL (SELECT step, timestamp, value, seq FROM metric WHERE run_pk = r.pk AND key = ${key} AND step = p.step OFFSET 0) m ON true
     ORDER BY r.pk, m.step, m.timestamp, m.seq`;
-  const byPk = new Map<bigint, MetricWithRunIdView[]>();
+}
+
+/**
+ * The common case, without reading the history: every run logged every step from its first to its
+ * last (a training loop's per-step metric, as latest_metric.dense records at ingest), none below 0.
+ * The distinct steps are then a union of integer ranges, and the picked steps follow by arithmetic.
+ * Returns null when the shortcut does not apply (the general query answers).
+ */
+export async function pickDenseSteps(ctx: Ctx, pks: bigint[], key: string, max: bigint): Promise<bigint[] | null> {
+  const rows = await ctx.db.$queryRaw<{ lo: bigint | null; hi: bigint | null; dense: boolean }[]>`
+    SELECT l.min_step AS lo, l.max_step AS hi, l.dense FROM latest_metric l WHERE l.run_pk = ANY(${bigintArray(pks)}) AND l.key = ${key}`;
+  const ranges: [bigint, bigint][] = [];
   for (const r of rows) {
-    const list = byPk.get(r.run_pk) ?? [];
-    byPk.set(r.run_pk, list);
-    if (list.length < MAX_HISTORY_PAGE) list.push({ key, value: r.value, timestamp: Number(r.timestamp), step: Number(r.step), run_id: "" });
+    if (!r.dense || r.lo === null || r.hi === null || r.lo < 0n) return null;
+    ranges.push([r.lo, r.hi]);
   }
-  const out: MetricWithRunIdView[] = [];
-  for (const id of new Set(input.run_ids)) {
-    const run = runs.get(id)!;
-    for (const m of byPk.get(run.pk) ?? []) out.push({ ...m, run_id: id });
+  if (!ranges.length) return [];
+  ranges.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  const merged: [bigint, bigint][] = [];
+  for (const [a, b] of ranges) {
+    const last = merged[merged.length - 1];
+    if (last && a <= last[1] + 1n) last[1] = b > last[1] ? b : last[1];
+    else merged.push([a, b]);
   }
-  return out;
+  const cnt = merged.reduce((n, [a, b]) => n + (b - a + 1n), 0n);
+  // the step of rank idx, walking the merged ranges
+  const stepAt = (idx: bigint): bigint => {
+    let rest = idx;
+    for (const [a, b] of merged) {
+      if (rest <= b - a) return a + rest;
+      rest -= b - a + 1n;
+    }
+    throw new Error("rank out of range");
+  };
+  const picked = new Set<bigint>();
+  if (cnt <= max) {
+    for (const [a, b] of merged) for (let st = a; st <= b; st++) picked.add(st);
+  } else {
+    for (let i = 0n; i < max; i++) picked.add(stepAt((i * cnt) / max));
+    picked.add(stepAt(cnt - 1n));
+  }
+  for (const [a, b] of ranges) picked.add(a).add(b);
+  return [...picked];
 }
 
 interface BucketRow {
