@@ -185,6 +185,9 @@ describe("custom policies", () => {
     expect(blocked.body.error_code).toBe("INVALID_STATE");
     expect(blocked.body.message).toMatch(/source run matches metrics\.auc >= 0\.9/);
     expect(blocked.body.message).toMatch(/tag 'validation' is not set/);
+    // the refusal keeps the gate results that refused it on the request
+    const stored = await db.approvalRequest.findFirstOrThrow({ where: { model: { name: m.name }, status: "OPEN" } });
+    expect((stored.gateResults as { passed: boolean }[]).filter((g) => !g.passed).length).toBeGreaterThanOrEqual(2);
 
     await owner.call("POST", "/runs/log-metric", { run_id: m.runId, key: "auc", value: 0.95, timestamp: 2, step: 1 });
     await owner.call("POST", "/model-versions/set-tag", { name: m.name, version: "1", key: "validation", value: "passed" });

@@ -2,7 +2,7 @@ export * from "./errors.ts";
 export * from "./context.ts";
 export { toWireJson, WireJson } from "./wire-json.ts";
 export { parseInput } from "./validation.ts";
-export { can, authorize, requireUser, type Permission } from "./auth/permissions.ts";
+export { can, authorize, isScoped, requireUser, type Permission } from "./auth/permissions.ts";
 export { verifyCredentials, recordSignIn, throttleDelaySeconds, GENERIC_SIGN_IN_ERROR } from "./auth/sign-in.ts";
 export { authenticateToken, authenticateBasic, authenticateSession, type BasicCredentials } from "./auth/authenticate.ts";
 export { recordAudit, type AuditInput } from "./audit/record-audit.ts";

@@ -6,9 +6,8 @@ import {
   createComment,
   deleteComment,
   getModelVersion,
-  getRegisteredModel,
+  getModelForPortal,
   listApprovalRequests,
-  loadModel,
   modelLevel,
   transitionModelVersionStage,
   updateComment,
@@ -104,8 +103,8 @@ export async function registerApprovalRoutes(app: FastifyInstance, opts: { db: D
   });
 
   mlflowRoute(app, db, "GET", "/transition-requests/list", async ({ ctx, input }) => {
-    const requests = await listApprovalRequests(ctx, { kind: "version", name: reqString(input, "name"), version: reqVersion(input) });
-    return { requests: requests.filter((r) => r.status === "OPEN").map(requestActivity) };
+    const requests = await listApprovalRequests(ctx, { kind: "version", name: reqString(input, "name"), version: reqVersion(input), openOnly: true });
+    return { requests: requests.map(requestActivity) };
   });
 
   mlflowRoute(app, db, "POST", "/databricks/model-versions/transition-stage", async ({ ctx, input }) => {
@@ -120,11 +119,8 @@ export async function registerApprovalRoutes(app: FastifyInstance, opts: { db: D
   }));
 
   mlflowRoute(app, db, "GET", "/databricks/registered-models/get", async ({ ctx, input }) => {
-    const name = reqString(input, "name");
-    const m = await loadModel(ctx, name, "READ");
-    const view = await getRegisteredModel(ctx, name);
-    const owner = m.ownerId ? await ctx.db.user.findUnique({ where: { id: m.ownerId }, select: { username: true } }) : null;
-    return { registered_model_databricks: { id: String(m.id), ...view, permission_level: DATABRICKS_LEVEL[m.level], user_id: owner?.username ?? "" } };
+    const { owner, permission_level, ...model } = await getModelForPortal(ctx, reqString(input, "name"));
+    return { registered_model_databricks: { ...model, permission_level: DATABRICKS_LEVEL[permission_level], user_id: owner ?? "" } };
   });
 
   mlflowRoute(app, db, "POST", "/comments/create", async ({ ctx, input }) => ({
@@ -141,12 +137,12 @@ export async function registerApprovalRoutes(app: FastifyInstance, opts: { db: D
     const [mv, level, open] = await Promise.all([
       getModelVersion(ctx, { name, version }),
       modelLevel(ctx, name),
-      listApprovalRequests(ctx, { kind: "version", name, version }),
+      listApprovalRequests(ctx, { kind: "version", name, version, openOnly: true }),
     ]);
     return {
       ...mv,
       ...(level ? { permission_level: DATABRICKS_LEVEL[level] } : {}),
-      open_requests: open.filter((r) => r.status === "OPEN").map(requestActivity),
+      open_requests: open.map(requestActivity),
       email_subscription_status: "DEFAULT",
     };
   }

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply } from "fastify";
 import {
+  EXPERIMENT_PERMISSION_LEVELS,
   MODEL_PERMISSION_LEVELS,
   createUser,
   deactivateUserByName,
@@ -31,7 +32,6 @@ import { reqBool, reqString } from "./wire.ts";
 
 type Grant<L> = { level: L | null; expect: "absent" | "present" };
 
-const EXPERIMENT_LEVELS = ["READ", "EDIT", "MANAGE"] as const satisfies readonly PermissionLevel[];
 
 function permissionOf<L extends string>(input: WireInput, allowed: readonly L[], forCreate: boolean): L | null {
   const p = reqString(input, "permission");
@@ -91,12 +91,12 @@ export function registerAuthAppRoutes(app: FastifyInstance, opts: { db: Db }) {
     getExperimentPermission(ctx, { experiment_id: reqString(input, "experiment_id"), username: reqString(input, "username") });
 
   route("POST", "/experiments/permissions/create", async ({ ctx, input }) => {
-    await setExperimentPermission(ctx, experimentGrant(input, { level: permissionOf(input, EXPERIMENT_LEVELS, true), expect: "absent" }));
+    await setExperimentPermission(ctx, experimentGrant(input, { level: permissionOf(input, EXPERIMENT_PERMISSION_LEVELS, true), expect: "absent" }));
     return experimentPermissionJson(await getExperimentGrant(ctx, input));
   });
   route("GET", "/experiments/permissions/get", async ({ ctx, input }) => experimentPermissionJson(await getExperimentGrant(ctx, input)));
   route("PATCH", "/experiments/permissions/update", async ({ ctx, input }) => {
-    await setExperimentPermission(ctx, experimentGrant(input, { level: permissionOf(input, EXPERIMENT_LEVELS, false), expect: "present" }));
+    await setExperimentPermission(ctx, experimentGrant(input, { level: permissionOf(input, EXPERIMENT_PERMISSION_LEVELS, false), expect: "present" }));
   });
   route("DELETE", "/experiments/permissions/delete", async ({ ctx, input }) => {
     await setExperimentPermission(ctx, experimentGrant(input, { level: null, expect: "present" }));

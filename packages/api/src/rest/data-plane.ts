@@ -1,7 +1,7 @@
 import crypto from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import type { ArtifactStore } from "@modelgate/artifacts";
-import type { Actor } from "@modelgate/core";
+import { isScoped, type Actor } from "@modelgate/core";
 import type { Db } from "@modelgate/db";
 import { authenticateRequest } from "./authenticate.ts";
 import { sendMlflowError, toMlflowError } from "./errors.ts";
@@ -87,7 +87,7 @@ export async function registerDataPlane(app: FastifyInstance, opts: DataPlaneOpt
     if (auth === "public") return;
     req.actor = await authenticateRequest(db, req, { authSecret: opts.authSecret, cached: auth === "scoring" });
     // a token scoped to a serving endpoint scores it and nothing else (core checks which endpoint)
-    if (req.actor?.kind === "user" && req.actor.endpointScope && auth !== "scoring") {
+    if (req.actor && isScoped(req.actor) && auth !== "scoring") {
       return sendMlflowError(reply, "PERMISSION_DENIED", "This token is scoped to one serving endpoint: it may only call /serving-endpoints/<name>/invocations, ping, health and version");
     }
     if (!req.actor) {

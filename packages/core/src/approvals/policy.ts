@@ -16,6 +16,9 @@ import { parseRunFilter } from "../tracking/search/run-filter.ts";
 
 export type Target = { kind: "stage"; stage: Stage } | { kind: "alias"; alias: string };
 
+/** A target as the to_stage / alias columns that requests and activities store it in. */
+export const targetColumns = (t: Target) => ({ toStage: t.kind === "stage" ? t.stage : null, alias: t.kind === "alias" ? t.alias : null });
+
 const stageTarget = z.object({ kind: z.literal("stage"), stage: z.enum(STAGES) });
 /** An alias name, or a pattern with `*` wildcards (`prod-*`). */
 const aliasTarget = z.object({ kind: z.literal("alias"), pattern: z.string().min(1).max(255).regex(/^[\w*-]+$/, "alias patterns may hold letters, digits, _, - and *") });
@@ -140,6 +143,8 @@ export interface PolicyView {
   updated_by: string | null;
   /** What applies: for the registry, its rules or the default; for a model, registry rules overridden by the model's. */
   effective: { target: string; rule: PolicyRule | null; source: string }[];
+  /** A new rule as an editor should start it: the default rule. */
+  new_rule: PolicyRule;
 }
 
 /** Targets worth previewing: every stage, plus every alias named by a rule or already set on the model. */
@@ -167,6 +172,7 @@ export async function getPolicy(ctx: Ctx, input: { name?: string | undefined }):
       const e = effectiveRule(policies, t, model?.name ?? "");
       return { target: targetLabel(t), rule: e?.rule ?? null, source: e?.source ?? "not protected" };
     }),
+    new_rule: DEFAULT_POLICY[0]!,
   };
 }
 

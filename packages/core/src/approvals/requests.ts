@@ -11,10 +11,11 @@ import { canonicalStage, parseVersion, validateAlias } from "../registry/validat
 import { loadVersion } from "../registry/versions.ts";
 import type { VersionRef } from "../registry/types.ts";
 import { emitRegistryEvent } from "../webhooks/events.ts";
+import { stageEvent } from "../webhooks/event-types.ts";
 import { closeRequest, closeStale, openKeyOf, type ApprovalStatus } from "./close.ts";
-import { recordActivity, recordTransitionActivities, toActivityView, type ActivityView } from "./activities.ts";
+import { recordActivity, recordTransitionActivities, toActivityView, type ActivityType, type ActivityView } from "./activities.ts";
 import { evaluateGates, failedGates, type GateResult } from "./gates.ts";
-import { effectiveRule, loadPolicies, targetLabel, type PolicyRule, type Target } from "./policy.ts";
+import { effectiveRule, loadPolicies, targetColumns, targetLabel, type PolicyRule, type Target } from "./policy.ts";
 
 // Approval requests: a version into a stage or an alias. Created by anyone who may read the model;
 // approved or rejected by the approvers the policy names (never the requester, unless the policy
@@ -208,8 +209,7 @@ export async function createApprovalRequest(ctx: Ctx, input: CreateRequestInput)
           modelId: v.model.id,
           versionPk: v.pk,
           targetKind: target.kind === "stage" ? "STAGE" : "ALIAS",
-          toStage: target.kind === "stage" ? target.stage : null,
-          alias: target.kind === "alias" ? target.alias : null,
+          ...targetColumns(target),
           archiveExistingVersions: input.archive_existing_versions ?? false,
           requesterId: actorUserId(ctx.actor),
           requesterName: actorName(ctx.actor),
@@ -227,16 +227,7 @@ export async function createApprovalRequest(ctx: Ctx, input: CreateRequestInput)
       }
       throw e;
     }
-    await recordActivity(ctx, tx, {
-      versionPk: v.pk,
-      modelId: v.model.id,
-      type: "REQUESTED_TRANSITION",
-      fromStage: v.stage,
-      toStage: target.kind === "stage" ? target.stage : null,
-      alias: target.kind === "alias" ? target.alias : null,
-      comment: input.comment ?? null,
-      requestId: request.id,
-    });
+    await recordRequestActivity(ctx, tx, v, target, "REQUESTED_TRANSITION", input.comment, request.id);
     await recordAudit(ctx, tx, {
       action: "approval.request_create",
       resourceType: "approval_request",
@@ -246,10 +237,8 @@ export async function createApprovalRequest(ctx: Ctx, input: CreateRequestInput)
     if (target.kind === "stage") {
       const data = { version: String(v.version), from_stage: v.stage, to_stage: target.stage, text: input.comment ?? "" };
       await emitRegistryEvent(ctx, tx, { event: "TRANSITION_REQUEST_CREATED", modelId: v.model.id, modelName: v.model.name, data });
-      if (target.stage !== "None") {
-        const stageEvent = `TRANSITION_REQUEST_TO_${target.stage.toUpperCase()}_CREATED` as const;
-        await emitRegistryEvent(ctx, tx, { event: stageEvent as "TRANSITION_REQUEST_TO_STAGING_CREATED", modelId: v.model.id, modelName: v.model.name, data });
-      }
+      const perStage = stageEvent("requested", target.stage);
+      if (perStage) await emitRegistryEvent(ctx, tx, { event: perStage, modelId: v.model.id, modelName: v.model.name, data });
     }
     return request.id;
   });
@@ -334,7 +323,7 @@ async function decide(ctx: Ctx, input: DecideInput, decision: "APPROVE" | "REJEC
   if (ctx.actor.kind !== "user") throw denied("Only a user can approve or reject a request");
   const actor = ctx.actor;
   const groups = await groupsOf(ctx);
-  const { activityId, requestId, applied } = await ctx.db.$transaction(async (tx) => {
+  const { activityId, requestId, applied, refused } = await ctx.db.$transaction(async (tx): Promise<{ activityId: bigint | null; requestId: bigint; applied: boolean; refused?: string }> => {
     const { v, r } = await lockOpenRequest(ctx, tx, input);
     const target = targetOf(r);
     // the target already holds the version (moved meanwhile): nothing left to decide
@@ -353,21 +342,11 @@ async function decide(ctx: Ctx, input: DecideInput, decision: "APPROVE" | "REJEC
       gateResults = await evaluateGates(ctx, tx, v.pk, rule.gates);
       await tx.approvalRequest.update({ where: { id: r.id }, data: { gateResults: gateResults as unknown as Prisma.InputJsonValue, updatedAt: now } });
       const failed = failedGates(gateResults);
-      if (failed.length) {
-        throw new DomainError("INVALID_STATE", `Cannot approve: ${failed.map((g) => `${g.gate} (${g.reason})`).join("; ")}. Required by ${source}.`);
-      }
+      // refused after commit, so the request keeps the gate results that refused it
+      if (failed.length) return { activityId: null, requestId: r.id, applied: false, refused: `Cannot approve: ${failed.map((g) => `${g.gate} (${g.reason})`).join("; ")}. Required by ${source}.` };
     }
     await tx.approvalDecision.create({ data: { requestId: r.id, userId: actor.userId, userName: actor.username, decision, comment: input.comment ?? "", at: now } });
-    const activityId = await recordActivity(ctx, tx, {
-      versionPk: v.pk,
-      modelId: v.model.id,
-      type: decision === "APPROVE" ? "APPROVED_REQUEST" : "REJECTED_REQUEST",
-      fromStage: v.stage,
-      toStage: target.kind === "stage" ? target.stage : null,
-      alias: target.kind === "alias" ? target.alias : null,
-      comment: input.comment ?? null,
-      requestId: r.id,
-    });
+    const activityId = await recordRequestActivity(ctx, tx, v, target, decision === "APPROVE" ? "APPROVED_REQUEST" : "REJECTED_REQUEST", input.comment, r.id);
     await recordAudit(ctx, tx, {
       action: decision === "APPROVE" ? "approval.approve" : "approval.reject",
       resourceType: "approval_request",
@@ -383,10 +362,16 @@ async function decide(ctx: Ctx, input: DecideInput, decision: "APPROVE" | "REJEC
     await applyRequest(ctx, tx, v, r, target, input.archive_existing_versions ?? r.archiveExistingVersions, input.comment);
     return { activityId, requestId: r.id, applied: true };
   });
+  if (refused) throw new DomainError("INVALID_STATE", refused);
   const request = await getApprovalRequest(ctx, { id: String(requestId) });
   if (activityId === null) throw new DomainError("INVALID_STATE", `Request ${requestId} was closed: ${request.closed_reason ?? "stale"}.`);
   const activity = await ctx.db.activity.findUniqueOrThrow({ where: { id: activityId } });
   return { activity: toActivityView(activity), request, applied };
+}
+
+/** A request's own event (created, approved, rejected, cancelled) on the version's activity feed. */
+function recordRequestActivity(ctx: Ctx, tx: Prisma.TransactionClient, v: VersionRef, target: Target, type: ActivityType, comment: string | undefined, requestId: bigint) {
+  return recordActivity(ctx, tx, { versionPk: v.pk, modelId: v.model.id, type, fromStage: v.stage, ...targetColumns(target), comment: comment ?? null, requestId });
 }
 
 /** Applies an approved request's move (same transaction) and closes it. */
@@ -410,16 +395,7 @@ export async function cancelRequest(ctx: Ctx, input: DecideInput): Promise<Decis
     if (!isRequester(ctx, r) && !modelLevelAtLeast(v.model.level, "MANAGE")) throw denied("Permission denied: only the requester or a model manager may cancel a request");
     const target = targetOf(r);
     await closeRequest(tx, r, "CANCELLED", `cancelled by ${actorName(ctx.actor)}`);
-    const activityId = await recordActivity(ctx, tx, {
-      versionPk: v.pk,
-      modelId: v.model.id,
-      type: "CANCELLED_REQUEST",
-      fromStage: v.stage,
-      toStage: target.kind === "stage" ? target.stage : null,
-      alias: target.kind === "alias" ? target.alias : null,
-      comment: input.comment ?? null,
-      requestId: r.id,
-    });
+    const activityId = await recordRequestActivity(ctx, tx, v, target, "CANCELLED_REQUEST", input.comment, r.id);
     await recordAudit(ctx, tx, { action: "approval.cancel", resourceType: "approval_request", resourceId: String(r.id), after: { comment: input.comment ?? "" } });
     return { activityId, requestId: r.id };
   });
@@ -452,6 +428,8 @@ export interface ListRequestsInput {
   name?: string | undefined;
   version?: string | undefined;
   limit?: number | undefined;
+  /** Only open requests (the Databricks lists of a version's pending requests). */
+  openOnly?: boolean | undefined;
 }
 
 /**
@@ -462,7 +440,7 @@ export interface ListRequestsInput {
 export async function listApprovalRequests(ctx: Ctx, input: ListRequestsInput): Promise<RequestView[]> {
   const limit = Math.min(Math.max(input.limit ?? 200, 1), 500);
   const where: Prisma.Sql[] = [readableModelsSql(ctx)];
-  if (input.kind === "actionable" || input.kind === "open") where.push(Prisma.sql`r.status = 'OPEN'`);
+  if (input.kind === "actionable" || input.kind === "open" || input.openOnly) where.push(Prisma.sql`r.status = 'OPEN'`);
   if (input.kind === "mine") where.push(ctx.actor.kind === "user" ? Prisma.sql`r.requester_id = ${ctx.actor.userId}::uuid` : Prisma.sql`FALSE`);
   if (input.kind === "recent") where.push(Prisma.sql`r.status <> 'OPEN' AND r.closed_at >= ${BigInt(Date.now() - 30 * 86_400_000)}`);
   if (input.kind === "version") {

@@ -6,6 +6,7 @@ import { versionResourceId } from "./access.ts";
 import type { Stage } from "./types.ts";
 import type { VersionRef } from "./types.ts";
 import { emitRegistryEvents, type RegistryEvent } from "../webhooks/events.ts";
+import { stageEvent } from "../webhooks/event-types.ts";
 
 // Stage transitions. `applyTransition` is the one write path for a version's stage: the REST and
 // tRPC edges call it through transitionModelVersionStage (approvals/direct.ts, which first applies
@@ -83,7 +84,8 @@ export async function applyTransition(ctx: Ctx, tx: Prisma.TransactionClient, v:
     const data = { version: String(version), from_stage: from, to_stage: toStage, ...(system ? { system: true } : {}), ...(opts.reason ? { reason: opts.reason } : {}) };
     const base = { modelId: v.model.id, modelName: v.model.name, data };
     events.push({ ...base, event: "MODEL_VERSION_TRANSITIONED_STAGE" });
-    if (toStage !== "None") events.push({ ...base, event: `MODEL_VERSION_TRANSITIONED_TO_${toStage.toUpperCase() as "STAGING" | "PRODUCTION" | "ARCHIVED"}` });
+    const perStage = stageEvent("transitioned", toStage);
+    if (perStage) events.push({ ...base, event: perStage });
   };
   for (const version of archived) transitioned(version, to, "Archived", true);
   if (v.stage !== to) transitioned(v.version, v.stage, to, false);

@@ -17,6 +17,17 @@ export const WEBHOOK_EVENTS = [
 ] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 
+type NamedStage = "Staging" | "Production" | "Archived";
+const STAGE_EVENTS = {
+  transitioned: { Staging: "MODEL_VERSION_TRANSITIONED_TO_STAGING", Production: "MODEL_VERSION_TRANSITIONED_TO_PRODUCTION", Archived: "MODEL_VERSION_TRANSITIONED_TO_ARCHIVED" },
+  requested: { Staging: "TRANSITION_REQUEST_TO_STAGING_CREATED", Production: "TRANSITION_REQUEST_TO_PRODUCTION_CREATED", Archived: "TRANSITION_REQUEST_TO_ARCHIVED_CREATED" },
+} as const satisfies Record<string, Record<NamedStage, WebhookEvent>>;
+
+/** The per-stage event of a transition or a transition request (none for the None stage). */
+export function stageEvent(kind: keyof typeof STAGE_EVENTS, stage: string): WebhookEvent | null {
+  return stage === "None" ? null : (STAGE_EVENTS[kind][stage as NamedStage] ?? null);
+}
+
 export interface RegistryEvent {
   event: WebhookEvent;
   modelId: number;

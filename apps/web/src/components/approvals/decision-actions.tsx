@@ -1,10 +1,11 @@
 "use client";
-import { Button, Checkbox, Group, Modal, Stack, Text, Textarea } from "@mantine/core";
+import { Button, Group, Modal, Stack, Text, Textarea } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
 import { IconCheck, IconX } from "@tabler/icons-react";
 import type { RequestView } from "@modelgate/core";
 import { useMutation } from "@tanstack/react-query";
 import { useState } from "react";
+import { ArchiveExistingCheckbox } from "@/components/shared/archive-checkbox";
 import { useTRPC } from "@/lib/trpc";
 import { useApprovalsRefresh } from "./comments-thread";
 import { archivesExisting } from "./format";
@@ -73,12 +74,7 @@ function DecisionModal({ request, action, onClose }: { request: RequestView; act
       <Stack>
         <Textarea label="Comment" placeholder="Optional" autosize minRows={3} value={comment} onChange={(e) => setComment(e.currentTarget.value)} data-autofocus data-testid="decision-comment" />
         {showArchive && (
-          <Checkbox
-            label={`Archive the versions currently in ${request.target}`}
-            checked={archive}
-            onChange={(e) => setArchive(e.currentTarget.checked)}
-            data-testid="approve-archive-checkbox"
-          />
+          <ArchiveExistingCheckbox stage={request.target} checked={archive} onChange={setArchive} testId="approve-archive-checkbox" />
         )}
         {m.error && <Text c="red" size="sm" data-testid="decision-error">{m.error.message}</Text>}
         <Group justify="flex-end">

@@ -14,16 +14,6 @@ import { APPROVER_LEVELS, approversText } from "./format";
 const STAGES: Stage[] = ["Staging", "Production", "Archived", "None"];
 const NO_LEVEL = "__none__";
 
-const newRule = (): PolicyRule => ({
-  target: { kind: "stage", stage: "Production" },
-  protected: true,
-  required_approvals: 1,
-  approver_level: "MANAGE_PRODUCTION_VERSIONS",
-  approver_groups: [],
-  allow_self_approval: false,
-  gates: { require_ready: false, require_signature: false, metric_filter: "", required_tags: [] },
-});
-
 /**
  * Edits the registry-wide approval policy (no `name`) or a model's override, and previews what it
  * protects. Core validates again on save and its message is shown as is.
@@ -89,7 +79,7 @@ function RulesForm({ view, name }: { view: PolicyView; name: string | undefined 
           <RuleEditor key={i} index={i} rule={r} groupNames={groups.data?.map((g) => g.name) ?? []} onChange={(rule) => update(i, rule)} onRemove={() => setRules(rules.filter((_, j) => j !== i))} />
         ))}
         <Group justify="space-between">
-          <Button variant="default" leftSection={<IconPlus size={14} />} onClick={() => setRules([...rules, newRule()])} disabled={rules.length >= 50} data-testid="add-rule">Add rule</Button>
+          <Button variant="default" leftSection={<IconPlus size={14} />} onClick={() => setRules([...rules, structuredClone(view.new_rule)])} disabled={rules.length >= 50} data-testid="add-rule">Add rule</Button>
           <Group gap="xs">
             <Button variant="subtle" color="red" loading={set.isPending && set.variables?.rules === null} disabled={view.rules === null} onClick={() => set.mutate({ ...(name ? { name } : {}), rules: null })} data-testid="policy-reset">
               {view.scope === "registry" ? "Reset to default" : "Remove override"}

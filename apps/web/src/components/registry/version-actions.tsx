@@ -1,5 +1,5 @@
 "use client";
-import { Button, Checkbox, Group, Menu, Modal, Stack, Text } from "@mantine/core";
+import { Button, Group, Menu, Modal, Stack, Text } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
 import { IconArrowRight, IconChevronDown, IconGitPullRequest, IconTag, IconTrash } from "@tabler/icons-react";
 import type { ModelAccessView, ModelVersionView, Stage } from "@modelgate/core";
@@ -7,6 +7,7 @@ import { useMutation } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { isProtectedError, RequestModal, type RequestDraft } from "@/components/approvals/request-modal";
+import { ArchiveExistingCheckbox } from "@/components/shared/archive-checkbox";
 import { notifyAndRefresh } from "@/components/shared/notify";
 import { useTRPC } from "@/lib/trpc";
 import { SetAliasModal } from "./alias-modal";
@@ -97,12 +98,7 @@ function TransitionModal({ version, target, onClose, onRequestInstead }: { versi
           <StageBadge stage={target} />
         </Group>
         {canArchive && (
-          <Checkbox
-            label={`Archive the versions currently in ${target}`}
-            checked={archive}
-            onChange={(e) => setArchive(e.currentTarget.checked)}
-            data-testid="archive-existing-checkbox"
-          />
+          <ArchiveExistingCheckbox stage={target} checked={archive} onChange={setArchive} testId="archive-existing-checkbox" />
         )}
         {transition.error && <Text c="red" size="sm" data-testid="transition-error">{transition.error.message}</Text>}
         <Group justify="flex-end">

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import {
+  EXPERIMENT_PERMISSION_LEVELS,
   countRuns,
   createExperiment,
   deleteExperiment,
@@ -62,11 +63,11 @@ const experiments = router({
   restore: procedure.input(experimentId).mutation(({ ctx, input }) => restoreExperiment(ctx.core, input)),
   permissions: procedure.input(experimentId).query(({ ctx, input }) => listExperimentPermissions(ctx.core, input.experiment_id)),
   setPermission: procedure
-    .input(z.object({ experiment_id: z.string(), username: z.string(), level: z.enum(["READ", "EDIT", "MANAGE"]).nullable() }))
+    .input(z.object({ experiment_id: z.string(), username: z.string(), level: z.enum(EXPERIMENT_PERMISSION_LEVELS).nullable() }))
     .mutation(({ ctx, input }) => setExperimentPermission(ctx.core, input)),
   groupPermissions: procedure.input(experimentId).query(({ ctx, input }) => listExperimentGroupPermissions(ctx.core, input.experiment_id)),
   setGroupPermission: procedure
-    .input(z.object({ experiment_id: z.string(), group: z.string(), level: z.enum(["READ", "EDIT", "MANAGE"]).nullable() }))
+    .input(z.object({ experiment_id: z.string(), group: z.string(), level: z.enum(EXPERIMENT_PERMISSION_LEVELS).nullable() }))
     .mutation(({ ctx, input }) => setExperimentGroupPermission(ctx.core, input)),
 });
 
