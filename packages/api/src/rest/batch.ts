@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
-import { cancelBatchJob, createBatchJob, getBatchJob, invalid, listBatchJobs, toWireJson, type Ctx } from "@modelgate/core";
+import { cancelBatchJob, createBatchJob, getBatchJob, invalid, listBatchJobs, type Ctx } from "@modelgate/core";
 import type { Db } from "@modelgate/db";
-import { ctxOf, type HttpMethod, type WireInput } from "./mlflow-route.ts";
+import { wireRoute, type HttpMethod, type WireInput } from "./mlflow-route.ts";
 import { optInt, optString, reqString, reqVersion } from "./wire.ts";
 
 // Batch scoring jobs for services: /api/2.0/serving-jobs/{create,get,list,cancel}, the same core
@@ -20,16 +20,7 @@ function inputOf(input: WireInput) {
 
 export function registerBatchRoutes(app: FastifyInstance, { db }: { db: Db }) {
   const route = (method: HttpMethod, path: string, handler: (ctx: Ctx, input: WireInput) => Promise<unknown>) =>
-    app.route({
-      method,
-      url: `${BATCH_JOBS_PREFIX}${path}`,
-      handler: async (req, reply) => {
-        const ctx = ctxOf(req, db);
-        const raw = method === "GET" ? req.query : req.body;
-        if (raw !== undefined && raw !== null && (typeof raw !== "object" || Array.isArray(raw))) throw invalid("The request body must be a JSON object");
-        return reply.type("application/json").send(toWireJson(await handler(ctx, (raw ?? {}) as WireInput)));
-      },
-    });
+    wireRoute(app, db, method, `${BATCH_JOBS_PREFIX}${path}`, ({ ctx, input }) => handler(ctx, input));
 
   route("POST", "/create", async (ctx, input) => {
     const version = reqVersion(input);

@@ -37,22 +37,26 @@ export function mlflowRoute(
   path: string,
   handler: (args: MlflowHandlerArgs) => Promise<unknown> | unknown,
 ) {
-  for (const prefix of MLFLOW_PREFIXES) {
-    app.route({
-      method: methods,
-      url: `${prefix}${path}`,
-      handler: async (req, reply) => {
-        const ctx = ctxOf(req, db);
-        const input = req.method === "GET" ? queryInput(req.query) : bodyInput(req.body);
-        const out = await handler({ ctx, input, req, reply });
-        if (reply.sent) return reply;
-        return reply.type("application/json").send(out instanceof WireJson ? out.text : toWireJson(out ?? {}));
-      },
-    });
-  }
+  for (const prefix of MLFLOW_PREFIXES) wireRoute(app, db, methods, `${prefix}${path}`, handler);
 }
 
-function bodyInput(body: unknown): WireInput {
+/** One route read and answered as mlflowRoute does, at any URL (the batch-jobs API uses it too). */
+export function wireRoute(app: FastifyInstance, db: Db, methods: HttpMethod | HttpMethod[], url: string, handler: (args: MlflowHandlerArgs) => Promise<unknown> | unknown) {
+  app.route({
+    method: methods,
+    url,
+    handler: async (req, reply) => {
+      const ctx = ctxOf(req, db);
+      const input = req.method === "GET" ? queryInput(req.query) : bodyInput(req.body);
+      const out = await handler({ ctx, input, req, reply });
+      if (reply.sent) return reply;
+      return reply.type("application/json").send(out instanceof WireJson ? out.text : toWireJson(out ?? {}));
+    },
+  });
+}
+
+/** A JSON body as a request's input: an object, or nothing. */
+export function bodyInput(body: unknown): WireInput {
   if (body === undefined || body === null || body === "") return {};
   if (typeof body !== "object" || Array.isArray(body)) throw invalid("The request body must be a JSON object");
   return body as WireInput;

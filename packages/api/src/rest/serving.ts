@@ -3,7 +3,6 @@ import {
   createServingEndpoint,
   deleteServingEndpoint,
   getServingEndpoint,
-  invalid,
   listServingEndpoints,
   unavailable,
   updateServingEndpoint,
@@ -12,7 +11,7 @@ import {
 import type { Db } from "@modelgate/db";
 import { parseServedEntity, toDatabricksEndpoint } from "../serving/databricks.ts";
 import type { ServingService } from "../serving/service.ts";
-import { ctxOf, type HttpMethod } from "./mlflow-route.ts";
+import { bodyInput, ctxOf, type HttpMethod } from "./mlflow-route.ts";
 import { optBool, reqBool, reqString } from "./wire.ts";
 
 // Serving on the data plane: MLflow's scoring protocol under /serving-endpoints/<name>/… and the
@@ -80,11 +79,7 @@ export async function registerServingRoutes(app: FastifyInstance, opts: ServingR
       url: `/api/2.0/serving-endpoints${url}`,
       handler: async (req, reply) => reply.type("application/json").send(JSON.stringify((await handler(ctxOf(req, db), req)) ?? {})),
     });
-  const body = (req: FastifyRequest) => {
-    const b = req.body ?? {};
-    if (typeof b !== "object" || Array.isArray(b)) throw invalid("The request body must be a JSON object");
-    return b as Record<string, unknown>;
-  };
+  const body = (req: FastifyRequest) => bodyInput(req.body);
   const nameOf = (req: FastifyRequest) => (req.params as { name: string }).name;
 
   route("POST", "", async (ctx, req) => {

@@ -1,8 +1,8 @@
 // The approval workflow: policies, requests and decisions, direct moves under policy, comments
 // and the activity feed.
 export { DEFAULT_POLICY, getPolicy, setPolicy, effectiveRule, policyRuleSchema, type PolicyRule, type PolicyInput, type PolicyView, type Target, type Gates } from "./policy.ts";
-export { evaluateGates, type GateResult } from "./gates.ts";
-export { listActivities, ACTIVITY_TYPES, type ActivityType, type ActivityView } from "./activities.ts";
+export type { GateResult } from "./gates.ts";
+export { listActivities, type ActivityType, type ActivityView } from "./activities.ts";
 export {
   createApprovalRequest,
   getApprovalRequest,

@@ -404,8 +404,9 @@ export async function cancelRequest(ctx: Ctx, input: DecideInput): Promise<Decis
 }
 
 /**
- * Called by every direct move (stage or alias): refuses a protected target for everyone but
- * admins, whose override is recorded; and closes open requests the move made stale.
+ * Called by every direct move (stage or alias) and alias removal: refuses a protected target for
+ * everyone but admins, whose override is audited. Closing the requests a move made stale is the
+ * caller's next step (closeRequestsHeldBy), after the move.
  */
 export async function guardDirectMove(ctx: Ctx, tx: Prisma.TransactionClient, v: VersionRef, target: Target): Promise<{ override: string | null }> {
   const policies = await loadPolicies(tx, v.model.id);

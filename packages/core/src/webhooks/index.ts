@@ -1,5 +1,5 @@
 // Registry webhooks: management, event emission, delivery (the queue lives in packages/api).
-export { WEBHOOK_EVENTS, emitRegistryEvent, emitRegistryEvents, hasSubscribedWebhooks, type WebhookEvent, type RegistryEvent } from "./events.ts";
+export { WEBHOOK_EVENTS, emitRegistryEvent, type WebhookEvent, type RegistryEvent } from "./events.ts";
 export { configureWebhooks, webhookConfig, webhookSecretKey, DEFAULT_RETRY, type WebhookQueue, type DeliveryJob, type RetryPolicy } from "./config.ts";
 export { classifyAddress, resolveTarget, TargetRefused, type AddressClass } from "./addresses.ts";
 export { mlflowSignature, databricksSignature, verifyMlflowSignature, deliveryHeaders } from "./signature.ts";
