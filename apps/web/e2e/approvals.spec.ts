@@ -62,6 +62,8 @@ test("A requests Production, B approves from the inbox, A sees the result; A can
   await expect(benPage.getByTestId("gate-results")).toBeVisible();
   await benPage.getByTestId("approve-button").click();
   await benPage.getByTestId("decision-comment").fill("Holdout AUC checks out");
+  await expect(benPage.getByTestId("approve-archive-checkbox")).toHaveAccessibleName("Archive the versions currently in Production");
+  await shot(benPage, "42b-approve-dialog");
   await benPage.getByTestId("approve-confirm").click();
   await expect(benPage.getByTestId("request-status")).toContainText("APPROVED");
   await shot(benPage, "43-request-approved");
@@ -86,5 +88,13 @@ test("A requests Production, B approves from the inbox, A sees the result; A can
     await expect(adminPage.getByRole("heading", { name: heading, exact: true })).toBeVisible();
     await shot(adminPage, name);
   }
+  // "Add rule" starts from core's default rule (Production, protected), unsaved until Save
+  const rules = adminPage.locator("[data-testid^=policy-rule-]");
+  const before = await rules.count();
+  await adminPage.getByTestId("add-rule").click();
+  await expect(rules).toHaveCount(before + 1);
+  await expect(rules.last().getByTestId("rule-stage")).toHaveValue("Production");
+  await expect(rules.last().getByTestId("rule-protected")).toBeChecked();
+  await shot(adminPage, "49-policy-rule-added");
   await Promise.all([adminCtx.close(), anaCtx.close(), benCtx.close()]);
 });

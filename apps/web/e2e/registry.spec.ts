@@ -74,6 +74,8 @@ test("a model logged from a run is registered in the portal, aliased, promoted, 
   // transition version 1 to Staging from its page
   await page.getByTestId("transition-button").click();
   await page.getByTestId("transition-to-Staging").click();
+  await expect(page.getByTestId("archive-existing-checkbox")).toHaveAccessibleName("Archive the versions currently in Staging");
+  await shot(page, "35-transition-dialog");
   await page.getByTestId("transition-confirm").click();
   await expect(page.getByTestId("version-stage")).toHaveText("Staging");
 
