@@ -43,6 +43,7 @@ async function main() {
         return server;
       },
       api: () => ({ baseUrl: server.url, token }),
+      serverPid: () => server.pid,
       ceiling: { baseUrl: parseOnly.url, token },
       pool,
       databaseUrl: db.url,

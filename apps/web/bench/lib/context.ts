@@ -9,6 +9,8 @@ export interface BenchContext {
   /** Replaces the Modelgate server with a fresh process (the history phase wants an idle one). */
   restart: () => Promise<ChildServer>;
   api: () => Endpoint;
+  /** The server under test's pid (changes on restart()). */
+  serverPid: () => number;
   ceiling: Endpoint;
   pool: ClientPool;
   databaseUrl: string;
