@@ -1,6 +1,5 @@
 import type { Ctx } from "../context.ts";
-import { recordAudit } from "../audit/record-audit.ts";
-import { invalid } from "../errors.ts";
+import { checkGrantLevel, setGrant } from "../auth/grants.ts";
 import { loadExperiment } from "../tracking/experiments.ts";
 import { EXPERIMENT_PERMISSION_LEVELS, type PermissionLevel } from "../tracking/types.ts";
 import { loadModel } from "../registry/models.ts";
@@ -38,22 +37,21 @@ export async function listExperimentGroupPermissions(ctx: Ctx, experimentId: str
 
 /** Grants `level` on the experiment to the group, or removes the group's grant when level is null. */
 export async function setExperimentGroupPermission(ctx: Ctx, input: { experiment_id: string; group: string; level: PermissionLevel | null }): Promise<void> {
-  if (input.level !== null && !EXPERIMENT_PERMISSION_LEVELS.includes(input.level)) throw invalid(`Invalid permission level '${String(input.level)}'. Must be one of READ, EDIT, MANAGE.`);
+  checkGrantLevel(input.level, EXPERIMENT_PERMISSION_LEVELS);
   const e = await loadExperiment(ctx, input.experiment_id, "MANAGE");
   const g = await findGroup(ctx, input.group);
-  const level = input.level;
-  await ctx.db.$transaction(async (tx) => {
-    const key = { experimentId_groupId: { experimentId: e.id, groupId: g.id } };
-    const before = await tx.experimentGroupPermission.findUnique({ where: key });
-    if (level === null) await tx.experimentGroupPermission.deleteMany({ where: { experimentId: e.id, groupId: g.id } });
-    else await tx.experimentGroupPermission.upsert({ where: key, create: { experimentId: e.id, groupId: g.id, level }, update: { level } });
-    await recordAudit(ctx, tx, {
+  await setGrant(ctx, {
+    on: "experimentGroup",
+    resourceId: e.id,
+    granteeId: g.id,
+    level: input.level,
+    audit: (before) => ({
       action: "experiment.group_permission_set",
       resourceType: "experiment",
       resourceId: String(e.id),
-      before: { group: g.name, level: before?.level ?? null },
-      after: { group: g.name, level },
-    });
+      before: { group: g.name, level: before },
+      after: { group: g.name, level: input.level },
+    }),
   });
 }
 
@@ -65,23 +63,20 @@ export async function listModelGroupPermissions(ctx: Ctx, name: string): Promise
 
 /** Grants `level` on the model to the group, or removes the group's grant when level is null. */
 export async function setModelGroupPermission(ctx: Ctx, input: { name: string; group: string; level: ModelPermissionLevel | null }): Promise<void> {
-  if (input.level !== null && !MODEL_PERMISSION_LEVELS.includes(input.level)) {
-    throw invalid(`Invalid permission level '${String(input.level)}'. Must be one of ${MODEL_PERMISSION_LEVELS.join(", ")}.`);
-  }
+  checkGrantLevel(input.level, MODEL_PERMISSION_LEVELS);
   const m = await loadModel(ctx, input.name, "MANAGE");
   const g = await findGroup(ctx, input.group);
-  const level = input.level;
-  await ctx.db.$transaction(async (tx) => {
-    const key = { modelId_groupId: { modelId: m.id, groupId: g.id } };
-    const before = await tx.registeredModelGroupPermission.findUnique({ where: key });
-    if (level === null) await tx.registeredModelGroupPermission.deleteMany({ where: { modelId: m.id, groupId: g.id } });
-    else await tx.registeredModelGroupPermission.upsert({ where: key, create: { modelId: m.id, groupId: g.id, level }, update: { level } });
-    await recordAudit(ctx, tx, {
+  await setGrant(ctx, {
+    on: "modelGroup",
+    resourceId: m.id,
+    granteeId: g.id,
+    level: input.level,
+    audit: (before) => ({
       action: "registered_model.group_permission_set",
       resourceType: "registered_model",
       resourceId: String(m.id),
-      before: { name: m.name, group: g.name, level: before?.level ?? null },
-      after: { name: m.name, group: g.name, level },
-    });
+      before: { name: m.name, group: g.name, level: before },
+      after: { name: m.name, group: g.name, level: input.level },
+    }),
   });
 }

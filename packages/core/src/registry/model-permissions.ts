@@ -1,6 +1,6 @@
 import type { Ctx } from "../context.ts";
-import { recordAudit } from "../audit/record-audit.ts";
-import { alreadyExists, invalid, notFound } from "../errors.ts";
+import { checkGrantLevel, setGrant } from "../auth/grants.ts";
+import { alreadyExists, notFound } from "../errors.ts";
 import { MODEL_ACTION_LEVEL, modelLevelAtLeast, transitionLevel } from "./access.ts";
 import { loadModel, modelLevel } from "./models.ts";
 import { MODEL_PERMISSION_LEVELS, STAGES, type ModelPermissionLevel, type Stage } from "./types.ts";
@@ -38,26 +38,24 @@ export async function setModelPermission(
   ctx: Ctx,
   input: { name: string; username: string; level: ModelPermissionLevel | null; expect?: "absent" | "present" | undefined },
 ): Promise<void> {
-  if (input.level !== null && !MODEL_PERMISSION_LEVELS.includes(input.level)) {
-    throw invalid(`Invalid permission level '${String(input.level)}'. Must be one of ${MODEL_PERMISSION_LEVELS.join(", ")}.`);
-  }
+  checkGrantLevel(input.level, MODEL_PERMISSION_LEVELS);
   const m = await loadModel(ctx, input.name, "MANAGE");
   const user = await ctx.db.user.findUnique({ where: { username: input.username } });
   if (!user) throw notFound(`User '${input.username}' does not exist`);
-  await ctx.db.$transaction(async (tx) => {
-    const key = { modelId_userId: { modelId: m.id, userId: user.id } };
-    const before = await tx.registeredModelPermission.findUnique({ where: key });
-    if (input.expect === "absent" && before) throw alreadyExists(`Registered model permission (name=${m.name}, username=${user.username}) already exists`);
-    if (input.expect === "present" && !before) throw notFound(`Registered model permission with name=${m.name} and username=${user.username} not found`);
-    if (input.level === null) await tx.registeredModelPermission.deleteMany({ where: { modelId: m.id, userId: user.id } });
-    else await tx.registeredModelPermission.upsert({ where: key, create: { modelId: m.id, userId: user.id, level: input.level }, update: { level: input.level } });
-    await recordAudit(ctx, tx, {
+  await setGrant(ctx, {
+    on: "modelUser",
+    resourceId: m.id,
+    granteeId: user.id,
+    level: input.level,
+    ifPresent: input.expect === "absent" ? () => alreadyExists(`Registered model permission (name=${m.name}, username=${user.username}) already exists`) : undefined,
+    ifAbsent: input.expect === "present" ? () => notFound(`Registered model permission with name=${m.name} and username=${user.username} not found`) : undefined,
+    audit: (before) => ({
       action: "registered_model.permission_set",
       resourceType: "registered_model",
       resourceId: String(m.id),
-      before: { username: user.username, level: before?.level ?? null },
+      before: { username: user.username, level: before },
       after: { username: user.username, level: input.level },
-    });
+    }),
   });
 }
 

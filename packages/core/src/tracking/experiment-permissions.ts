@@ -1,7 +1,7 @@
 import type { Ctx } from "../context.ts";
-import { recordAudit } from "../audit/record-audit.ts";
 import { experimentLevel, levelAtLeast } from "../auth/permissions.ts";
-import { alreadyExists, invalid, notFound } from "../errors.ts";
+import { checkGrantLevel, setGrant } from "../auth/grants.ts";
+import { alreadyExists, notFound } from "../errors.ts";
 import { loadExperiment } from "./experiments.ts";
 import { experimentPk } from "./validate.ts";
 import { EXPERIMENT_PERMISSION_LEVELS, type PermissionLevel } from "./types.ts";
@@ -42,24 +42,24 @@ export async function setExperimentPermission(
   ctx: Ctx,
   input: { experiment_id: string; username: string; level: PermissionLevel | null; expect?: "absent" | "present" | undefined },
 ): Promise<void> {
-  if (input.level !== null && !EXPERIMENT_PERMISSION_LEVELS.includes(input.level)) throw invalid(`Invalid permission level '${String(input.level)}'. Must be one of READ, EDIT, MANAGE.`);
+  checkGrantLevel(input.level, EXPERIMENT_PERMISSION_LEVELS);
   const e = await loadExperiment(ctx, input.experiment_id, "MANAGE");
   const user = await ctx.db.user.findUnique({ where: { username: input.username } });
   if (!user) throw notFound(`User '${input.username}' does not exist`);
-  await ctx.db.$transaction(async (tx) => {
-    const key = { experimentId_userId: { experimentId: e.id, userId: user.id } };
-    const before = await tx.experimentPermission.findUnique({ where: key });
-    if (input.expect === "absent" && before) throw alreadyExists(`Experiment permission (experiment_id=${e.id}, username=${user.username}) already exists`);
-    if (input.expect === "present" && !before) throw notFound(`Experiment permission with experiment_id=${e.id} and username=${user.username} not found`);
-    if (input.level === null) await tx.experimentPermission.deleteMany({ where: { experimentId: e.id, userId: user.id } });
-    else await tx.experimentPermission.upsert({ where: key, create: { experimentId: e.id, userId: user.id, level: input.level }, update: { level: input.level } });
-    await recordAudit(ctx, tx, {
+  await setGrant(ctx, {
+    on: "experimentUser",
+    resourceId: e.id,
+    granteeId: user.id,
+    level: input.level,
+    ifPresent: input.expect === "absent" ? () => alreadyExists(`Experiment permission (experiment_id=${e.id}, username=${user.username}) already exists`) : undefined,
+    ifAbsent: input.expect === "present" ? () => notFound(`Experiment permission with experiment_id=${e.id} and username=${user.username} not found`) : undefined,
+    audit: (before) => ({
       action: "experiment.permission_set",
       resourceType: "experiment",
       resourceId: String(e.id),
-      before: { username: user.username, level: before?.level ?? null },
+      before: { username: user.username, level: before },
       after: { username: user.username, level: input.level },
-    });
+    }),
   });
 }
 
