@@ -75,6 +75,37 @@ describe("tracking core", () => {
     expect(history.next_page_token).toBeUndefined();
   });
 
+  it("keeps each key's latest value and step range as Postgres orders the stored history, over random batches", async () => {
+    const { ctx } = await makeUser(db);
+    // a small pool of steps, timestamps and values, so ties on (step, timestamp) and NaN/±Infinity meet often
+    let seed = 7;
+    const rand = (n: number) => (seed = (seed * 48271) % 2147483647) % n;
+    const values = [NaN, Infinity, -Infinity, 0, 1, 2.5, -3, 1e-300];
+    const batch = () => Array.from({ length: 1 + rand(40) }, () => ({ key: `k${rand(3)}`, value: values[rand(values.length)]!, timestamp: rand(2), step: rand(3) - 1 }));
+    type Row = { key: string; step: bigint; timestamp: bigint; value: number; lo: bigint; hi: bigint };
+    const check = async (id: string) => {
+      const expected = await db.$queryRaw<Row[]>`
+        SELECT DISTINCT ON (m.key) m.key, m.step, m.timestamp, m.value,
+          min(m.step) OVER (PARTITION BY m.key) AS lo, max(m.step) OVER (PARTITION BY m.key) AS hi
+        FROM metric m JOIN run r ON r.pk = m.run_pk WHERE r.id = ${id}
+        ORDER BY m.key, m.step DESC, m.timestamp DESC, m.value DESC`;
+      const stored = await db.$queryRaw<Row[]>`
+        SELECT l.key, l.step, l.timestamp, l.value, l.min_step AS lo, l.max_step AS hi
+        FROM latest_metric l JOIN run r ON r.pk = l.run_pk WHERE r.id = ${id} ORDER BY l.key`;
+      expect(stored.length).toBeGreaterThan(0);
+      expect(stored).toEqual(expected);
+    };
+    // one batch per run: the batch's own pick; then many batches on one run: the merge with what is stored
+    for (let i = 0; i < 25; i++) {
+      const run = await newRun(ctx);
+      await logBatch(ctx, { run_id: run.info.run_id, metrics: batch() });
+      await check(run.info.run_id);
+    }
+    const run = await newRun(ctx);
+    for (let b = 0; b < 12; b++) await logBatch(ctx, { run_id: run.info.run_id, metrics: batch() });
+    await check(run.info.run_id);
+  });
+
   it("round-trips NaN and ±Infinity through history and the latest value", async () => {
     const { ctx } = await makeUser(db);
     const run = await newRun(ctx);

@@ -84,27 +84,64 @@ export function validateBatch(input: LogBatchInput) {
 
 const byKey = <T extends { key: string }>(a: T, b: T) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 
+/** Postgres's float8 order: NaN above every number (and equal to NaN). */
+const valueAbove = (a: number, b: number) => (Number.isNaN(a) ? !Number.isNaN(b) : !Number.isNaN(b) && a > b);
+
+/** Whether `a` is greater than `b` in the latest-value order: (step, timestamp, value). */
+const laterThan = (a: MetricView, b: MetricView) =>
+  a.step !== b.step ? a.step > b.step : a.timestamp !== b.timestamp ? a.timestamp > b.timestamp : valueAbove(a.value, b.value);
+
+export interface KeySummary {
+  latest: MetricView;
+  minStep: number;
+  maxStep: number;
+  /** Every step from minStep to maxStep is in the batch. */
+  dense: boolean;
+}
+
+/** Per key of one batch: its greatest (step, timestamp, value) and its step range, in key order. */
+export function summariseBatch(metrics: readonly MetricView[]): KeySummary[] {
+  const keys = new Map<string, { latest: MetricView; minStep: number; maxStep: number; steps: Set<number> }>();
+  for (const m of metrics) {
+    const k = keys.get(m.key);
+    if (!k) {
+      keys.set(m.key, { latest: m, minStep: m.step, maxStep: m.step, steps: new Set([m.step]) });
+      continue;
+    }
+    if (laterThan(m, k.latest)) k.latest = m;
+    if (m.step < k.minStep) k.minStep = m.step;
+    if (m.step > k.maxStep) k.maxStep = m.step;
+    k.steps.add(m.step);
+  }
+  return [...keys.values()]
+    .map(({ latest, minStep, maxStep, steps }) => ({ latest, minStep, maxStep, dense: steps.size === maxStep - minStep + 1 }))
+    .sort((a, b) => byKey(a.latest, b.latest));
+}
+
 /**
- * The run's metric history rows and its latest-value upsert, over one JSON parameter: far cheaper
- * for the driver than four 1000-element arrays. Values travel as text so NaN and ±Infinity survive
- * ('NaN', 'Infinity'). The latest row per key is picked in SQL (ON CONFLICT cannot touch a row
- * twice) with Postgres's own ordering, NaN above every number. The same row keeps the key's step
- * range and whether it is dense (every step in it logged): a batch whose own steps are dense and
- * meet or overlap a dense range keeps it dense; anything else makes it false for good (a later
- * batch filling the gap is not tracked), so `dense` is never true wrongly.
+ * The run's metric history rows and its latest-value upsert, each over one JSON parameter: far
+ * cheaper for the driver than 1000-element arrays. Values travel as text so NaN and ±Infinity
+ * survive ('NaN', 'Infinity'). The latest row per key and the key's step range come from
+ * summariseBatch (one row per key: ON CONFLICT cannot touch a row twice), so Postgres only sorts
+ * what is stored. The latest row keeps the key's step range and whether it is dense (every step in
+ * it logged): a batch whose own steps are dense and meet or overlap a dense range keeps it dense;
+ * anything else makes it false for good (a later batch filling the gap is not tracked), so `dense`
+ * is never true wrongly.
  */
 function metricWrite(metrics: MetricView[]): RunWrite {
   if (!metrics.length) return { ctes: [] };
-  const json = JSON.stringify(metrics.map((m) => ({ k: m.key, s: m.step, t: m.timestamp, v: String(m.value) })));
+  const rows = JSON.stringify(metrics.map((m) => ({ k: m.key, s: m.step, t: m.timestamp, v: String(m.value) })));
+  const latest = JSON.stringify(
+    summariseBatch(metrics).map(({ latest: m, minStep, maxStep, dense }) => ({ k: m.key, s: m.step, t: m.timestamp, v: String(m.value), lo: minStep, hi: maxStep, d: dense })),
+  );
   return {
     ctes: [
-      Prisma.sql`batch AS MATERIALIZED (SELECT bump.pk AS run_pk, x.k, x.s, x.t, x.v::float8 AS v FROM bump, json_to_recordset(${json}::json) AS x(k text, s bigint, t bigint, v text))`,
-      Prisma.sql`ins_metric AS (INSERT INTO metric (run_pk, key, step, timestamp, value) SELECT run_pk, k, s, t, v FROM batch)`,
-      Prisma.sql`batch_steps AS (SELECT k, min(s) AS lo, max(s) AS hi, count(DISTINCT s) = max(s) - min(s) + 1 AS dense FROM batch GROUP BY k)`,
+      Prisma.sql`ins_metric AS (INSERT INTO metric (run_pk, key, step, timestamp, value)
+        SELECT bump.pk, x.k, x.s, x.t, x.v::float8 FROM bump, json_to_recordset(${rows}::json) AS x(k text, s bigint, t bigint, v text))`,
       Prisma.sql`ins_latest AS (
         INSERT INTO latest_metric AS l (run_pk, key, step, timestamp, value, min_step, max_step, dense)
-        SELECT DISTINCT ON (b.k) b.run_pk, b.k, b.s, b.t, b.v, st.lo, st.hi, st.dense
-        FROM batch b JOIN batch_steps st ON st.k = b.k ORDER BY b.k, b.s DESC, b.t DESC, b.v DESC
+        SELECT bump.pk, x.k, x.s, x.t, x.v::float8, x.lo, x.hi, x.d
+        FROM bump, json_to_recordset(${latest}::json) AS x(k text, s bigint, t bigint, v text, lo bigint, hi bigint, d boolean)
         ON CONFLICT (run_pk, key) DO UPDATE SET
           step = CASE WHEN (excluded.step, excluded.timestamp, excluded.value) > (l.step, l.timestamp, l.value) THEN excluded.step ELSE l.step END,
           timestamp = CASE WHEN (excluded.step, excluded.timestamp, excluded.value) > (l.step, l.timestamp, l.value) THEN excluded.timestamp ELSE l.timestamp END,
