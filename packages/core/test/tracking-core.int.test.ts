@@ -7,6 +7,7 @@ import {
   getExperiment,
   getMetricHistory,
   getMetricHistoryBulkInterval,
+  getMetricHistoryWire,
   getRun,
   loadRunViews,
   restoreRun,
@@ -16,6 +17,7 @@ import {
   logParam,
   sampleMetricSeries,
   setTag,
+  toWireJson,
   updateRun,
 } from "../src/index.ts";
 import { makeUser, newRun } from "./helpers.ts";
@@ -104,6 +106,35 @@ describe("tracking core", () => {
     const run = await newRun(ctx);
     for (let b = 0; b < 12; b++) await logBatch(ctx, { run_id: run.info.run_id, metrics: batch() });
     await check(run.info.run_id);
+  });
+
+  it("writes get-history pages in Postgres that read back as the same JSON as the row path, tokens included", async () => {
+    const { ctx } = await makeUser(db);
+    const run = await newRun(ctx);
+    const id = run.info.run_id;
+    const key = "val loss/x-1.y_z";
+    const values = [NaN, Infinity, -Infinity, 0.1, 1e-300, 1e16, 1e21, 123.456, -2.5e-7, 5e-324, 1.7976931348623157e308, 0];
+    // repeated steps with equal timestamps (the seq tie-break), negative steps, large timestamps
+    const metrics = values.flatMap((value, i) => [
+      { key, value, timestamp: 1_700_000_000_000 + (i % 3), step: i - 2 },
+      { key, value: i, timestamp: 1_700_000_000_000 + (i % 3), step: i - 2 },
+    ]);
+    await logBatch(ctx, { run_id: id, metrics });
+    for (const max_results of [1, 5, 24, 25, undefined]) {
+      let token: string | undefined;
+      let pages = 0;
+      do {
+        const input = { run_id: id, metric_key: key, max_results, page_token: token };
+        const wire = JSON.parse((await getMetricHistoryWire(ctx, input)).text) as { next_page_token?: string };
+        expect(wire).toEqual(JSON.parse(toWireJson(await getMetricHistory(ctx, input))));
+        token = wire.next_page_token;
+        pages++;
+      } while (token);
+      expect(pages).toBe(max_results ? Math.ceil(24 / max_results) : 1);
+    }
+    expect((await getMetricHistoryWire(ctx, { run_id: id, metric_key: "nope" })).text).toBe("{}");
+    expect((await getMetricHistoryWire(ctx, { run_id: id, metric_key: "a\u0000b" })).text).toBe("{}");
+    await expect(getMetricHistoryWire(ctx, { run_id: id, metric_key: key, page_token: "%%%" })).rejects.toMatchObject({ code: "INVALID_PARAMETER_VALUE" });
   });
 
   it("round-trips NaN and ±Infinity through history and the latest value", async () => {

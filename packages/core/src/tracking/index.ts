@@ -27,6 +27,6 @@ export { runWireCacheStats, type RunWireCacheStats } from "./run-wire.ts";
 export { createRun, getRun, getRunWire, updateRun, deleteRun, restoreRun, setTag, deleteTag, logModel, LOG_MODEL_HISTORY_TAG, RUN_NAME_TAG, type CreateRunInput, type UpdateRunInput } from "./runs.ts";
 export { logBatch, logMetric, logParam, type LogBatchInput, type MetricInput } from "./log-batch.ts";
 export { logInputs } from "./log-inputs.ts";
-export { getMetricHistory, getMetricHistoryBulkInterval, sampleMetricSeries, MAX_HISTORY_PAGE, type BulkIntervalInput } from "./metrics.ts";
+export { getMetricHistory, getMetricHistoryWire, getMetricHistoryBulkInterval, sampleMetricSeries, MAX_HISTORY_PAGE, type BulkIntervalInput } from "./metrics.ts";
 export { findRun, type RunRef } from "./run-access.ts";
 export { authorizeArtifactPath, artifactStorePath, MLFLOW_ARTIFACTS_SCHEME } from "./artifact-access.ts";

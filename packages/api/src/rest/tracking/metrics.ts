@@ -1,14 +1,15 @@
 import type { FastifyInstance } from "fastify";
-import { getMetricHistory, getMetricHistoryBulkInterval } from "@modelgate/core";
+import { getMetricHistoryBulkInterval, getMetricHistoryWire } from "@modelgate/core";
 import type { Db } from "@modelgate/db";
 import { mlflowRoute } from "../mlflow-route.ts";
 import { missing, optInt, optString, reqString, stringList } from "../wire.ts";
 import { runIdOf } from "./fields.ts";
 
 export function registerMetricRoutes(app: FastifyInstance, db: Db) {
-  // Pages of at most 25,000 points (keyset tokens): memory stays bounded on any history size.
+  // Pages of at most 25,000 points (keyset tokens), written as JSON by Postgres: memory stays
+  // bounded on any history size.
   mlflowRoute(app, db, "GET", "/metrics/get-history", ({ ctx, input }) =>
-    getMetricHistory(ctx, {
+    getMetricHistoryWire(ctx, {
       run_id: runIdOf(input),
       metric_key: reqString(input, "metric_key"),
       page_token: optString(input, "page_token") || undefined,
