@@ -81,4 +81,24 @@ test("runs logged through the API can be found, filtered, opened and compared in
   await expect(page.getByTestId("compare-row-parameters-model")).not.toHaveAttribute("data-differs", /.*/);
   await expect(page.getByTestId("parallel-coordinates")).toBeVisible();
   await shot(page, "25-compare");
+
+  // live: a running run's page shows metrics as they arrive, and its end, without a reload
+  const { run: liveRun } = await api.post("runs/create", { experiment_id, run_name: "live-run", start_time: Date.now(), tags: [] });
+  const liveId = liveRun.info.run_id as string;
+  const logSteps = (from: number, to: number, key = "loss") =>
+    api.post("runs/log-batch", { run_id: liveId, metrics: Array.from({ length: to - from }, (_, i) => ({ key, value: 1 / (from + i + 1), timestamp: Date.now(), step: from + i })) });
+  await logSteps(0, 10);
+  await page.goto(`/experiments/${experiment_id}/runs/${liveId}`);
+  await expect(page.getByTestId("run-live")).toBeVisible();
+  await page.getByRole("tab", { name: /Metric charts/ }).click();
+  const liveChart = page.getByTestId("metric-chart-loss");
+  await expect(liveChart).toHaveAttribute("data-points", "10");
+  await logSteps(10, 25);
+  await logSteps(0, 5, "accuracy");
+  await expect(liveChart).toHaveAttribute("data-points", "25", { timeout: 10_000 });
+  await expect(page.getByRole("tab", { name: "Metric charts (2)" })).toBeVisible({ timeout: 10_000 });
+  await shot(page, "26-live-run");
+  await api.post("runs/update", { run_id: liveId, status: "FINISHED", end_time: Date.now() });
+  await expect(page.getByTestId("run-live")).toHaveCount(0, { timeout: 10_000 });
+  await expect(page.getByText("FINISHED").first()).toBeVisible();
 });

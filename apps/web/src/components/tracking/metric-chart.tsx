@@ -22,7 +22,14 @@ export function MetricChart({ title, lines, mode, logScale = false, height = 260
     series: lines.map((l) => ({ type: "line", name: l.name, data: l.data, showSymbol: l.data.length < 50, symbolSize: 4, connectNulls: false, sampling: "lttb", large: true, lineStyle: { width: 1.5 } })),
   };
   return (
-    <Card withBorder p="xs" data-testid={`metric-chart-${title}`} data-loading={loading || undefined} aria-label={`Chart of ${title}`}>
+    <Card
+      withBorder
+      p="xs"
+      data-testid={`metric-chart-${title}`}
+      data-loading={loading || undefined}
+      data-points={lines.reduce((n, l) => n + l.data.length, 0)}
+      aria-label={`Chart of ${title}`}
+    >
       <Text size="sm" fw={600} px={4} truncate>{title}</Text>
       <EChart option={option} height={height} loading={loading} />
     </Card>
