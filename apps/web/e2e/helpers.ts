@@ -39,8 +39,8 @@ export function mlflow(request: APIRequestContext, token: string) {
   };
   const post = async (endpoint: string, data: unknown) => check(endpoint, await request.post(`/api/2.0/mlflow/${endpoint}`, { headers, data }));
   const get = async (endpoint: string, params: Record<string, string>) => check(endpoint, await request.get(`/api/2.0/mlflow/${endpoint}`, { headers, params }));
-  const put = async (artifactPath: string, body: string, contentType = "application/octet-stream") => {
-    const r = await request.put(`/api/2.0/mlflow-artifacts/artifacts/${artifactPath}`, { headers: { ...headers, "content-type": contentType }, data: Buffer.from(body) });
+  const put = async (artifactPath: string, body: string | Buffer, contentType = "application/octet-stream") => {
+    const r = await request.put(`/api/2.0/mlflow-artifacts/artifacts/${artifactPath}`, { headers: { ...headers, "content-type": contentType }, data: typeof body === "string" ? Buffer.from(body) : body });
     expect(r.status(), `PUT ${artifactPath}: ${await r.text()}`).toBe(200);
   };
   return { post, get, put };

@@ -102,3 +102,124 @@ test("runs logged through the API can be found, filtered, opened and compared in
   await expect(page.getByTestId("run-live")).toHaveCount(0, { timeout: 10_000 });
   await expect(page.getByText("FINISHED").first()).toBeVisible();
 });
+
+test("the runs table groups nested runs, sorts and pages on the server, chooses columns; a run shows its model, images and a long history", async ({ page, request }) => {
+  await signInAsAdmin(page);
+  const api = mlflow(request, await newToken(page));
+  const { experiment_id } = await api.post("experiments/create", { name: `e2e-views-${crypto.randomBytes(3).toString("hex")}` });
+  const t0 = Date.now() - 3_600_000;
+
+  // 250 plain runs (more than one page of 200) with an "acc" metric, then a parent with two children, the newest
+  const total = 250;
+  for (let i = 0; i < total; i += 25) {
+    await Promise.all(
+      Array.from({ length: 25 }, async (_, j) => {
+        const n = i + j;
+        const { run } = await api.post("runs/create", { experiment_id, run_name: `plain-${n}`, start_time: t0 + n * 1000, tags: [] });
+        await api.post("runs/log-batch", { run_id: run.info.run_id, metrics: [{ key: "acc", value: n / total, timestamp: t0, step: 0 }], params: [{ key: "opt", value: n % 2 ? "adam" : "sgd" }], tags: [{ key: "team", value: `team-${n % 3}` }] });
+      }),
+    );
+  }
+  const { run: parent } = await api.post("runs/create", { experiment_id, run_name: "sweep", start_time: t0 + 400_000, tags: [] });
+  const parentId = parent.info.run_id as string;
+  const childIds: string[] = [];
+  for (const c of [0, 1]) {
+    const { run } = await api.post("runs/create", { experiment_id, run_name: `sweep-child-${c}`, start_time: t0 + 401_000 + c * 1000, tags: [{ key: "mlflow.parentRunId", value: parentId }] });
+    childIds.push(run.info.run_id as string);
+  }
+
+  await page.goto(`/experiments/${experiment_id}`);
+  const count = page.getByTestId("runs-count");
+  await expect(count).toContainText(`${total + 3} runs · 200 loaded`);
+  // nested: the children sit under their parent, shown when it is expanded
+  await expect(page.getByTestId(`run-row-${parentId}`)).toContainText("(2)");
+  await expect(page.getByTestId(`run-row-${childIds[0]}`)).toHaveCount(0);
+  await page.getByLabel("Expand child runs of sweep").click();
+  for (const id of childIds) await expect(page.getByTestId(`run-row-${id}`)).toBeVisible();
+  await shot(page, "27-nested-runs");
+
+  // virtualised rows, the next page fetched on scroll
+  expect(await page.locator('tr[data-testid^="run-row-"]').count()).toBeLessThan(120);
+  await page.getByTestId("runs-table-scroll").evaluate((el) => el.scrollTo({ top: el.scrollHeight }));
+  await expect(count).toHaveText(`${total + 3} runs`);
+  await page.getByTestId("runs-table-scroll").evaluate((el) => el.scrollTo({ top: el.scrollHeight }));
+  await expect(page.getByRole("link", { name: "plain-0", exact: true })).toBeVisible();
+  expect(await page.locator('tr[data-testid^="run-row-"]').count()).toBeLessThan(120);
+
+  // sorting is the server's: descending, then ascending; runs without the metric come last both ways
+  const firstRunName = () => page.locator('tr[data-testid^="run-row-"]').first().getByRole("link").first();
+  await page.getByRole("button", { name: "Sort by acc" }).click();
+  await expect(page.getByRole("columnheader", { name: /acc/ })).toHaveAttribute("aria-sort", "descending");
+  await expect(firstRunName()).toHaveText(`plain-${total - 1}`);
+  await page.getByRole("button", { name: "Sort by acc" }).click();
+  await expect(page.getByRole("columnheader", { name: /acc/ })).toHaveAttribute("aria-sort", "ascending");
+  await expect(firstRunName()).toHaveText("plain-0");
+  // the new order is a new list, paged again from the top: scroll until all of it is loaded
+  const scroller = page.getByTestId("runs-table-scroll");
+  await expect(async () => {
+    await scroller.evaluate((el) => el.scrollTo({ top: el.scrollHeight }));
+    await expect(count).toHaveText(`${total + 3} runs`, { timeout: 1000 });
+  }).toPass();
+  await scroller.evaluate((el) => el.scrollTo({ top: el.scrollHeight }));
+  await expect(page.locator('tr[data-testid^="run-row-"]').last()).toContainText("sweep");
+
+  // the column chooser adds a tag column
+  await expect(page.getByRole("columnheader", { name: /team/ })).toHaveCount(0);
+  await page.getByRole("button", { name: /Columns/ }).click();
+  await page.getByTestId("column-chooser").getByLabel("team").check();
+  await page.keyboard.press("Escape");
+  await expect(page.getByRole("columnheader", { name: /team/ })).toBeVisible();
+  await shot(page, "28-runs-sorted-columns");
+
+  // the parent run: an MLmodel shown as flavors, signature and input example; an image; a long history drawn downsampled
+  const mlmodel = [
+    "artifact_path: model",
+    "flavors:",
+    "  python_function:",
+    "    loader_module: mlflow.sklearn",
+    "    python_version: 3.11.7",
+    "  sklearn:",
+    "    sklearn_version: 1.4.2",
+    "    serialization_format: cloudpickle",
+    "mlflow_version: 2.12.1",
+    "saved_input_example_info:",
+    "  artifact_path: input_example.json",
+    "  type: dataframe",
+    "  pandas_orient: split",
+    "signature:",
+    '  inputs: \'[{"type": "double", "name": "sepal_length", "required": true}, {"type": "double", "name": "petal_width", "required": true}]\'',
+    '  outputs: \'[{"type": "long", "required": true}]\'',
+  ].join("\n");
+  await api.put(`${experiment_id}/${parentId}/artifacts/model/MLmodel`, mlmodel, "text/plain");
+  await api.put(`${experiment_id}/${parentId}/artifacts/model/input_example.json`, JSON.stringify({ columns: ["sepal_length", "petal_width"], data: [[5.1, 0.2]] }), "application/json");
+  const png = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==", "base64");
+  await api.put(`${experiment_id}/${parentId}/artifacts/plots/confusion.png`, png, "image/png");
+  const points = 30_000;
+  for (let from = 0; from < points; from += 1000) {
+    await api.post("runs/log-batch", { run_id: parentId, metrics: Array.from({ length: 1000 }, (_, i) => ({ key: "loss", value: Math.exp(-(from + i) / 5000), timestamp: t0 + from + i, step: from + i })) });
+  }
+
+  await page.goto(`/experiments/${experiment_id}/runs/${parentId}`);
+  await page.getByRole("tab", { name: "Artifacts" }).click();
+  await page.getByTestId("artifact-model").click();
+  await page.getByTestId("artifact-model/MLmodel").click();
+  const preview = page.getByTestId("mlmodel-preview");
+  await expect(preview).toContainText("python_function");
+  await expect(preview).toContainText("sklearn");
+  await expect(preview.getByRole("table", { name: "Signature inputs" })).toContainText("sepal_length");
+  await expect(preview.getByRole("table", { name: "Signature inputs" })).toContainText("petal_width");
+  await expect(preview).toContainText("5.1");
+  await shot(page, "29-mlmodel-preview");
+  await page.getByTestId("artifact-plots").click();
+  await page.getByTestId("artifact-plots/confusion.png").click();
+  const image = page.getByTestId("artifact-image");
+  await expect(image).toBeVisible();
+  await expect.poll(() => image.evaluate((img) => (img as HTMLImageElement).naturalWidth)).toBe(1);
+
+  await page.getByRole("tab", { name: /Metric charts/ }).click();
+  const chart = page.getByTestId("metric-chart-loss");
+  await expect(chart).not.toHaveAttribute("data-loading", /.*/);
+  const drawn = Number(await chart.getAttribute("data-points"));
+  expect(drawn).toBeGreaterThan(100);
+  expect(drawn).toBeLessThanOrEqual(1000);
+});

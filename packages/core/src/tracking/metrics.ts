@@ -291,8 +291,9 @@ export async function sampleMetricSeries(ctx: Ctx, input: { run_ids: string[]; k
   if (!runs.size) return [];
   const idOf = new Map([...runs.values()].map((r) => [r.pk, r.id]));
   const buckets = Math.max(1, Math.floor((input.max_points ?? SAMPLE_LIMITS.defaultPoints) / 2));
+  // bounds is MATERIALIZED: inlined, the planner may run its min/max once per point (quadratic)
   const rows = await ctx.db.$queryRaw<BucketRow[]>`
-    WITH bounds AS (
+    WITH bounds AS MATERIALIZED (
       SELECT r.pk AS run_pk, k.key, mm.lo, mm.hi
       FROM unnest(${bigintArray([...idOf.keys()])}) AS r(pk) CROSS JOIN unnest(${keys}::text[]) AS k(key),
         LATERAL (SELECT min(step) AS lo, max(step) AS hi FROM metric WHERE run_pk = r.pk AND key = k.key) mm
