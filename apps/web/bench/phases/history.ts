@@ -2,6 +2,8 @@
 // call), then read back whole with get-history as the mlflow client does (max_results=25000,
 // following next_page_token) from a freshly started, idle server while its RSS is watched; and a
 // chart's get-history-bulk-interval over 10 runs.
+import { sampleMetricSeries, systemActor } from "@modelgate/core";
+import { createDb } from "@modelgate/db";
 import type { BenchContext, Phase, Sizes, Target } from "../lib/context.ts";
 import { errorText } from "../lib/harness.ts";
 import { createExperiment, createRun, get, type Endpoint } from "../lib/mlflow-http.ts";
@@ -140,10 +142,38 @@ async function run(ctx: BenchContext): Promise<Row[]> {
       pass: null,
       note: `the chart with its first run replaced by the ${fmtInt(sizes.historyPoints)}-point one; median of ${long.samples}`,
     });
+    rows.push(await portalChartRow(ctx, longRun, sizes.historyPoints));
   } catch (e) {
     rows.push(notMeasured(chartT, errorText(e)));
   }
   return rows;
+}
+
+/**
+ * The portal's chart of the long run: core's sampleMetricSeries (what the tRPC route calls) at the
+ * portal's 1000 points, from this process (the portal is Next.js, not the data-plane server).
+ */
+async function portalChartRow(ctx: BenchContext, runId: string, points: number): Promise<Row> {
+  const db = createDb({ url: ctx.databaseUrl, max: 2 });
+  try {
+    const core = { db, actor: systemActor("bench") };
+    let drawn = 0;
+    const { ms, samples } = await medianLatency(async () => {
+      const [series] = await sampleMetricSeries(core, { run_ids: [runId], keys: [KEY], max_points: 1000 });
+      drawn = series?.points.length ?? 0;
+    }, 5);
+    return {
+      target: `history: portal chart of ${fmtInt(points)} pts`,
+      required: "-",
+      measured: fmtMs(ms),
+      ceiling: "-",
+      ratio: "-",
+      pass: null,
+      note: `core's sampleMetricSeries (the run page's chart query) at max_points=1000: ${drawn} points drawn; median of ${samples}, in the bench process`,
+    };
+  } finally {
+    await db.$disconnect();
+  }
 }
 
 export const historyPhase: Phase = { targets, run };
