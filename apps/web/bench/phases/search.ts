@@ -3,6 +3,8 @@
 // logged through the API and cloned with INSERT ... SELECT generate_series into the same tables
 // (what the API writes, copied row for row), because logging 100 000 runs over HTTP would take
 // most of the time budget and measures ingest, not search.
+import { countRuns, listRunColumns, searchRuns, systemActor } from "@modelgate/core";
+import { createDb } from "@modelgate/db";
 import type { BenchContext, Phase, Sizes, Target } from "../lib/context.ts";
 import { withPg } from "../lib/database.ts";
 import { errorText } from "../lib/harness.ts";
@@ -139,6 +141,7 @@ async function run(ctx: BenchContext): Promise<Row[]> {
     const ms = await seedLarge(ctx, large);
     ctx.log(`cloned ${fmtInt(ctx.sizes.searchLargeRuns - 1)} runs with SQL in ${(ms / 1000).toFixed(1)} s`);
     rows.push(await measure(ctx, large, largeT, 150, false, "1 run logged through the API, cloned with INSERT ... SELECT generate_series"));
+    rows.push(await portalTableRow(ctx, large));
   } catch (e) {
     rows.push(notMeasured(largeT, errorText(e)));
   }
@@ -146,6 +149,41 @@ async function run(ctx: BenchContext): Promise<Row[]> {
 }
 
 export const searchPhase: Phase = { targets, run };
+
+/**
+ * What the portal's runs table asks when it opens an experiment, through core as its tRPC routes
+ * do (the portal runs in Next.js, which this bench does not start): the first page of 200 runs,
+ * the count and the column list, together; then the first page sorted by a metric.
+ */
+async function portalTableRow(ctx: BenchContext, experimentId: string): Promise<Row> {
+  const db = createDb({ url: ctx.databaseUrl, max: 4 });
+  try {
+    const core = { db, actor: systemActor("bench") };
+    const scope = { experiment_ids: [experimentId], run_view_type: "ACTIVE_ONLY" as const };
+    let shown = 0;
+    const open = await medianLatency(async () => {
+      const [page] = await Promise.all([searchRuns(core, { ...scope, max_results: 200, order_by: ["attributes.start_time DESC"] }), countRuns(core, scope), listRunColumns(core, [experimentId])]);
+      shown = page.runs?.length ?? 0;
+    }, 10);
+    const sorted = await medianLatency(() => searchRuns(core, { ...scope, max_results: 200, order_by: ["metrics.m0 DESC"] }), 10);
+    const each = {
+      page: await medianLatency(() => searchRuns(core, { ...scope, max_results: 200, order_by: ["attributes.start_time DESC"] }), 5),
+      count: await medianLatency(() => countRuns(core, scope), 5),
+      columns: await medianLatency(() => listRunColumns(core, [experimentId]), 5),
+    };
+    return {
+      target: `portal: runs table of ${fmtInt(ctx.sizes.searchLargeRuns)} runs`,
+      required: "-",
+      measured: `${fmtMs(open.ms)} open, ${fmtMs(sorted.ms)} sorted`,
+      ceiling: "-",
+      ratio: "-",
+      pass: null,
+      note: `core's searchRuns (200 runs, ${shown} shown), countRuns and listRunColumns at once, as the table opens (alone: ${fmtMs(each.page.ms)}, ${fmtMs(each.count.ms)}, ${fmtMs(each.columns.ms)}); then searchRuns ordered by metrics.m0; medians of ${open.samples} and ${sorted.samples}, in the bench process`,
+    };
+  } finally {
+    await db.$disconnect();
+  }
+}
 
 async function measure(ctx: BenchContext, experimentId: string, t: Target, limitMs: number, allPages: boolean, origin: string): Promise<Row> {
   try {
