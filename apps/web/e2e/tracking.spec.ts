@@ -223,3 +223,67 @@ test("the runs table groups nested runs, sorts and pages on the server, chooses 
   expect(drawn).toBeGreaterThan(100);
   expect(drawn).toBeLessThanOrEqual(1000);
 });
+
+test("experiments are created, found, renamed, deleted and restored in the portal; a grant on the Permissions tab lets another user log runs", async ({ page, request }) => {
+  await signInAsAdmin(page);
+  const admin = mlflow(request, await newToken(page));
+  const suffix = crypto.randomBytes(3).toString("hex");
+  const cara = { username: `cara-${suffix}`, password: "cara has a long password" };
+  await admin.post("users/create", cara);
+  const asCara = mlflow(request, `${cara.username}:${cara.password}`);
+
+  // create and find
+  const name = `e2e-exp-${suffix}`;
+  await page.goto("/experiments");
+  await page.getByRole("button", { name: "New experiment" }).click();
+  await page.getByLabel("Experiment name").fill(name);
+  await page.getByRole("button", { name: "Create" }).click();
+  await page.getByLabel("Search experiments").fill(suffix);
+  const rows = page.getByRole("table", { name: "Experiments" }).locator("tbody tr");
+  await expect(rows).toHaveCount(1);
+  await expect(rows.first()).toContainText(name);
+  const { experiment } = await admin.get("experiments/get-by-name", { experiment_name: name });
+  const id = experiment.experiment_id as string;
+
+  // rename
+  const renamed = `${name}-renamed`;
+  await page.getByLabel(`Actions for ${name}`).click();
+  await page.getByRole("menuitem", { name: "Rename" }).click();
+  await page.getByLabel("New name").fill(renamed);
+  await page.getByRole("button", { name: "Rename" }).click();
+  await expect(page.getByTestId(`experiment-row-${id}`)).toContainText(renamed);
+  expect((await admin.get("experiments/get", { experiment_id: id })).experiment.name).toBe(renamed);
+
+  // delete: gone from the list; shown with "Show deleted", and restored from there
+  await page.getByLabel(`Actions for ${renamed}`).click();
+  await page.getByRole("menuitem", { name: "Delete" }).click();
+  await expect(page.getByTestId(`experiment-row-${id}`)).toHaveCount(0);
+  expect((await admin.get("experiments/get", { experiment_id: id })).experiment.lifecycle_stage).toBe("deleted");
+  await page.getByLabel("Show deleted").check();
+  await expect(page.getByTestId(`experiment-row-${id}`)).toContainText("deleted");
+  await shot(page, "12-experiment-deleted");
+  await page.getByLabel(`Actions for ${renamed}`).click();
+  await page.getByRole("menuitem", { name: "Restore" }).click();
+  await expect(page.getByTestId(`experiment-row-${id}`)).not.toContainText("deleted");
+  expect((await admin.get("experiments/get", { experiment_id: id })).experiment.lifecycle_stage).toBe("active");
+
+  // grants: cara reads by default but may not log; EDIT lets her; removing it takes that back
+  const createRun = () => request.post("/api/2.0/mlflow/runs/create", { headers: { authorization: `Basic ${Buffer.from(`${cara.username}:${cara.password}`).toString("base64")}` }, data: { experiment_id: id, start_time: Date.now() } });
+  expect((await asCara.get("experiments/get", { experiment_id: id })).experiment.name).toBe(renamed);
+  expect((await createRun()).status()).toBe(403);
+  await page.getByTestId(`experiment-row-${id}`).getByRole("link", { name: renamed }).click();
+  await page.getByRole("tab", { name: "Permissions" }).click();
+  const panel = page.getByTestId("permissions-panel");
+  await panel.getByLabel("Username").fill(cara.username);
+  await panel.getByRole("combobox", { name: "Level" }).click();
+  await page.getByRole("option", { name: "Edit" }).click();
+  await panel.getByRole("button", { name: "Grant" }).click();
+  const grant = panel.getByTestId(`permission-row-${cara.username}`);
+  await expect(grant).toBeVisible();
+  await expect(grant.getByRole("combobox", { name: `Level for ${cara.username}` })).toHaveValue("Edit");
+  await shot(page, "13-experiment-permissions");
+  expect((await createRun()).status()).toBe(200);
+  await grant.getByRole("button", { name: `Remove ${cara.username}` }).click();
+  await expect(grant).toHaveCount(0);
+  expect((await createRun()).status()).toBe(403);
+});
