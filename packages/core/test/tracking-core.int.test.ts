@@ -108,7 +108,7 @@ describe("tracking core", () => {
     await check(run.info.run_id);
   });
 
-  it("writes get-history pages in Postgres that read back as the same JSON as the row path, tokens included", async () => {
+  it("writes get-history pages in Postgres as MLflow's JSON: every stored point once, in order, across page tokens", async () => {
     const { ctx } = await makeUser(db);
     const run = await newRun(ctx);
     const id = run.info.run_id;
@@ -120,16 +120,26 @@ describe("tracking core", () => {
       { key, value: i, timestamp: 1_700_000_000_000 + (i % 3), step: i - 2 },
     ]);
     await logBatch(ctx, { run_id: id, metrics });
+    // the oracle: the stored rows in the history's order, as toWireJson writes them
+    const stored = await db.$queryRaw<{ step: bigint; timestamp: bigint; value: number }[]>`
+      SELECT m.step, m.timestamp, m.value FROM metric m JOIN run r ON r.pk = m.run_pk WHERE r.id = ${id} AND m.key = ${key} ORDER BY m.step, m.timestamp, m.seq`;
+    const want = JSON.parse(toWireJson(stored.map((r) => ({ key, value: r.value, timestamp: Number(r.timestamp), step: Number(r.step) })))) as unknown[];
+    expect(want).toHaveLength(24);
     for (const max_results of [1, 5, 24, 25, undefined]) {
       let token: string | undefined;
+      const got: unknown[] = [];
       let pages = 0;
       do {
         const input = { run_id: id, metric_key: key, max_results, page_token: token };
-        const wire = JSON.parse((await getMetricHistoryWire(ctx, input)).text) as { next_page_token?: string };
-        expect(wire).toEqual(JSON.parse(toWireJson(await getMetricHistory(ctx, input))));
+        const wire = JSON.parse((await getMetricHistoryWire(ctx, input)).text) as { metrics: unknown[]; next_page_token?: string };
+        expect(wire.metrics.length).toBe(Math.min(max_results ?? 25_000, 24 - got.length));
+        // the object form is the same page read back
+        expect(JSON.parse(toWireJson(await getMetricHistory(ctx, input)))).toEqual(wire);
+        got.push(...wire.metrics);
         token = wire.next_page_token;
         pages++;
       } while (token);
+      expect(got).toEqual(want);
       expect(pages).toBe(max_results ? Math.ceil(24 / max_results) : 1);
     }
     expect((await getMetricHistoryWire(ctx, { run_id: id, metric_key: "nope" })).text).toBe("{}");

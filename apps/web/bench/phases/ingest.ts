@@ -55,8 +55,8 @@ async function verify(ctx: BenchContext, experimentId: string, runs: number): Pr
   });
 }
 
-/** Each Python thread's bodies: runs dealt round-robin, each run's bodies in the client's order. */
-function pythonBodies(runIds: string[], threads: number): string[][] {
+/** Each client's bodies (a Python thread, or a caller of core): runs dealt round-robin, each run's bodies in the client's order. */
+function bodiesPerClient(runIds: string[], threads: number): string[][] {
   const baseTimestamp = Date.now();
   const out: string[][] = Array.from({ length: threads }, () => []);
   runIds.forEach((runId, i) => {
@@ -79,11 +79,11 @@ async function pythonRow(ctx: BenchContext, experimentId: string): Promise<Row> 
   const api = ctx.api();
   const runIds = await createRuns(api, experimentId, sizes.ingestRuns, "ingest-py");
   const warmIds = await createRuns(api, experimentId, 4 * pool.size, "warmup-py");
-  const warm = pythonBodies(warmIds, pool.size);
+  const warm = bodiesPerClient(warmIds, pool.size);
   await pythonSend(ctx.ceiling, warm);
   const w = await pythonSend(api, warm);
   if (w.error) return { ...notMeasured(row, w.error), pass: null };
-  const bodies = pythonBodies(runIds, pool.size);
+  const bodies = bodiesPerClient(runIds, pool.size);
   const points = runIds.length * SHAPE.metricKeys * SHAPE.steps;
   const ceilings = [await pythonSend(ctx.ceiling, bodies), await pythonSend(ctx.ceiling, bodies), await pythonSend(ctx.ceiling, bodies)];
   const ceilingRate = Math.max(...ceilings.map((r) => points / r.seconds));
@@ -124,8 +124,8 @@ async function coreAloneRow(ctx: BenchContext, experimentId: string): Promise<Ro
     return (performance.now() - t0) / 1000;
   };
   try {
-    await callers(pythonBodies(warmIds, pool.size));
-    const bodies = pythonBodies(runIds, pool.size);
+    await callers(bodiesPerClient(warmIds, pool.size));
+    const bodies = bodiesPerClient(runIds, pool.size);
     // "server" and "clients" are both this process here: its CPU is counted in both columns
     const { result: seconds, cpu } = await cpuDuring(process.pid, () => callers(bodies));
     const points = runIds.length * SHAPE.metricKeys * SHAPE.steps;

@@ -143,9 +143,7 @@ function metricWrite(metrics: MetricView[]): RunWrite {
         SELECT bump.pk, x.k, x.s, x.t, x.v::float8, x.lo, x.hi, x.d
         FROM bump, json_to_recordset(${latest}::json) AS x(k text, s bigint, t bigint, v text, lo bigint, hi bigint, d boolean)
         ON CONFLICT (run_pk, key) DO UPDATE SET
-          step = CASE WHEN (excluded.step, excluded.timestamp, excluded.value) > (l.step, l.timestamp, l.value) THEN excluded.step ELSE l.step END,
-          timestamp = CASE WHEN (excluded.step, excluded.timestamp, excluded.value) > (l.step, l.timestamp, l.value) THEN excluded.timestamp ELSE l.timestamp END,
-          value = CASE WHEN (excluded.step, excluded.timestamp, excluded.value) > (l.step, l.timestamp, l.value) THEN excluded.value ELSE l.value END,
+          (step, timestamp, value) = (SELECT x.* FROM (VALUES (excluded.step, excluded.timestamp, excluded.value), (l.step, l.timestamp, l.value)) x ORDER BY 1 DESC, 2 DESC, 3 DESC LIMIT 1),
           min_step = LEAST(l.min_step, excluded.min_step),
           max_step = GREATEST(l.max_step, excluded.max_step),
           dense = coalesce(l.dense AND excluded.dense AND excluded.min_step <= l.max_step + 1 AND excluded.max_step >= l.min_step - 1, false))`,

@@ -48,71 +48,49 @@ interface PointRow {
   seq: bigint;
 }
 
-interface HistoryPage {
-  run: { pk: bigint };
-  key: string;
-  limit: number;
-  after: Prisma.Sql;
-}
+type HistoryInput = { run_id: string; metric_key: string; page_token?: string | undefined; max_results?: number | undefined };
 
-async function historyPage(ctx: Ctx, input: { run_id: string; metric_key: string; page_token?: string | undefined; max_results?: number | undefined }): Promise<HistoryPage | null> {
+/**
+ * One page of a metric's history as MLflow's JSON, ordered by (step, timestamp) and keyset-paged
+ * through (step, timestamp, seq). Postgres writes the page: 25,000 points reach Node as one string
+ * instead of 25,000 rows, so a client paging through a million points allocates almost nothing
+ * per point. Values go through to_json (NaN and ±Infinity as the strings "NaN", "Infinity",
+ * "-Infinity", like toWireJson; numbers in Postgres's shortest exact form).
+ */
+export async function getMetricHistoryWire(ctx: Ctx, input: HistoryInput): Promise<WireJson> {
   const cursor = input.page_token ? decodeHistoryToken(input.page_token) : null;
   if (input.max_results !== undefined && input.max_results < 1) throw invalid(`max_results must be a positive integer, got ${input.max_results}`);
   const limit = Math.min(input.max_results ?? MAX_HISTORY_PAGE, MAX_HISTORY_PAGE);
   const run = await findRun(ctx, input.run_id, "READ");
   // no stored key can contain NUL (Postgres text cannot), and the driver would refuse it
-  if (input.metric_key.includes("\u0000")) return null;
+  if (input.metric_key.includes("\u0000")) return new WireJson("{}");
   const after = cursor
     ? Prisma.sql`AND step >= ${cursor.step}::bigint AND (step, timestamp, seq) > (${cursor.step}::bigint, ${cursor.timestamp}::bigint, ${cursor.seq}::bigint)`
     : Prisma.empty;
-  return { run, key: input.metric_key, limit, after };
-}
-
-/** Ordered by (step, timestamp); keyset pages through (step, timestamp, seq). */
-export async function getMetricHistory(
-  ctx: Ctx,
-  input: { run_id: string; metric_key: string; page_token?: string | undefined; max_results?: number | undefined },
-): Promise<{ metrics: MetricView[]; next_page_token?: string }> {
-  const p = await historyPage(ctx, input);
-  if (!p) return { metrics: [] };
-  const rows = await ctx.db.$queryRaw<PointRow[]>`
-    SELECT step, timestamp, value, seq FROM metric WHERE run_pk = ${p.run.pk} AND key = ${p.key} ${p.after}
-    ORDER BY step, timestamp, seq LIMIT ${p.limit + 1}`;
-  const page = rows.slice(0, p.limit);
-  const metrics = page.map((r) => ({ key: p.key, value: r.value, timestamp: Number(r.timestamp), step: Number(r.step) }));
-  const last = page[page.length - 1];
-  if (rows.length > p.limit && last) {
-    return { metrics, next_page_token: encodeHistoryToken({ step: String(last.step), timestamp: String(last.timestamp), seq: String(last.seq) }) };
-  }
-  return { metrics };
-}
-
-/**
- * getMetricHistory's page as MLflow's JSON, written by Postgres: a 25,000-point page reaches Node
- * as one string instead of 25,000 rows, so a client paging through a million points allocates
- * almost nothing per point. Values go through to_json (NaN and ±Infinity as the strings "NaN",
- * "Infinity", "-Infinity", like toWireJson; numbers in Postgres's shortest exact form).
- */
-export async function getMetricHistoryWire(
-  ctx: Ctx,
-  input: { run_id: string; metric_key: string; page_token?: string | undefined; max_results?: number | undefined },
-): Promise<WireJson> {
-  const p = await historyPage(ctx, input);
-  if (!p) return new WireJson("{}");
-  const head = `{"key":${JSON.stringify(p.key)},"value":`;
+  const head = `{"key":${JSON.stringify(input.metric_key)},"value":`;
   const [row] = await ctx.db.$queryRaw<{ body: string | null; more: boolean; step: string | null; timestamp: string | null; seq: string | null }[]>`
     WITH page AS (
       SELECT step, timestamp, value, seq, row_number() OVER (ORDER BY step, timestamp, seq) AS n
-      FROM (SELECT step, timestamp, value, seq FROM metric WHERE run_pk = ${p.run.pk} AND key = ${p.key} ${p.after}
-            ORDER BY step, timestamp, seq LIMIT ${p.limit + 1}) x)
-    SELECT string_agg(${head} || to_json(value)::text || ',"timestamp":' || timestamp || ',"step":' || step || '}', ',' ORDER BY n) FILTER (WHERE n <= ${p.limit}) AS body,
-      count(*) > ${p.limit} AS more,
-      max(step::text) FILTER (WHERE n = ${p.limit}) AS step, max(timestamp::text) FILTER (WHERE n = ${p.limit}) AS timestamp,
-      max(seq::text) FILTER (WHERE n = ${p.limit}) AS seq
+      FROM (SELECT step, timestamp, value, seq FROM metric WHERE run_pk = ${run.pk} AND key = ${input.metric_key} ${after}
+            ORDER BY step, timestamp, seq LIMIT ${limit + 1}) x)
+    SELECT string_agg(${head} || to_json(value)::text || ',"timestamp":' || timestamp || ',"step":' || step || '}', ',' ORDER BY n) FILTER (WHERE n <= ${limit}) AS body,
+      count(*) > ${limit} AS more,
+      max(step::text) FILTER (WHERE n = ${limit}) AS step, max(timestamp::text) FILTER (WHERE n = ${limit}) AS timestamp,
+      max(seq::text) FILTER (WHERE n = ${limit}) AS seq
     FROM page`;
   if (!row?.body) return new WireJson("{}");
   const token = row.more && row.step !== null && row.timestamp !== null && row.seq !== null ? encodeHistoryToken({ step: row.step, timestamp: row.timestamp, seq: row.seq }) : null;
   return new WireJson(`{"metrics":[${row.body}]${token ? `,"next_page_token":${JSON.stringify(token)}` : ""}}`);
+}
+
+/** The same page as objects (the portal's tRPC route): the wire page read back, "NaN" and "±Infinity" as numbers. */
+export async function getMetricHistory(ctx: Ctx, input: HistoryInput): Promise<{ metrics: MetricView[]; next_page_token?: string }> {
+  const page = JSON.parse((await getMetricHistoryWire(ctx, input)).text, (k, v: unknown) => (k === "value" && typeof v === "string" ? Number(v) : v)) as {
+    metrics?: MetricView[];
+    next_page_token?: string;
+  };
+  const metrics = page.metrics ?? [];
+  return page.next_page_token ? { metrics, next_page_token: page.next_page_token } : { metrics };
 }
 
 export interface BulkIntervalInput {

@@ -114,7 +114,7 @@ function bumpCte(runPk: bigint, rename: string | undefined): Prisma.Sql {
 
 /** Locks a run's row for a transaction that writes its data in several statements (see bumpCte). */
 export async function lockRunForWrite(tx: DbOrTx, runPk: bigint) {
-  await tx.$executeRaw`UPDATE run SET view_version = view_version + 1 WHERE pk = ${runPk}`;
+  await tx.$executeRaw`WITH ${bumpCte(runPk, undefined)} SELECT 1`;
 }
 
 export interface RunWrite {
