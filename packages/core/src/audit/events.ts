@@ -28,6 +28,12 @@ export const auditActions = [
   "experiment.group_permission_set",
   "run.delete",
   "run.restore",
+  "logged_model.create",
+  "logged_model.finalize",
+  "logged_model.delete",
+  "logged_model.tag_set",
+  "logged_model.tag_delete",
+  "logged_model.params_log",
   "registered_model.create",
   "registered_model.rename",
   "registered_model.update",
@@ -68,6 +74,6 @@ export const auditActions = [
 
 export type AuditAction = (typeof auditActions)[number];
 
-export const auditResourceTypes = ["user", "group", "token", "session", "experiment", "run", "registered_model", "model_version", "registry", "approval_request", "comment", "serving_endpoint", "batch_job", "webhook"] as const;
+export const auditResourceTypes = ["user", "group", "token", "session", "experiment", "run", "logged_model", "registered_model", "model_version", "registry", "approval_request", "comment", "serving_endpoint", "batch_job", "webhook"] as const;
 
 export type AuditResourceType = (typeof auditResourceTypes)[number];

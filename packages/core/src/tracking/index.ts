@@ -29,4 +29,5 @@ export { logBatch, logMetric, logParam, type LogBatchInput, type MetricInput } f
 export { logInputs } from "./log-inputs.ts";
 export { getMetricHistory, getMetricHistoryWire, getMetricHistoryBulkInterval, sampleMetricSeries, MAX_HISTORY_PAGE, type BulkIntervalInput } from "./metrics.ts";
 export { findRun, type RunRef } from "./run-access.ts";
-export { authorizeArtifactPath, artifactStorePath, MLFLOW_ARTIFACTS_SCHEME } from "./artifact-access.ts";
+export { authorizeArtifactPath, artifactStorePath, MLFLOW_ARTIFACTS_SCHEME, MODELS_FOLDER } from "./artifact-access.ts";
+export * from "./logged-models/index.ts";

@@ -1,6 +1,6 @@
 import { Prisma } from "@modelgate/db";
 import type { DbOrTx } from "../audit/record-audit.ts";
-import type { DatasetInputView, LifecycleStage, RunInfoView, RunStatus, RunView } from "./types.ts";
+import type { DatasetInputView, LifecycleStage, MetricView, RunInfoView, RunStatus, RunView } from "./types.ts";
 
 // Loads whole runs (info, latest metrics, params, tags, dataset inputs) for a list of run keys in
 // one query, whatever the number of runs: runs/get and runs/search both come through here.
@@ -70,7 +70,10 @@ export async function loadRunViewsByPk(db: DbOrTx, runPks: readonly bigint[], op
     runs: Prisma.sql`SELECT string_agg(concat_ws(E'\t', r.pk, r.id, r.experiment_id, r.status, r.start_time, coalesce(r.end_time::text, ''),
         r.lifecycle_stage, to_json(r.name), to_json(r.user_id), to_json(r.artifact_uri)), E'\n')
       FROM run r WHERE r.pk = ANY(${pks})`,
-    metrics: Prisma.sql`SELECT string_agg(concat_ws(E'\t', m.run_pk, m.key, m.value, m.timestamp, m.step), E'\n')
+    // model and dataset (MLflow 3) only when the point had them: a JSON tail, so most lines stay short
+    metrics: Prisma.sql`SELECT string_agg(concat_ws(E'\t', m.run_pk, m.key, m.value, m.timestamp, m.step,
+        CASE WHEN m.model_id IS NOT NULL OR m.dataset_name IS NOT NULL OR m.dataset_digest IS NOT NULL
+          THEN json_strip_nulls(json_build_object('model_id', m.model_id, 'dataset_name', m.dataset_name, 'dataset_digest', m.dataset_digest))::text END), E'\n')
       FROM latest_metric m WHERE m.run_pk = ANY(${pks})`,
     params: Prisma.sql`SELECT string_agg(concat_ws(E'\t', p.run_pk, p.key, to_json(p.value)), E'\n')
       FROM param p WHERE p.run_pk = ANY(${pks})`,
@@ -81,6 +84,11 @@ export async function loadRunViewsByPk(db: DbOrTx, runPks: readonly bigint[], op
           'dataset', json_build_object('name', d.name, 'digest', d.digest, 'source_type', d.source_type, 'source', d.source,
             'schema', d.schema, 'profile', d.profile)))) ORDER BY i.run_pk, d.pk)::text
         FROM run_input i JOIN dataset d ON d.pk = i.dataset_pk WHERE i.run_pk = ANY(${pks})`,
+    // MLflow 3: the models a run used and produced (model ids are validated: no tab or newline)
+    models: Prisma.sql`SELECT string_agg(x.line, E'\n' ORDER BY x.line) FROM (
+        SELECT concat_ws(E'\t', 'i', i.run_pk, i.model_id) AS line FROM run_model_input i WHERE i.run_pk = ANY(${pks})
+        UNION ALL
+        SELECT concat_ws(E'\t', 'o', o.run_pk, lm.id, o.step) FROM run_output o JOIN logged_model lm ON lm.pk = o.model_pk WHERE o.run_pk = ANY(${pks})) x`,
   };
   type Texts = Record<keyof typeof parts, string | null>;
   let texts: Texts;
@@ -92,8 +100,9 @@ export async function loadRunViewsByPk(db: DbOrTx, runPks: readonly bigint[], op
     texts = Object.fromEntries(names.map((n, i) => [n, values[i]!])) as Texts;
   } else {
     const rows = await db.$queryRaw<Texts[]>`
-      SELECT (${parts.runs}) AS runs, (${parts.metrics}) AS metrics, (${parts.params}) AS params, (${parts.tags}) AS tags, (${parts.inputs}) AS inputs`;
-    texts = rows[0] ?? { runs: null, metrics: null, params: null, tags: null, inputs: null };
+      SELECT (${parts.runs}) AS runs, (${parts.metrics}) AS metrics, (${parts.params}) AS params, (${parts.tags}) AS tags, (${parts.inputs}) AS inputs,
+        (${parts.models}) AS models`;
+    texts = rows[0] ?? { runs: null, metrics: null, params: null, tags: null, inputs: null, models: null };
   }
   const row = texts;
   for (const line of lines(row?.runs)) {
@@ -110,13 +119,15 @@ export async function loadRunViewsByPk(db: DbOrTx, runPks: readonly bigint[], op
       artifact_uri: JSON.parse(f[9]!) as string,
       lifecycle_stage: f[6] as LifecycleStage,
     };
-    byPk.set(f[0]!, { info, data: {}, inputs: {} });
+    byPk.set(f[0]!, { info, data: {}, inputs: {}, outputs: {} });
   }
   for (const line of lines(row?.metrics)) {
     const f = line.split("\t");
     const run = byPk.get(f[0]!);
     // Number() reads PostgreSQL's 'NaN', 'Infinity' and '-Infinity' too
-    if (run) (run.data.metrics ??= []).push({ key: f[1]!, value: Number(f[2]), timestamp: Number(f[3]), step: Number(f[4]) });
+    if (!run) continue;
+    const metric: MetricView = { key: f[1]!, value: Number(f[2]), timestamp: Number(f[3]), step: Number(f[4]) };
+    (run.data.metrics ??= []).push(f[5] ? Object.assign(metric, JSON.parse(f[5]) as Partial<MetricView>) : metric);
   }
   for (const [text, field] of [[row?.params, "params"], [row?.tags, "tags"]] as const) {
     for (const line of lines(text)) {
@@ -129,6 +140,13 @@ export async function loadRunViewsByPk(db: DbOrTx, runPks: readonly bigint[], op
   for (const { run_pk, input } of JSON.parse(row?.inputs ?? "[]") as { run_pk: string; input: DatasetInputView }[]) {
     const run = byPk.get(run_pk);
     if (run) (run.inputs.dataset_inputs ??= []).push(input);
+  }
+  for (const line of lines(row?.models)) {
+    const [kind, runPk, modelId, step] = line.split("\t");
+    const run = byPk.get(runPk!);
+    if (!run) continue;
+    if (kind === "i") (run.inputs.model_inputs ??= []).push({ model_id: modelId! });
+    else (run.outputs.model_outputs ??= []).push({ model_id: modelId!, step: Number(step) });
   }
   // each run's metrics, params and tags in key order (code point order, as the old ORDER BY … COLLATE did not guarantee)
   for (const run of byPk.values()) {

@@ -4,12 +4,14 @@ import { invalid } from "../errors.ts";
 import { assertRunActive, findRun, type RunRef } from "./run-access.ts";
 import { runWrites, tagWrite, type RunWrite } from "./runs.ts";
 import { validateTag } from "./validate.ts";
+import { findLoggedModel } from "./logged-models/access.ts";
 import type { MetricView, TagView } from "./types.ts";
 import {
   MAX_ENTITIES_PER_BATCH,
   MAX_METRICS_PER_BATCH,
   MAX_PARAMS_TAGS_PER_BATCH,
   validateKey,
+  validateLength,
   validateValue,
 } from "./validate.ts";
 
@@ -23,6 +25,10 @@ export interface MetricInput {
   timestamp: number;
   /** Defaults to 0. */
   step?: number | undefined;
+  /** MLflow 3: the logged model and the dataset the value was measured with. */
+  model_id?: string | undefined;
+  dataset_name?: string | undefined;
+  dataset_digest?: string | undefined;
 }
 
 export interface LogBatchInput {
@@ -47,6 +53,21 @@ function validateMetricValues(m: MetricInput) {
   }
   if (m.step !== undefined && !Number.isSafeInteger(m.step)) {
     throw invalid(`Got invalid step ${String(m.step)} for metric '${m.key}' (value=${m.value}). Step must be a valid long (64-bit integer).`);
+  }
+}
+
+/** MLflow's column sizes for a metric's dataset. */
+const MAX_DATASET_NAME_LENGTH = 500;
+const MAX_DATASET_DIGEST_LENGTH = 36;
+
+function validateMetricLinks(m: MetricInput) {
+  if (m.dataset_name) {
+    validateLength("Dataset name", m.dataset_name, MAX_DATASET_NAME_LENGTH);
+    validateValue("Dataset name", m.dataset_name);
+  }
+  if (m.dataset_digest) {
+    validateLength("Dataset digest", m.dataset_digest, MAX_DATASET_DIGEST_LENGTH);
+    validateValue("Dataset digest", m.dataset_digest);
   }
 }
 
@@ -77,6 +98,7 @@ export function validateBatch(input: LogBatchInput) {
     if (!keys.has(m.key)) validateKey("metric", m.key);
     keys.add(m.key);
     validateMetricValues(m);
+    validateMetricLinks(m);
   }
   validateParams(params);
   tags.forEach(validateTag);
@@ -118,6 +140,17 @@ export function summariseBatch(metrics: readonly MetricView[]): KeySummary[] {
     .sort((a, b) => byKey(a.latest, b.latest));
 }
 
+/** A history point's model and dataset (MLflow 3), when it has them. */
+const linkOf = (m: MetricView) => ({
+  ...(m.model_id ? { m: m.model_id } : {}),
+  ...(m.dataset_name ? { dn: m.dataset_name } : {}),
+  ...(m.dataset_digest ? { dd: m.dataset_digest } : {}),
+});
+const isLinked = (m: MetricView) => Boolean(m.model_id || m.dataset_name || m.dataset_digest);
+
+/** The logged models a batch names: key and experiment, keyed by model id. */
+export type BatchModels = ReadonlyMap<string, { pk: bigint; experimentId: number }>;
+
 /**
  * The run's metric history rows and its latest-value upsert, each over one JSON parameter: far
  * cheaper for the driver than 1000-element arrays. Values travel as text so NaN and ±Infinity
@@ -127,28 +160,64 @@ export function summariseBatch(metrics: readonly MetricView[]): KeySummary[] {
  * it logged): a batch whose own steps are dense and meet or overlap a dense range keeps it dense;
  * anything else makes it false for good (a later batch filling the gap is not tracked), so `dense`
  * is never true wrongly.
+ *
+ * MLflow 3 (points with a model or dataset): such points also get a metric_link row, keyed by the
+ * history row's seq (taken in the statement, so the two rows match exactly). A point sent with a
+ * model_id that is already in the run's history as it is (the client re-sends a run's metrics with
+ * the model's id when it logs a model) is not stored twice: it only links the model. Each
+ * model-linked point is one of the model's metrics (logged_model_metric).
  */
-function metricWrite(metrics: MetricView[]): RunWrite {
+function metricWrite(metrics: MetricView[], runId: string, models: BatchModels): RunWrite {
   if (!metrics.length) return { ctes: [] };
-  const rows = JSON.stringify(metrics.map((m) => ({ k: m.key, s: m.step, t: m.timestamp, v: String(m.value) })));
+  const plain = metrics.filter((m) => !isLinked(m));
+  const linked = metrics.filter(isLinked);
   const latest = JSON.stringify(
-    summariseBatch(metrics).map(({ latest: m, minStep, maxStep, dense }) => ({ k: m.key, s: m.step, t: m.timestamp, v: String(m.value), lo: minStep, hi: maxStep, d: dense })),
+    summariseBatch(metrics).map(({ latest: m, minStep, maxStep, dense }) => ({ k: m.key, s: m.step, t: m.timestamp, v: String(m.value), lo: minStep, hi: maxStep, d: dense, ...linkOf(m) })),
   );
-  return {
-    ctes: [
-      Prisma.sql`ins_metric AS (INSERT INTO metric (run_pk, key, step, timestamp, value)
-        SELECT bump.pk, x.k, x.s, x.t, x.v::float8 FROM bump, json_to_recordset(${rows}::json) AS x(k text, s bigint, t bigint, v text))`,
-      Prisma.sql`ins_latest AS (
-        INSERT INTO latest_metric AS l (run_pk, key, step, timestamp, value, min_step, max_step, dense)
-        SELECT bump.pk, x.k, x.s, x.t, x.v::float8, x.lo, x.hi, x.d
-        FROM bump, json_to_recordset(${latest}::json) AS x(k text, s bigint, t bigint, v text, lo bigint, hi bigint, d boolean)
+  const ctes: Prisma.Sql[] = [];
+  if (plain.length) {
+    const rows = JSON.stringify(plain.map((m) => ({ k: m.key, s: m.step, t: m.timestamp, v: String(m.value) })));
+    ctes.push(Prisma.sql`ins_metric AS (INSERT INTO metric (run_pk, key, step, timestamp, value)
+        SELECT bump.pk, x.k, x.s, x.t, x.v::float8 FROM bump, json_to_recordset(${rows}::json) AS x(k text, s bigint, t bigint, v text))`);
+  }
+  if (linked.length) {
+    const rows = JSON.stringify(linked.map((m) => ({ k: m.key, s: m.step, t: m.timestamp, v: String(m.value), ...linkOf(m) })));
+    ctes.push(
+      Prisma.sql`new_linked AS MATERIALIZED (
+        SELECT x.*, nextval(pg_get_serial_sequence('metric', 'seq')) AS q
+        FROM bump, json_to_recordset(${rows}::json) AS x(k text, s bigint, t bigint, v text, m text, dn text, dd text)
+        WHERE x.m IS NULL OR NOT EXISTS (SELECT 1 FROM metric h WHERE h.run_pk = bump.pk AND h.key = x.k AND h.step = x.s AND h.timestamp = x.t AND h.value = x.v::float8))`,
+      Prisma.sql`ins_linked AS (INSERT INTO metric (run_pk, key, step, timestamp, value, seq) SELECT bump.pk, n.k, n.s, n.t, n.v::float8, n.q FROM bump, new_linked n)`,
+      Prisma.sql`ins_link AS (INSERT INTO metric_link (run_pk, key, step, seq, model_id, dataset_name, dataset_digest) SELECT bump.pk, n.k, n.s, n.q, n.m, n.dn, n.dd FROM bump, new_linked n)`,
+    );
+    const modelRows = linked
+      .filter((m) => m.model_id)
+      .map((m) => {
+        const model = models.get(m.model_id!)!;
+        return { p: String(model.pk), e: model.experimentId, k: m.key, s: m.step, t: m.timestamp, v: String(m.value), dn: m.dataset_name ?? "", dd: m.dataset_digest ?? "" };
+      });
+    if (modelRows.length) {
+      ctes.push(Prisma.sql`ins_model_metric AS (
+        INSERT INTO logged_model_metric (model_pk, experiment_id, key, timestamp, step, value, run_id, dataset_name, dataset_digest)
+        SELECT x.p::bigint, x.e, x.k, x.t, x.s, x.v::float8, ${runId}, x.dn, x.dd FROM bump, json_to_recordset(${JSON.stringify(modelRows)}::json) AS x(p text, e int, k text, s bigint, t bigint, v text, dn text, dd text)
+        ON CONFLICT DO NOTHING)`);
+    }
+  }
+  // On a tie in (step, timestamp, value) the stored row stays: a re-sent point never takes over its model link.
+  ctes.push(Prisma.sql`ins_latest AS (
+        INSERT INTO latest_metric AS l (run_pk, key, step, timestamp, value, min_step, max_step, dense, model_id, dataset_name, dataset_digest)
+        SELECT bump.pk, x.k, x.s, x.t, x.v::float8, x.lo, x.hi, x.d, x.m, x.dn, x.dd
+        FROM bump, json_to_recordset(${latest}::json) AS x(k text, s bigint, t bigint, v text, lo bigint, hi bigint, d boolean, m text, dn text, dd text)
         ON CONFLICT (run_pk, key) DO UPDATE SET
-          (step, timestamp, value) = (SELECT x.* FROM (VALUES (excluded.step, excluded.timestamp, excluded.value), (l.step, l.timestamp, l.value)) x ORDER BY 1 DESC, 2 DESC, 3 DESC LIMIT 1),
+          (step, timestamp, value, model_id, dataset_name, dataset_digest) = (
+            SELECT x.s, x.t, x.v, x.m, x.dn, x.dd FROM (VALUES
+              (excluded.step, excluded.timestamp, excluded.value, excluded.model_id, excluded.dataset_name, excluded.dataset_digest, 1),
+              (l.step, l.timestamp, l.value, l.model_id, l.dataset_name, l.dataset_digest, 0)) x(s, t, v, m, dn, dd, o)
+            ORDER BY x.s DESC, x.t DESC, x.v DESC, x.o ASC LIMIT 1),
           min_step = LEAST(l.min_step, excluded.min_step),
           max_step = GREATEST(l.max_step, excluded.max_step),
-          dense = coalesce(l.dense AND excluded.dense AND excluded.min_step <= l.max_step + 1 AND excluded.max_step >= l.min_step - 1, false))`,
-    ],
-  };
+          dense = coalesce(l.dense AND excluded.dense AND excluded.min_step <= l.max_step + 1 AND excluded.max_step >= l.min_step - 1, false))`);
+  return { ctes };
 }
 
 /**
@@ -186,8 +255,8 @@ async function paramConflict(ctx: Ctx, run: RunRef, params: TagView[]): Promise<
 const isParamConflict = (e: unknown) => e instanceof Error && e.message.includes("modelgate_param_conflict");
 
 /** The whole batch is one statement: it lands whole or not at all, with no transaction round trips. */
-async function writeBatch(ctx: Ctx, run: RunRef, metrics: MetricView[], params: TagView[], tags: TagView[]) {
-  const writes = [metricWrite(metrics), tagWrite(tags), paramWrite(params)];
+async function writeBatch(ctx: Ctx, run: RunRef, metrics: MetricView[], params: TagView[], tags: TagView[], models: BatchModels) {
+  const writes = [metricWrite(metrics, run.id, models), tagWrite(tags), paramWrite(params)];
   try {
     await runWrites(ctx.db, run, ...writes);
   } catch (e) {
@@ -196,13 +265,33 @@ async function writeBatch(ctx: Ctx, run: RunRef, metrics: MetricView[], params: 
   }
 }
 
-const normalise = (m: MetricInput): MetricView => ({ key: m.key, value: m.value, timestamp: m.timestamp, step: m.step ?? 0 });
+const normalise = (m: MetricInput): MetricView => ({
+  key: m.key,
+  value: m.value,
+  timestamp: m.timestamp,
+  step: m.step ?? 0,
+  ...(m.model_id ? { model_id: m.model_id } : {}),
+  ...(m.dataset_name ? { dataset_name: m.dataset_name } : {}),
+  ...(m.dataset_digest ? { dataset_digest: m.dataset_digest } : {}),
+});
+
+/** The models a batch's metrics name: each must be live, and linking metrics to it changes it (EDIT on its experiment). */
+async function batchModels(ctx: Ctx, metrics: readonly MetricInput[]): Promise<BatchModels> {
+  const ids = [...new Set(metrics.flatMap((m) => (m.model_id ? [m.model_id] : [])))];
+  const out = new Map<string, { pk: bigint; experimentId: number }>();
+  for (const id of ids) {
+    const m = await findLoggedModel(ctx, id, "EDIT");
+    out.set(id, { pk: m.pk, experimentId: m.experimentId });
+  }
+  return out;
+}
 
 export async function logBatch(ctx: Ctx, input: LogBatchInput): Promise<void> {
   validateBatch(input);
   const run = await findRun(ctx, input.run_id, "EDIT");
   assertRunActive(run);
-  await writeBatch(ctx, run, (input.metrics ?? []).map(normalise), input.params ?? [], input.tags ?? []);
+  const models = await batchModels(ctx, input.metrics ?? []);
+  await writeBatch(ctx, run, (input.metrics ?? []).map(normalise), input.params ?? [], input.tags ?? [], models);
 }
 
 export async function logMetric(ctx: Ctx, input: MetricInput & { run_id: string }): Promise<void> {

@@ -3,6 +3,7 @@ import type { Ctx } from "../context.ts";
 import { invalid } from "../errors.ts";
 import { assertRunActive, findRun, type RunRef } from "./run-access.ts";
 import { lockRunForWrite } from "./runs.ts";
+import { linkModelInputs } from "./logged-models/outputs.ts";
 import type { DatasetInputView } from "./types.ts";
 import { validateLength } from "./validate.ts";
 
@@ -54,14 +55,18 @@ async function linkInput(tx: Prisma.TransactionClient, run: RunRef, d: DatasetIn
     ON CONFLICT (run_pk, dataset_pk) DO NOTHING`;
 }
 
-export async function logInputs(ctx: Ctx, input: { run_id: string; datasets?: DatasetInputView[] | undefined }): Promise<void> {
+/** Datasets and (MLflow 3) models a run used. */
+export async function logInputs(ctx: Ctx, input: { run_id: string; datasets?: DatasetInputView[] | undefined; models?: { model_id: string }[] | undefined }): Promise<void> {
   const datasets = input.datasets ?? [];
   datasets.forEach(validateInput);
+  const models = (input.models ?? []).map((m) => m.model_id);
+  if (models.some((id) => !id)) throw invalid("Missing value for required parameter 'models.model_id'. See the API docs for more information about request parameters.");
   const run = await findRun(ctx, input.run_id, "EDIT");
   assertRunActive(run);
-  if (!datasets.length) return;
+  if (!datasets.length && !models.length) return;
   await ctx.db.$transaction(async (tx) => {
     await lockRunForWrite(tx, run.pk);
     for (const d of datasets) await linkInput(tx, run, d);
+    await linkModelInputs(ctx, tx, run.pk, models);
   });
 }

@@ -45,6 +45,10 @@ export interface MetricView {
   value: number;
   timestamp: number;
   step: number;
+  /** MLflow 3: present when the point was logged with a model or dataset. */
+  dataset_name?: string;
+  dataset_digest?: string;
+  model_id?: string;
 }
 
 export interface MetricWithRunIdView extends MetricView {
@@ -69,7 +73,10 @@ export interface RunView {
   info: RunInfoView;
   /** Each list omitted when empty. metrics holds the latest value per key. */
   data: { metrics?: MetricView[]; params?: TagView[]; tags?: TagView[] };
-  inputs: { dataset_inputs?: DatasetInputView[] };
+  /** model_inputs (MLflow 3): the logged models the run used. */
+  inputs: { dataset_inputs?: DatasetInputView[]; model_inputs?: { model_id: string }[] };
+  /** MLflow 3: the models the run produced, at which step (MLflow 3 sends `{}` when none). */
+  outputs: { model_outputs?: { model_id: string; step: number }[] };
 }
 
 /** One run's downsampled series for one metric key (portal charts). */

@@ -11,9 +11,9 @@ export function runIdOf(input: WireInput): string {
   return id;
 }
 
-const isObject = (v: unknown): v is WireInput => typeof v === "object" && v !== null && !Array.isArray(v);
+export const isObject = (v: unknown): v is WireInput => typeof v === "object" && v !== null && !Array.isArray(v);
 
-function objects(input: WireInput, name: string): WireInput[] {
+export function objects(input: WireInput, name: string): WireInput[] {
   const list = optList(input, name) ?? [];
   for (const x of list) if (!isObject(x)) wrongType(name, x);
   return list as WireInput[];
@@ -30,7 +30,18 @@ function metric(item: WireInput): MetricInput {
   if (item.value === undefined || item.value === null || item.value === "") missing("value");
   const timestamp = optInt(item, "timestamp");
   if (timestamp === undefined) missing("timestamp");
-  return { key: reqString(item, "key"), value: toDouble("value", item.value), timestamp, step: optInt(item, "step") ?? 0 };
+  const model_id = optString(item, "model_id");
+  const dataset_name = optString(item, "dataset_name");
+  const dataset_digest = optString(item, "dataset_digest");
+  return {
+    key: reqString(item, "key"),
+    value: toDouble("value", item.value),
+    timestamp,
+    step: optInt(item, "step") ?? 0,
+    ...(model_id ? { model_id } : {}),
+    ...(dataset_name ? { dataset_name } : {}),
+    ...(dataset_digest ? { dataset_digest } : {}),
+  };
 }
 
 export const metricList = (input: WireInput): MetricInput[] => objects(input, "metrics").map(metric);
@@ -58,6 +69,9 @@ function datasetInput(item: WireInput): DatasetInputView {
 }
 
 export const datasetInputList = (input: WireInput): DatasetInputView[] => objects(input, "datasets").map(datasetInput);
+
+/** log-inputs' `models` (MLflow 3): [{model_id}]. */
+export const modelInputList = (input: WireInput): { model_id: string }[] => objects(input, "models").map((m) => ({ model_id: reqString(m, "model_id") }));
 
 /** RunStatus as a name or its proto number; anything else is left for core to ignore. */
 const STATUS_BY_NUMBER = ["", "RUNNING", "SCHEDULED", "FINISHED", "FAILED", "KILLED"];

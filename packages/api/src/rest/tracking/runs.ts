@@ -3,7 +3,7 @@ import { createRun, deleteRun, deleteTag, getRunWire, invalid, logBatch, logInpu
 import type { Db } from "@modelgate/db";
 import { mlflowRoute } from "../mlflow-route.ts";
 import { optInt, optString, reqString } from "../wire.ts";
-import { datasetInputList, metricList, metricOf, runIdOf, statusOf, tagList } from "./fields.ts";
+import { datasetInputList, metricList, metricOf, modelInputList, runIdOf, statusOf, tagList } from "./fields.ts";
 
 /** MLflow's MAX_BATCH_LOG_REQUEST_SIZE. */
 const MAX_BATCH_REQUEST_BYTES = 1_000_000;
@@ -50,5 +50,7 @@ export function registerRunRoutes(app: FastifyInstance, db: Db) {
     return logBatch(ctx, { run_id: runIdOf(input), metrics: metricList(input), params: tagList(input, "params"), tags: tagList(input) });
   });
   mlflowRoute(app, db, "POST", "/runs/log-model", ({ ctx, input }) => logModel(ctx, { run_id: runIdOf(input), model_json: reqString(input, "model_json") }));
-  mlflowRoute(app, db, "POST", "/runs/log-inputs", ({ ctx, input }) => logInputs(ctx, { run_id: reqString(input, "run_id"), datasets: datasetInputList(input) }));
+  mlflowRoute(app, db, "POST", "/runs/log-inputs", ({ ctx, input }) =>
+    logInputs(ctx, { run_id: reqString(input, "run_id"), datasets: datasetInputList(input), models: modelInputList(input) }),
+  );
 }

@@ -1,0 +1,184 @@
+import crypto from "node:crypto";
+import { type Ctx, actorUserId } from "../../context.ts";
+import { recordAudit } from "../../audit/record-audit.ts";
+import { invalid, notFound } from "../../errors.ts";
+import { assertExperimentActive, loadExperiment } from "../experiments.ts";
+import { findRun } from "../run-access.ts";
+import { generateRunName } from "../run-names.ts";
+import type { TagView } from "../types.ts";
+import { dedupeTags, pyRepr, validateKey, validateLength, validateTag, validateValue } from "../validate.ts";
+import { findLoggedModel, loggedModelNotFound } from "./access.ts";
+import { loadLoggedModelViews } from "./load.ts";
+import type { LoggedModelView } from "./types.ts";
+
+// MLflow 3's LoggedModel lifecycle: created PENDING in an experiment (EDIT), files uploaded under
+// its artifact location, finalized READY or UPLOAD_FAILED, soft-deleted (MANAGE). Params are
+// immutable like a run's; tags are last-write-wins. Every change is audited.
+
+const MAX_NAME_LENGTH = 500;
+const NAME_BAD_CHARS = ["/", ":", ".", "%", '"', "'"];
+
+function validateName(name: string) {
+  if (!name || NAME_BAD_CHARS.some((c) => name.includes(c))) {
+    throw invalid(
+      `Invalid model name (${pyRepr(name)}) provided. Model name must be a non-empty string and cannot contain the following characters: ('/', ':', '.', '%', '"', "'")`,
+    );
+  }
+  validateLength("Model name", name, MAX_NAME_LENGTH);
+  validateValue("Model name", name);
+}
+
+/** Params may repeat a key only with the same value (the repeat is dropped). */
+function checkParams(params: readonly TagView[]): TagView[] {
+  const seen = new Map<string, string>();
+  for (const p of params) {
+    validateKey("parameter", p.key);
+    validateValue("Param value", p.value);
+    const prior = seen.get(p.key);
+    if (prior !== undefined && prior !== p.value) {
+      throw invalid(`Duplicate parameter keys have been submitted: ['${p.key}']. Please ensure the request contains only one param value per param key.`);
+    }
+    seen.set(p.key, p.value);
+  }
+  return [...seen].map(([key, value]) => ({ key, value }));
+}
+
+/** MLflow's model id: `m-` and a uuid4 as 32 hex characters. */
+export const newLoggedModelId = () => `m-${crypto.randomUUID().replace(/-/g, "")}`;
+
+export interface CreateLoggedModelInput {
+  experiment_id: string;
+  name?: string | undefined;
+  model_type?: string | undefined;
+  source_run_id?: string | undefined;
+  params?: TagView[] | undefined;
+  tags?: TagView[] | undefined;
+}
+
+async function viewOf(ctx: Ctx, pk: bigint): Promise<LoggedModelView> {
+  const [view] = await loadLoggedModelViews(ctx, [pk]);
+  if (!view) throw notFound("Logged model not found.");
+  return view;
+}
+
+/** EDIT on the experiment (active); the source run, when named, must be readable. */
+export async function createLoggedModel(ctx: Ctx, input: CreateLoggedModelInput): Promise<LoggedModelView> {
+  if (input.name !== undefined && input.name !== "") validateName(input.name);
+  if (input.model_type) validateLength("Model type", input.model_type, MAX_NAME_LENGTH);
+  const params = checkParams(input.params ?? []);
+  const tags = dedupeTags(input.tags ?? []);
+  tags.forEach(validateTag);
+  const exp = await loadExperiment(ctx, input.experiment_id, "EDIT");
+  assertExperimentActive(exp);
+  if (input.source_run_id) await findRun(ctx, input.source_run_id, "READ");
+  const id = newLoggedModelId();
+  const name = input.name || generateRunName();
+  const now = BigInt(Date.now());
+  const artifactLocation = `${exp.artifactLocation.replace(/\/+$/, "")}/models/${id}/artifacts`;
+  const pk = await ctx.db.$transaction(async (tx) => {
+    const m = await tx.loggedModel.create({
+      data: {
+        id,
+        experimentId: exp.id,
+        name,
+        artifactLocation,
+        creationTimestamp: now,
+        lastUpdatedTimestamp: now,
+        modelType: input.model_type ?? "",
+        sourceRunId: input.source_run_id ?? "",
+        ownerId: actorUserId(ctx.actor),
+        tags: { create: tags },
+        params: { create: params },
+      },
+      select: { pk: true },
+    });
+    await recordAudit(ctx, tx, {
+      action: "logged_model.create",
+      resourceType: "logged_model",
+      resourceId: id,
+      after: { experiment_id: String(exp.id), name, source_run_id: input.source_run_id ?? null, model_type: input.model_type ?? null },
+    });
+    return m.pk;
+  });
+  return viewOf(ctx, pk);
+}
+
+export async function getLoggedModel(ctx: Ctx, modelId: string): Promise<LoggedModelView> {
+  const m = await findLoggedModel(ctx, modelId, "READ");
+  return viewOf(ctx, m.pk);
+}
+
+const FINAL_STATUSES: Record<string, "READY" | "UPLOAD_FAILED"> = {
+  LOGGED_MODEL_READY: "READY",
+  LOGGED_MODEL_UPLOAD_FAILED: "UPLOAD_FAILED",
+  "2": "READY",
+  "3": "UPLOAD_FAILED",
+};
+
+/** PATCH logged-models/{id}: READY or UPLOAD_FAILED (the proto enum's name or number). */
+export async function finalizeLoggedModel(ctx: Ctx, input: { model_id: string; status: string | number }): Promise<LoggedModelView> {
+  const status = FINAL_STATUSES[String(input.status)];
+  if (!status) {
+    throw invalid(`Invalid value ${JSON.stringify(input.status)} for parameter 'status': a model is finalized as LOGGED_MODEL_READY or LOGGED_MODEL_UPLOAD_FAILED.`);
+  }
+  const m = await findLoggedModel(ctx, input.model_id, "EDIT");
+  await ctx.db.$transaction(async (tx) => {
+    await tx.loggedModel.update({ where: { pk: m.pk }, data: { status, lastUpdatedTimestamp: BigInt(Date.now()) } });
+    await recordAudit(ctx, tx, { action: "logged_model.finalize", resourceType: "logged_model", resourceId: m.id, before: { status: m.status }, after: { status } });
+  });
+  return viewOf(ctx, m.pk);
+}
+
+/** Soft delete (MANAGE): the model disappears from get and search; its files and registered versions stay. */
+export async function deleteLoggedModel(ctx: Ctx, modelId: string): Promise<void> {
+  const m = await findLoggedModel(ctx, modelId, "MANAGE");
+  await ctx.db.$transaction(async (tx) => {
+    const n = await tx.loggedModel.updateMany({ where: { pk: m.pk, lifecycleStage: "active" }, data: { lifecycleStage: "deleted", lastUpdatedTimestamp: BigInt(Date.now()) } });
+    if (n.count === 0) throw loggedModelNotFound(modelId); // deleted by a concurrent call
+    await recordAudit(ctx, tx, { action: "logged_model.delete", resourceType: "logged_model", resourceId: m.id, before: { name: m.name, status: m.status } });
+  });
+}
+
+/** Last write wins per key; keys sorted so concurrent writers lock rows in one order. */
+export async function setLoggedModelTags(ctx: Ctx, input: { model_id: string; tags: TagView[] }): Promise<void> {
+  const tags = dedupeTags(input.tags).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  tags.forEach(validateTag);
+  const m = await findLoggedModel(ctx, input.model_id, "EDIT");
+  if (!tags.length) return;
+  await ctx.db.$transaction(async (tx) => {
+    await tx.$executeRaw`
+      INSERT INTO logged_model_tag (model_pk, key, value)
+      SELECT ${m.pk}, k, v FROM unnest(${tags.map((t) => t.key)}::text[], ${tags.map((t) => t.value)}::text[]) AS x(k, v)
+      ON CONFLICT (model_pk, key) DO UPDATE SET value = excluded.value`;
+    await recordAudit(ctx, tx, { action: "logged_model.tag_set", resourceType: "logged_model", resourceId: m.id, after: { tags } });
+  });
+}
+
+export async function deleteLoggedModelTag(ctx: Ctx, input: { model_id: string; key: string }): Promise<void> {
+  const m = await findLoggedModel(ctx, input.model_id, "EDIT");
+  await ctx.db.$transaction(async (tx) => {
+    const n = await tx.loggedModelTag.deleteMany({ where: { modelPk: m.pk, key: input.key } });
+    if (n.count === 0) throw notFound(`No tag with key '${input.key}' found for model with ID '${m.id}'.`);
+    await recordAudit(ctx, tx, { action: "logged_model.tag_delete", resourceType: "logged_model", resourceId: m.id, before: { key: input.key } });
+  });
+}
+
+/** More params (the client sends those past the first 100 here). The same value again is a no-op; another value is refused and nothing is written. */
+export async function logLoggedModelParams(ctx: Ctx, input: { model_id: string; params: TagView[] }): Promise<void> {
+  const params = checkParams(input.params);
+  const m = await findLoggedModel(ctx, input.model_id, "EDIT");
+  if (!params.length) return;
+  await ctx.db.$transaction(async (tx) => {
+    const sorted = [...params].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const stored = await tx.$queryRaw<TagView[]>`
+      INSERT INTO logged_model_param AS p (model_pk, key, value)
+      SELECT ${m.pk}, k, v FROM unnest(${sorted.map((p) => p.key)}::text[], ${sorted.map((p) => p.value)}::text[]) AS x(k, v)
+      ON CONFLICT (model_pk, key) DO UPDATE SET value = p.value RETURNING p.key, p.value`;
+    const given = new Map(sorted.map((p) => [p.key, p.value]));
+    const clash = stored.find((s) => given.get(s.key) !== s.value);
+    if (clash) {
+      throw invalid(`Changing param values is not allowed. Param with key='${clash.key}' was already logged with value='${clash.value}' for model ID='${m.id}'. Attempted logging new value '${given.get(clash.key)}'.`);
+    }
+    await recordAudit(ctx, tx, { action: "logged_model.params_log", resourceType: "logged_model", resourceId: m.id, after: { params: sorted } });
+  });
+}

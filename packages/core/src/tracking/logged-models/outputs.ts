@@ -1,0 +1,40 @@
+import { Prisma } from "@modelgate/db";
+import type { Ctx } from "../../context.ts";
+import { invalid } from "../../errors.ts";
+import { assertRunActive, findRun } from "../run-access.ts";
+import { lockRunForWrite } from "../runs.ts";
+import { findLoggedModel } from "./access.ts";
+import type { ModelOutputView } from "./types.ts";
+
+// runs/outputs: which models a run produced, and at which step (MLflow 3 records this when
+// log_model runs inside a run). The run needs EDIT; each model must exist and be readable. The
+// run's view changes (outputs are in runs/get), so the run row is locked first, as every run write.
+
+export async function logOutputs(ctx: Ctx, input: { run_id: string; models: ModelOutputView[] }): Promise<void> {
+  for (const m of input.models) {
+    if (!m.model_id) throw invalid("Missing value for required parameter 'models.model_id'. See the API docs for more information about request parameters.");
+    if (!Number.isSafeInteger(m.step)) throw invalid(`Invalid value ${String(m.step)} for parameter 'models.step': it must be an integer`);
+  }
+  const run = await findRun(ctx, input.run_id, "EDIT");
+  assertRunActive(run);
+  if (!input.models.length) return;
+  const byModel = new Map<bigint, number>();
+  for (const m of input.models) byModel.set((await findLoggedModel(ctx, m.model_id, "READ")).pk, m.step);
+  const rows = [...byModel].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  await ctx.db.$transaction(async (tx) => {
+    await lockRunForWrite(tx, run.pk);
+    await tx.$executeRaw`
+      INSERT INTO run_output (run_pk, model_pk, step)
+      SELECT ${run.pk}, x.m, x.s FROM unnest(${rows.map(([pk]) => String(pk))}::text[]::bigint[], ${rows.map(([, s]) => String(s))}::text[]::bigint[]) AS x(m, s)
+      ON CONFLICT (run_pk, model_pk) DO UPDATE SET step = excluded.step`;
+  });
+}
+
+/** log-inputs' `models`: model ids a run used, kept as sent (a logged model the caller may read). */
+export async function linkModelInputs(ctx: Ctx, tx: Prisma.TransactionClient, runPk: bigint, modelIds: readonly string[]) {
+  const ids = [...new Set(modelIds)].sort();
+  for (const id of ids) await findLoggedModel(ctx, id, "READ");
+  if (!ids.length) return;
+  await tx.$executeRaw`
+    INSERT INTO run_model_input (run_pk, model_id) SELECT ${runPk}, x FROM unnest(${ids}::text[]) AS x ON CONFLICT DO NOTHING`;
+}
