@@ -84,6 +84,7 @@ export function registerRegistryRoutes(app: FastifyInstance, { db }: { db: Db })
       tags: tagList(input),
       run_link: optString(input, "run_link"),
       description: optString(input, "description"),
+      model_id: optString(input, "model_id"),
     }),
   }));
   mlflowRoute(app, db, "GET", "/model-versions/get", async ({ ctx, input }) => ({ model_version: await getModelVersion(ctx, { name: nameOf(input), version: reqVersion(input) }) }));

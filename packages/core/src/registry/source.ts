@@ -1,13 +1,14 @@
 import type { Ctx } from "../context.ts";
-import { invalid, isDomainError } from "../errors.ts";
+import { denied, invalid, isDomainError } from "../errors.ts";
 import { findRun, type RunRef } from "../tracking/run-access.ts";
-import { MLFLOW_ARTIFACTS_SCHEME, artifactStorePath } from "../tracking/artifact-access.ts";
+import { MLFLOW_ARTIFACTS_SCHEME, MODELS_FOLDER, artifactStorePath } from "../tracking/artifact-access.ts";
+import { findLoggedModel, type LoggedModelRef } from "../tracking/logged-models/access.ts";
 import { validateValue } from "../tracking/validate.ts";
 import { registryConfig } from "./config.ts";
 
 // A model version's source, checked and resolved at creation. Accepted: runs:/<run>/<path>,
-// models:/<name>/<version|stage|latest> and models:/<name>@<alias>, mlflow-artifacts:/ URIs inside
-// a run's artifact root, and s3:// URIs (inside our bucket they are held to the same rule as
+// models:/<name>/<version|stage|latest>, models:/<name>@<alias> and (MLflow 3) models:/<model_id>,
+// mlflow-artifacts:/ URIs inside a run's or a logged model's artifact root, and s3:// URIs (inside our bucket they are held to the same rule as
 // mlflow-artifacts:/; elsewhere the client reads them itself, never this server). Local paths,
 // file: URIs, other schemes and relative references in any encoding are refused: MLflow's
 // CVE-2023-1177 family came from sources the server would later read files through.
@@ -15,10 +16,19 @@ import { registryConfig } from "./config.ts";
 export interface ResolvedSource {
   /** The run the version comes from ("" when none). */
   runId: string;
-  /** The resolved location get-download-uri answers. */
+  /** What get-download-uri answers, as MLflow's server does: the source itself, except that a models:/ source is resolved. */
   storageLocation: string;
   /** The store path when the files are in our artifact store (for MLmodel and downloads). */
   storePath: string | null;
+  /** The logged model whose files these are (MLflow 3), when any. */
+  loggedModel?: { id: string; status: string };
+}
+
+/** How a version's source is read: a prompt's versions (tagged mlflow.prompt.is_prompt) have no files. */
+export interface SourceOptions {
+  isPrompt?: boolean;
+  /** CreateModelVersion.model_id (MLflow 3): the logged model being registered. */
+  modelId?: string | undefined;
 }
 
 const badSource = (source: string) =>
@@ -87,8 +97,52 @@ async function sourceRun(ctx: Ctx, runId: string, source: string): Promise<RunRe
 /** `<exp>/<run>/artifacts[/...]` → the run id; anything else is outside every run's artifact root. */
 function runOfStorePath(path: string): string | null {
   const [exp, run, area] = path.split("/");
-  return exp && /^\d+$/.test(exp) && run && area === "artifacts" ? run : null;
+  return exp && /^\d+$/.test(exp) && run && run !== MODELS_FOLDER && area === "artifacts" ? run : null;
 }
+
+/** `<exp>/models/<model_id>/artifacts[/...]` → the model id (MLflow 3's logged model layout). */
+function loggedModelOfStorePath(path: string): string | null {
+  const [exp, folder, id, area] = path.split("/");
+  return exp && /^\d+$/.test(exp) && folder === MODELS_FOLDER && id && area === "artifacts" ? id : null;
+}
+
+/**
+ * The logged model a source names, readable by the actor. A model that exists but sits in an
+ * experiment the caller cannot read is refused as such (PERMISSION_DENIED, nothing written); a
+ * missing or deleted one is RESOURCE_DOES_NOT_EXIST.
+ */
+async function sourceLoggedModel(ctx: Ctx, modelId: string): Promise<LoggedModelRef> {
+  try {
+    return await findLoggedModel(ctx, modelId, "READ");
+  } catch (e) {
+    if (isDomainError(e) && e.code === "RESOURCE_DOES_NOT_EXIST") {
+      const live = await ctx.db.loggedModel.findFirst({ where: { id: modelId, lifecycleStage: "active" }, select: { experimentId: true } });
+      if (live) throw denied(`Permission denied: logged model '${modelId}' is in experiment ${live.experimentId}, which you cannot read`);
+    }
+    throw e;
+  }
+}
+
+/** A logged model as a version's source: its files, its run (unless one was given), its status. */
+async function resolveLoggedModel(ctx: Ctx, model: LoggedModelRef, source: string, runId: string | undefined): Promise<ResolvedSource> {
+  if (runId) await sourceRun(ctx, runId, source);
+  const base = artifactStorePath(model.artifactLocation) ?? s3StorePath(model.artifactLocation);
+  return {
+    runId: runId || model.sourceRunId,
+    storageLocation: model.artifactLocation,
+    storePath: base === null ? null : storePathOf(source, base),
+    loggedModel: { id: model.id, status: model.status },
+  };
+}
+
+/** `models:/<model_id>`: one path segment and no alias (MLflow's _parse_model_uri). */
+export function loggedModelIdOf(uri: string): string | null {
+  const m = /^models:\/+([^/@]+)\/?$/.exec(uri);
+  return m ? decodeURIComponent(m[1]!) : null;
+}
+
+/** A prompt version's placeholder source (the client sends 'dummy-source'): a bare token, never a path or URI. */
+const PROMPT_SOURCE = /^[A-Za-z0-9][\w.-]*$/;
 
 /**
  * A path in our artifact store as the store names it (empty segments dropped, so the artifact
@@ -102,6 +156,13 @@ function storePathOf(source: string, raw: string): string {
 
 async function resolveStorePath(ctx: Ctx, source: string, rawStorePath: string, runId: string | undefined): Promise<ResolvedSource> {
   const storePath = storePathOf(source, rawStorePath);
+  const pathModel = loggedModelOfStorePath(storePath);
+  if (pathModel) {
+    const model = await sourceLoggedModel(ctx, pathModel);
+    if (String(model.experimentId) !== storePath.split("/")[0]) throw badSource(source);
+    if (runId) await sourceRun(ctx, runId, source);
+    return { runId: runId || model.sourceRunId, storageLocation: source, storePath, loggedModel: { id: model.id, status: model.status } };
+  }
   const pathRun = runOfStorePath(storePath);
   if (!pathRun) throw badSource(source);
   if (runId && runId !== pathRun) throw invalid(`The source '${source}' is not inside the artifact directory of run '${runId}'.`);
@@ -126,8 +187,34 @@ export async function resolveSource(
   source: string,
   runId: string | undefined,
   resolveModel: (ref: ModelUriRef) => Promise<{ storageLocation: string; storePath: string | null }>,
+  opts: SourceOptions = {},
+): Promise<ResolvedSource> {
+  const resolved = await resolveSourceLocation(ctx, source, runId, resolveModel, opts);
+  if (opts.modelId && !opts.isPrompt) {
+    // model_id names the logged model being registered: the same one the source names, if it names one
+    if (resolved.loggedModel && resolved.loggedModel.id !== opts.modelId) {
+      throw invalid(`The model_id '${opts.modelId}' does not match the logged model of the source '${source}'.`);
+    }
+    if (!resolved.loggedModel) {
+      const model = await sourceLoggedModel(ctx, opts.modelId);
+      return { ...resolved, runId: resolved.runId || model.sourceRunId, loggedModel: { id: model.id, status: model.status } };
+    }
+  }
+  return resolved;
+}
+
+async function resolveSourceLocation(
+  ctx: Ctx,
+  source: string,
+  runId: string | undefined,
+  resolveModel: (ref: ModelUriRef) => Promise<{ storageLocation: string; storePath: string | null }>,
+  opts: SourceOptions,
 ): Promise<ResolvedSource> {
   validateValue("Source", source);
+  if (opts.isPrompt && PROMPT_SOURCE.test(source)) {
+    if (runId) await sourceRun(ctx, runId, source);
+    return { runId: runId ?? "", storageLocation: source, storePath: null };
+  }
   assertNoRelativeReferences(source);
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(source)?.[1]?.toLowerCase();
 
@@ -139,10 +226,13 @@ export async function resolveSource(
     await sourceRun(ctx, uriRun!, source);
     const run = await ctx.db.run.findUniqueOrThrow({ where: { id: uriRun! }, select: { artifactUri: true } });
     const path = sub.replace(/\/+$/, "");
-    const storageLocation = path ? `${run.artifactUri.replace(/\/+$/, "")}/${path}` : run.artifactUri;
-    const base = artifactStorePath(storageLocation) ?? s3StorePath(storageLocation);
-    return { runId: uriRun!, storageLocation, storePath: base === null ? null : storePathOf(source, base) };
+    const files = path ? `${run.artifactUri.replace(/\/+$/, "")}/${path}` : run.artifactUri;
+    const base = artifactStorePath(files) ?? s3StorePath(files);
+    // get-download-uri answers a runs:/ source verbatim, as MLflow's server does: the client resolves it
+    return { runId: uriRun!, storageLocation: source, storePath: base === null ? null : storePathOf(source, base) };
   }
+  const modelId = scheme === "models" ? loggedModelIdOf(source) : null;
+  if (modelId) return resolveLoggedModel(ctx, await sourceLoggedModel(ctx, modelId), source, runId);
   if (scheme === "models") {
     const ref = parseModelsUri(source);
     if (!ref) throw badSource(source);

@@ -31,6 +31,8 @@ export interface ModelVersionView {
   tags?: RegistryTagView[];
   run_link: string;
   aliases?: string[];
+  /** MLflow 3: the logged model the version was registered from. */
+  model_id?: string;
 }
 
 export interface RegisteredModelView {

@@ -23,6 +23,7 @@ interface VersionRow {
   status_message: string;
   tags: RegistryTagView[] | null;
   aliases: string[] | null;
+  logged_model_id: string | null;
 }
 
 export function toVersionView(r: VersionRow): ModelVersionView {
@@ -41,12 +42,13 @@ export function toVersionView(r: VersionRow): ModelVersionView {
     ...(r.tags?.length ? { tags: r.tags } : {}),
     run_link: r.run_link,
     ...(r.aliases?.length ? { aliases: r.aliases } : {}),
+    ...(r.logged_model_id ? { model_id: r.logged_model_id } : {}),
   };
 }
 
 const versionSelect = Prisma.sql`
   SELECT v.pk, v.model_id, m.name, v.version, v.creation_timestamp, v.last_updated_timestamp, v.user_id,
-    v.current_stage::text AS current_stage, v.description, v.source, v.run_id, v.run_link, v.status::text AS status, v.status_message,
+    v.current_stage::text AS current_stage, v.description, v.source, v.run_id, v.run_link, v.status::text AS status, v.status_message, v.logged_model_id,
     (SELECT json_agg(json_build_object('key', t.key, 'value', t.value) ORDER BY t.key COLLATE "C") FROM model_version_tag t WHERE t.version_pk = v.pk) AS tags,
     (SELECT array_agg(a.alias ORDER BY a.alias COLLATE "C") FROM registered_model_alias a WHERE a.version_pk = v.pk) AS aliases
   FROM model_version v JOIN registered_model m ON m.id = v.model_id`;

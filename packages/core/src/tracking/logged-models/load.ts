@@ -79,8 +79,9 @@ function toView(ctx: Ctx, r: Row): LoggedModelView {
       last_updated_timestamp_ms: Number(r.last_updated_timestamp),
       artifact_uri: r.artifact_location,
       status: STATUS_TO_WIRE[r.status] ?? "LOGGED_MODEL_PENDING",
-      ...(r.model_type ? { model_type: r.model_type } : {}),
-      ...(r.source_run_id ? { source_run_id: r.source_run_id } : {}),
+      // MLflow's server always writes these two (as "" when unset)
+      model_type: r.model_type,
+      source_run_id: r.source_run_id,
       ...(r.status_message ? { status_message: r.status_message } : {}),
       ...(r.tags?.length ? { tags: r.tags } : {}),
       ...(registrations.length ? { registrations } : {}),

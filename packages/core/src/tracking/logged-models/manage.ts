@@ -1,6 +1,7 @@
 import crypto from "node:crypto";
 import { type Ctx, actorUserId } from "../../context.ts";
 import { recordAudit } from "../../audit/record-audit.ts";
+import { completePendingRegistrations } from "../../registry/registration.ts";
 import { invalid, notFound } from "../../errors.ts";
 import { assertExperimentActive, loadExperiment } from "../experiments.ts";
 import { findRun } from "../run-access.ts";
@@ -124,7 +125,9 @@ export async function finalizeLoggedModel(ctx: Ctx, input: { model_id: string; s
   const m = await findLoggedModel(ctx, input.model_id, "EDIT");
   await ctx.db.$transaction(async (tx) => {
     await tx.loggedModel.update({ where: { pk: m.pk }, data: { status, lastUpdatedTimestamp: BigInt(Date.now()) } });
-    await recordAudit(ctx, tx, { action: "logged_model.finalize", resourceType: "logged_model", resourceId: m.id, before: { status: m.status }, after: { status } });
+    // versions registered while the files were uploading become READY (or fail) with the model
+    const completed = await completePendingRegistrations(tx, m.id, status);
+    await recordAudit(ctx, tx, { action: "logged_model.finalize", resourceType: "logged_model", resourceId: m.id, before: { status: m.status }, after: { status, completed_registrations: completed } });
   });
   return viewOf(ctx, m.pk);
 }

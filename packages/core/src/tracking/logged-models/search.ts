@@ -1,3 +1,4 @@
+import { pyJson } from "../../py-json.ts";
 import { Prisma } from "@modelgate/db";
 import type { Ctx } from "../../context.ts";
 import { invalid } from "../../errors.ts";
@@ -156,6 +157,9 @@ function clauseSql(c: Clause, datasets: readonly DatasetFilter[]): Prisma.Sql {
   }
 }
 
+/** Prisma.join refuses an empty list. */
+const joinAll = (parts: Prisma.Sql[], sep: string) => (parts.length ? Prisma.join(parts, sep) : Prisma.empty);
+
 interface OrderPlan {
   joins: Prisma.Sql[];
   terms: Prisma.Sql[];
@@ -184,7 +188,7 @@ function orderPlan(orderBy: readonly LoggedModelOrderBy[]): OrderPlan {
     if (ob.dataset_name) ds.push(Prisma.sql`AND x.dataset_name = ${ob.dataset_name}`);
     if (ob.dataset_digest) ds.push(Prisma.sql`AND x.dataset_digest = ${ob.dataset_digest}`);
     // the model's latest value for the key: latest timestamp, then step (MLflow's rank)
-    joins.push(Prisma.sql`LEFT JOIN LATERAL (SELECT x.value FROM logged_model_metric x WHERE x.model_pk = m.pk AND x.key = ${key} ${Prisma.join(ds, " ")}
+    joins.push(Prisma.sql`LEFT JOIN LATERAL (SELECT x.value FROM logged_model_metric x WHERE x.model_pk = m.pk AND x.key = ${key} ${joinAll(ds, " ")}
       ORDER BY x.timestamp DESC, x.step DESC LIMIT 1) ${alias} ON TRUE`);
     terms.push(Prisma.sql`(${alias}.value IS NULL) ASC, ${alias}.value ${dir}`);
   });
@@ -202,12 +206,6 @@ interface TokenBody {
   offset: number;
 }
 
-/** Python's json.dumps layout (", " and ": " separators), for tokens MLflow tooling can read. */
-function pyJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(pyJson).join(", ")}]`;
-  if (v !== null && typeof v === "object") return `{${Object.entries(v).map(([k, x]) => `${JSON.stringify(k)}: ${pyJson(x)}`).join(", ")}}`;
-  return JSON.stringify(v ?? null);
-}
 
 function orderForToken(orderBy: readonly LoggedModelOrderBy[]): Record<string, unknown>[] | null {
   if (!orderBy.length) return null;
@@ -273,7 +271,7 @@ export async function searchLoggedModels(ctx: Ctx, input: SearchLoggedModelsInpu
     where.push(Prisma.sql`EXISTS (SELECT 1 FROM logged_model_metric x WHERE x.model_pk = m.pk AND (${datasetCondition(datasets, "x")}))`);
   }
   const rows = await ctx.db.$queryRaw<{ pk: bigint }[]>`
-    SELECT m.pk FROM logged_model m ${Prisma.join(plan.joins, " ")}
+    SELECT m.pk FROM logged_model m ${joinAll(plan.joins, " ")}
     WHERE ${Prisma.join(where, " AND ")}
     ORDER BY ${Prisma.join(plan.terms, ", ")}
     OFFSET ${offset} LIMIT ${maxResults + 1}`;

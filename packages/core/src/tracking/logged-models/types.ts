@@ -38,9 +38,10 @@ export interface LoggedModelInfoView {
   last_updated_timestamp_ms: number;
   artifact_uri: string;
   status: LoggedModelStatusName;
-  /** Omitted when empty, as MLflow leaves unset proto fields out. */
-  model_type?: string;
-  source_run_id?: string;
+  /** "" when unset (MLflow's server writes them so). */
+  model_type: string;
+  source_run_id: string;
+  /** Omitted when empty. */
   status_message?: string;
   tags?: TagView[];
   /** The registered versions made from this model (those the caller may read). */
