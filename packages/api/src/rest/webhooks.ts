@@ -2,10 +2,12 @@ import type { FastifyInstance } from "fastify";
 import { createWebhook, deleteWebhook, listWebhooks, testWebhook, updateWebhook } from "@modelgate/core";
 import type { Db } from "@modelgate/db";
 import { mlflowRoute, type WireInput } from "./mlflow-route.ts";
+import { registerMlflowWebhookRoutes } from "./mlflow-webhooks.ts";
 import { optBool, optInt, optString, reqString, stringList, withQuery, wrongType } from "./wire.ts";
 
 // Databricks' registry webhooks (/api/2.0/mlflow/registry-webhooks/*): the wire fields read here,
 // every rule in core. `allow_private` (ours, admins only) may sit in http_url_spec or at the top.
+// MLflow 3's webhooks API (/mlflow/webhooks) is registered from here too (mlflow-webhooks.ts).
 
 function urlSpec(input: WireInput): WireInput | undefined {
   const spec = input.http_url_spec;
@@ -79,4 +81,6 @@ export function registerWebhookRoutes(app: FastifyInstance, { db }: { db: Db }) 
     const r = await testWebhook(ctx, { id: reqString(input, "id"), event: optString(input, "event") || undefined });
     return { webhook: { body: r.error ?? r.body, status_code: r.statusCode ?? 0 } };
   });
+
+  registerMlflowWebhookRoutes(app, { db });
 }

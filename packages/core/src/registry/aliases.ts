@@ -2,6 +2,7 @@ import type { Prisma } from "@modelgate/db";
 import { type Ctx, actorIdentity } from "../context.ts";
 import { recordAudit } from "../audit/record-audit.ts";
 import { invalid } from "../errors.ts";
+import { emitRegistryEvent } from "../webhooks/events.ts";
 import { loadModel } from "./models.ts";
 import type { ModelVersionView } from "./types.ts";
 import type { VersionRef } from "./types.ts";
@@ -9,7 +10,7 @@ import { loadVersionViews } from "./views.ts";
 
 // Aliases: one row per (model, alias); every set, move and removal is written to alias_event.
 // `applyAliasMove` and `applyAliasRemoval` are the write paths (direct moves, approvals and version
-// deletion all come through them).
+// deletion all come through them), so they also emit the alias webhook events.
 
 /** Points `alias` at version `v` inside `tx` (the model row locked by the caller). */
 export async function applyAliasMove(ctx: Ctx, tx: Prisma.TransactionClient, v: VersionRef, alias: string, reason?: string): Promise<{ from: number | null }> {
@@ -28,6 +29,7 @@ export async function applyAliasMove(ctx: Ctx, tx: Prisma.TransactionClient, v: 
     before: { alias, version: from },
     after: { alias, version: v.version, ...(reason ? { reason } : {}) },
   });
+  await emitRegistryEvent(ctx, tx, { event: "MODEL_VERSION_ALIAS_CREATED", modelId: v.model.id, modelName: v.model.name, data: { alias, version: String(v.version) } });
   return { from };
 }
 
@@ -35,7 +37,7 @@ export async function applyAliasMove(ctx: Ctx, tx: Prisma.TransactionClient, v: 
  * Removes `alias` of model `m` inside `tx` (the model row locked by the caller); the version it
  * pointed to, or null when it was not set.
  */
-export async function applyAliasRemoval(ctx: Ctx, tx: Prisma.TransactionClient, m: { id: number }, alias: string, reason?: string): Promise<{ from: number | null }> {
+export async function applyAliasRemoval(ctx: Ctx, tx: Prisma.TransactionClient, m: { id: number; name: string }, alias: string, reason?: string): Promise<{ from: number | null }> {
   const key = { modelId_alias: { modelId: m.id, alias } };
   const current = await tx.registeredModelAlias.findUnique({ where: key, select: { version: { select: { version: true } } } });
   if (!current) return { from: null };
@@ -51,6 +53,7 @@ export async function applyAliasRemoval(ctx: Ctx, tx: Prisma.TransactionClient, 
     before: { alias, version: from },
     ...(reason ? { after: { reason } } : {}),
   });
+  await emitRegistryEvent(ctx, tx, { event: "MODEL_VERSION_ALIAS_DELETED", modelId: m.id, modelName: m.name, data: { alias } });
   return { from };
 }
 

@@ -156,6 +156,7 @@ export async function setRegisteredModelTag(ctx: Ctx, input: { name: string; key
       before: { key: input.key, value: before?.value ?? null },
       after: { key: input.key, value: input.value },
     });
+    await emitRegistryEvent(ctx, tx, { event: "REGISTERED_MODEL_TAG_SET", modelId: m.id, modelName: m.name, data: { key: input.key, value: input.value } });
   });
 }
 
@@ -168,5 +169,6 @@ export async function deleteRegisteredModelTag(ctx: Ctx, input: { name: string; 
     if (deleted.count === 0) return;
     await tx.registeredModel.update({ where: { id: m.id }, data: { lastUpdatedTimestamp: BigInt(Date.now()) } });
     await recordAudit(ctx, tx, { action: "registered_model.tag_delete", resourceType: "registered_model", resourceId: String(m.id), before: { key: input.key } });
+    await emitRegistryEvent(ctx, tx, { event: "REGISTERED_MODEL_TAG_DELETED", modelId: m.id, modelName: m.name, data: { key: input.key } });
   });
 }

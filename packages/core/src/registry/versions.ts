@@ -276,6 +276,7 @@ export async function deleteModelVersionTag(ctx: Ctx, input: { name: string; ver
     if (deleted.count === 0) return;
     await tx.modelVersion.update({ where: { pk: v.pk }, data: { lastUpdatedTimestamp: BigInt(Date.now()) } });
     await recordAudit(ctx, tx, { action: "model_version.tag_delete", resourceType: "model_version", resourceId: versionResourceId(v), before: { key: input.key } });
+    await emitRegistryEvent(ctx, tx, { event: "MODEL_VERSION_TAG_DELETED", modelId: v.model.id, modelName: v.model.name, data: { version: String(v.version), key: input.key } });
   });
 }
 

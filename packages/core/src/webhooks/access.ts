@@ -13,20 +13,25 @@ export const webhookNotFound = (id: string) => notFound(`Webhook with id '${id}'
 
 const ID = /^[0-9a-f]{32}$/;
 
+export type WebhookApi = "DATABRICKS" | "MLFLOW";
+
 export interface WebhookRow {
   id: string;
   modelId: number | null;
   modelName: string | null;
 }
 
-/** The webhook when the actor may manage it; 404 otherwise (missing, malformed id, or no access). */
-export async function loadWebhookAccess(ctx: Ctx, id: string, db: DbOrTx = ctx.db): Promise<WebhookRow> {
+/**
+ * The webhook when the actor may manage it; 404 otherwise (missing, malformed id, or no access).
+ * With `api`, a webhook of the other API is missing too (each API manages its own webhooks).
+ */
+export async function loadWebhookAccess(ctx: Ctx, id: string, db: DbOrTx = ctx.db, api?: WebhookApi): Promise<WebhookRow> {
   if (typeof id !== "string" || !ID.test(id)) throw webhookNotFound(String(id));
-  const rows = await db.$queryRaw<{ id: string; model_id: number | null; name: string | null; owner_id: string | null; grant_level: string | null }[]>`
-    SELECT w.id, w.model_id, m.name, m.owner_id::text AS owner_id, ${modelGrantSql(ctx.actor)} AS grant_level
+  const rows = await db.$queryRaw<{ id: string; api: WebhookApi; model_id: number | null; name: string | null; owner_id: string | null; grant_level: string | null }[]>`
+    SELECT w.id, w.api::text AS api, w.model_id, m.name, m.owner_id::text AS owner_id, ${modelGrantSql(ctx.actor)} AS grant_level
     FROM webhook w LEFT JOIN registered_model m ON m.id = w.model_id WHERE w.id = ${id}`;
   const row = rows[0];
-  if (!row) throw webhookNotFound(id);
+  if (!row || (api !== undefined && row.api !== api)) throw webhookNotFound(id);
   if (!isAdmin(ctx.actor)) {
     if (row.model_id === null) throw webhookNotFound(id);
     const level = resolveModelLevel(ctx.actor, { ownerId: row.owner_id, grant: row.grant_level });

@@ -1,5 +1,6 @@
 // The registry events webhooks subscribe to (Databricks' registry-webhook events), apart from
-// events.ts so that payload building and emission can share them without an import cycle.
+// events.ts so that payload building and emission can share them without an import cycle. Core
+// emits a few more that only MLflow 3 webhooks receive (see mlflow-events.ts).
 
 export const WEBHOOK_EVENTS = [
   "MODEL_VERSION_CREATED",
@@ -17,6 +18,18 @@ export const WEBHOOK_EVENTS = [
 ] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 
+/** Registry changes Databricks has no webhook event for; only MLflow 3 webhooks hear of them. */
+export const MLFLOW_ONLY_REGISTRY_EVENTS = [
+  "MODEL_VERSION_TAG_DELETED",
+  "MODEL_VERSION_ALIAS_CREATED",
+  "MODEL_VERSION_ALIAS_DELETED",
+  "REGISTERED_MODEL_TAG_SET",
+  "REGISTERED_MODEL_TAG_DELETED",
+] as const;
+export type RegistryEventName = WebhookEvent | (typeof MLFLOW_ONLY_REGISTRY_EVENTS)[number];
+
+export const isDatabricksEvent = (name: string): name is WebhookEvent => (WEBHOOK_EVENTS as readonly string[]).includes(name);
+
 type NamedStage = "Staging" | "Production" | "Archived";
 const STAGE_EVENTS = {
   transitioned: { Staging: "MODEL_VERSION_TRANSITIONED_TO_STAGING", Production: "MODEL_VERSION_TRANSITIONED_TO_PRODUCTION", Archived: "MODEL_VERSION_TRANSITIONED_TO_ARCHIVED" },
@@ -28,8 +41,8 @@ export function stageEvent(kind: keyof typeof STAGE_EVENTS, stage: string): Webh
   return stage === "None" ? null : (STAGE_EVENTS[kind][stage as NamedStage] ?? null);
 }
 
-export interface RegistryEvent {
-  event: WebhookEvent;
+export interface RegistryEvent<E extends RegistryEventName = RegistryEventName> {
+  event: E;
   modelId: number;
   modelName: string;
   /** The event's fields as delivered (e.g. version, from_stage, to_stage, comment, text). */

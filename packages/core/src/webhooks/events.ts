@@ -3,12 +3,16 @@ import type { Prisma } from "@modelgate/db";
 import type { Ctx } from "../context.ts";
 import type { DbOrTx } from "../audit/record-audit.ts";
 import { webhookConfig } from "./config.ts";
-import { WEBHOOK_EVENTS, type RegistryEvent, type WebhookEvent } from "./event-types.ts";
+import { isDatabricksEvent, WEBHOOK_EVENTS, type RegistryEvent, type RegistryEventName, type WebhookEvent } from "./event-types.ts";
+import { decidedByOwnTags, mlflowCandidates, mlflowEnvelope, PROMPT_TAG, toMlflowDelivery } from "./mlflow-events.ts";
 import { buildPayload } from "./payload.ts";
 
-// Registry events that webhooks subscribe to (Databricks' registry-webhook events). Core calls
-// `emitRegistryEvent` inside the transaction of the change it reports, so an event exists exactly
-// when its change does; delivery happens later, from a job queue.
+// Registry events that webhooks subscribe to. Core calls `emitRegistryEvent` inside the
+// transaction of the change it reports, so an event exists exactly when its change does; delivery
+// happens later, from a job queue. A Databricks-API webhook subscribes to the event's own name
+// and gets the combined envelope (payload.ts); an MLflow-API webhook subscribes to MLflow's name
+// for it ("model_version.created", or "prompt_version.created" for a prompt: mlflow-events.ts)
+// and gets MLflow's envelope.
 
 export { WEBHOOK_EVENTS, type WebhookEvent };
 
@@ -32,21 +36,40 @@ export async function emitRegistryEvents(ctx: Ctx, tx: Prisma.TransactionClient,
   if (events.every((e) => snapshotSays(e.modelId, e.event) === false)) return;
   const modelIds = [...new Set(events.map((e) => e.modelId))];
   const hooks = await tx.webhook.findMany({
-    where: { status: "ACTIVE", events: { hasSome: [...new Set(events.map((e) => e.event))] }, OR: [{ modelId: null }, { modelId: { in: modelIds } }] },
-    select: { id: true, modelId: true, events: true },
+    where: { status: "ACTIVE", events: { hasSome: [...new Set(events.flatMap((e) => subscriptionNames(e.event)))] }, OR: [{ modelId: null }, { modelId: { in: modelIds } }] },
+    select: { id: true, modelId: true, events: true, api: true },
   });
   if (hooks.length === 0) return;
+  const mlflowHooks = hooks.some((h) => h.api === "MLFLOW");
+  const prompts = mlflowHooks ? await promptModelIds(tx, events) : new Set<number>();
   const now = Date.now();
   const rows: Prisma.WebhookDeliveryCreateManyInput[] = [];
+  const row = (webhookId: string, event: string, payload: unknown) => ({ id: crypto.randomUUID(), webhookId, event, payload: payload as Prisma.InputJsonValue, createdAt: BigInt(now) });
   for (const e of events) {
+    const mlflow = mlflowHooks ? toMlflowDelivery(e, prompts.has(e.modelId)) : null;
     for (const h of hooks) {
-      if (!h.events.includes(e.event) || (h.modelId !== null && h.modelId !== e.modelId)) continue;
-      rows.push({ id: crypto.randomUUID(), webhookId: h.id, event: e.event, payload: buildPayload(e, h.id, now) as Prisma.InputJsonValue, createdAt: BigInt(now) });
+      if (h.modelId !== null && h.modelId !== e.modelId) continue;
+      if (h.api === "MLFLOW") {
+        if (mlflow && h.events.includes(mlflow.event)) rows.push(row(h.id, mlflow.event, mlflowEnvelope(mlflow.event, mlflow.data, now)));
+      } else if (isDatabricksEvent(e.event) && h.events.includes(e.event)) {
+        rows.push(row(h.id, e.event, buildPayload({ ...e, event: e.event }, h.id, now)));
+      }
     }
   }
   if (rows.length === 0) return;
   await tx.webhookDelivery.createMany({ data: rows });
   await webhookConfig().queue?.enqueue(tx, rows.map((r) => ({ deliveryId: r.id! })));
+}
+
+/** Every name a webhook may subscribe to this event by: its own (Databricks) and MLflow's. */
+const subscriptionNames = (name: RegistryEventName): string[] => [name, ...mlflowCandidates(name)];
+
+/** The models among the events' that are prompts (MLflow's test: the tag's value is "true"). */
+async function promptModelIds(tx: Prisma.TransactionClient, events: RegistryEvent[]): Promise<Set<number>> {
+  const ids = [...new Set(events.filter((e) => !decidedByOwnTags(e.event)).map((e) => e.modelId))];
+  if (ids.length === 0) return new Set();
+  const tags = await tx.registeredModelTag.findMany({ where: { modelId: { in: ids }, key: PROMPT_TAG }, select: { modelId: true, value: true } });
+  return new Set(tags.filter((t) => t.value.toLowerCase() === "true").map((t) => t.modelId));
 }
 
 // The hot path asks "does anyone listen?" on every version created. The answer comes from a
@@ -73,13 +96,18 @@ export function invalidateWebhookSubscriptions() {
 }
 
 /** What a fresh, already loaded snapshot says (undefined when there is none). */
-function snapshotSays(modelId: number, event: WebhookEvent): boolean | undefined {
+function snapshotSays(modelId: number, event: RegistryEventName): boolean | undefined {
   if (!subscriptions.loaded || Date.now() - subscriptions.at > SUBSCRIPTIONS_TTL_MS) return undefined;
-  return subscriptions.loaded.some((h) => (h.modelId === null || h.modelId === modelId) && h.events.includes(event));
+  return listens(subscriptions.loaded, modelId, event);
+}
+
+function listens(hooks: Hooks, modelId: number, event: RegistryEventName): boolean {
+  const names = subscriptionNames(event);
+  return hooks.some((h) => (h.modelId === null || h.modelId === modelId) && h.events.some((n) => names.includes(n)));
 }
 
 /** Whether any active webhook listens for `event` on this model (from the snapshot, read outside any transaction). */
-export async function hasSubscribedWebhooks(db: DbOrTx, modelId: number, event: WebhookEvent): Promise<boolean> {
+export async function hasSubscribedWebhooks(db: DbOrTx, modelId: number, event: RegistryEventName): Promise<boolean> {
   const now = Date.now();
   if (!subscriptions.hooks || now - subscriptions.at > SUBSCRIPTIONS_TTL_MS) {
     subscriptions.at = now;
@@ -96,6 +124,5 @@ export async function hasSubscribedWebhooks(db: DbOrTx, modelId: number, event: 
     );
     const pending = subscriptions.hooks;
   }
-  const hooks = await subscriptions.hooks;
-  return hooks.some((h) => (h.modelId === null || h.modelId === modelId) && h.events.includes(event));
+  return listens(await subscriptions.hooks, modelId, event);
 }

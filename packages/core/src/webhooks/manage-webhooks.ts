@@ -17,7 +17,8 @@ import { parseWebhookUrl } from "./send.ts";
 
 // Registry webhooks (Databricks' registry-webhooks): create, list, update, delete. A webhook on a
 // model needs MANAGE on it; a registry-wide one needs an admin, and so does allow_private.
-// Secrets and authorization headers are stored encrypted and never returned.
+// Secrets and authorization headers are stored encrypted and never returned. MLflow 3 webhooks
+// share the table (api = MLFLOW) but are managed by mlflow-webhooks.ts only: this API does not see them.
 
 export const WEBHOOK_STATUSES = ["ACTIVE", "DISABLED", "TEST_MODE"] as const;
 export type WebhookStatus = (typeof WEBHOOK_STATUSES)[number];
@@ -78,7 +79,7 @@ function checkEvents(events: string[], modelScoped: boolean): WebhookEvent[] {
 }
 
 /** https only; the host must resolve to public addresses unless an admin allowed private ones. */
-async function checkUrl(url: string, allowPrivate: boolean): Promise<string> {
+export async function checkUrl(url: string, allowPrivate: boolean): Promise<string> {
   const u = parseWebhookUrl(url);
   if (!u) throw invalid(`Invalid webhook URL '${url.slice(0, 200)}': it must be an https:// URL without credentials, at most 2048 characters`);
   if (!allowPrivate) {
@@ -153,7 +154,7 @@ export async function createWebhook(ctx: Ctx, raw: CreateWebhookInput): Promise<
 }
 
 export async function getWebhook(ctx: Ctx, input: { id: string }): Promise<WebhookView> {
-  const access = await loadWebhookAccess(ctx, input.id);
+  const access = await loadWebhookAccess(ctx, input.id, ctx.db, "DATABRICKS");
   const w = await ctx.db.webhook.findUniqueOrThrow({ where: { id: access.id } });
   return toWebhookView(w, access.modelName);
 }
@@ -161,7 +162,7 @@ export async function getWebhook(ctx: Ctx, input: { id: string }): Promise<Webho
 export async function updateWebhook(ctx: Ctx, raw: UpdateWebhookInput): Promise<WebhookView> {
   authorize(ctx.actor, "mlflow:use");
   const input = parseInput(updateWebhookInput, raw);
-  const access = await loadWebhookAccess(ctx, input.id);
+  const access = await loadWebhookAccess(ctx, input.id, ctx.db, "DATABRICKS");
   assertMayAllowPrivate(ctx, input.allowPrivate);
   const before = await ctx.db.webhook.findUniqueOrThrow({ where: { id: access.id } });
   const data: Prisma.WebhookUpdateInput = { updatedAt: BigInt(Date.now()) };
@@ -193,7 +194,7 @@ export async function updateWebhook(ctx: Ctx, raw: UpdateWebhookInput): Promise<
 }
 
 export async function deleteWebhook(ctx: Ctx, input: { id: string }): Promise<void> {
-  const access = await loadWebhookAccess(ctx, input.id);
+  const access = await loadWebhookAccess(ctx, input.id, ctx.db, "DATABRICKS");
   await ctx.db.$transaction(async (tx) => {
     const w = await tx.webhook.findUnique({ where: { id: access.id } });
     if (!w) return;
@@ -225,7 +226,7 @@ function decodeToken(token: string | undefined): number {
 export async function listWebhooks(ctx: Ctx, raw: ListWebhooksInput = {}): Promise<{ webhooks: WebhookView[]; next_page_token?: string }> {
   authorize(ctx.actor, "mlflow:use");
   const input = parseInput(listWebhooksInput, raw);
-  const where: Prisma.WebhookWhereInput = {};
+  const where: Prisma.WebhookWhereInput = { api: "DATABRICKS" };
   if (input.modelName !== undefined) where.modelId = (await loadModel(ctx, input.modelName, "MANAGE")).id;
   else if (!isAdmin(ctx.actor)) where.modelId = { not: null };
   if (input.events?.length) where.events = { hasSome: checkEvents(input.events, false) };

@@ -28,7 +28,7 @@ const ENTITY_ACTION: Record<WebhookEvent, [string, string]> = {
   COMMENT_CREATED: ["comment", "created"],
 };
 
-function describe(e: RegistryEvent): string {
+function describe(e: RegistryEvent<WebhookEvent>): string {
   const d = e.data;
   const v = d.version === undefined ? "" : ` version ${String(d.version)}`;
   switch (e.event) {
@@ -46,7 +46,7 @@ function describe(e: RegistryEvent): string {
   }
 }
 
-export function buildPayload(e: RegistryEvent, webhookId: string, at: number, test = false): Record<string, unknown> {
+export function buildPayload(e: RegistryEvent<WebhookEvent>, webhookId: string, at: number, test = false): Record<string, unknown> {
   const [entity, action] = ENTITY_ACTION[e.event];
   const data = { name: e.modelName, ...e.data };
   return {

@@ -27,7 +27,7 @@ const SAMPLE: Record<string, unknown> = { version: "1", from_stage: "None", to_s
  */
 export async function testWebhook(ctx: Ctx, raw: z.input<typeof testWebhookInput>): Promise<WebhookTestResult> {
   const input = parseInput(testWebhookInput, raw);
-  const access = await loadWebhookAccess(ctx, input.id);
+  const access = await loadWebhookAccess(ctx, input.id, ctx.db, "DATABRICKS");
   const w = await ctx.db.webhook.findUniqueOrThrow({ where: { id: access.id } });
   const events = w.events as WebhookEvent[];
   if (input.event && !events.includes(input.event as WebhookEvent)) throw invalid(`The webhook does not subscribe to event '${input.event}'`);
