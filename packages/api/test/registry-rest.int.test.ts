@@ -328,7 +328,9 @@ describe("aliases", () => {
 });
 
 describe("get-download-uri and the client's models:/ flows", () => {
-  it("answers mlflow-artifacts:/ verbatim, runs:/ resolved against the run, models:/ resolved to the version", async () => {
+  // Issue #14: MLflow's server (2.12 and 3.6) answers a runs:/ source verbatim (the client resolves
+  // it); Modelgate used to answer the resolved location here.
+  it("answers mlflow-artifacts:/ and runs:/ verbatim, models:/ resolved to the version", async () => {
     const name = uniq("dl");
     await c.call("POST", "/registered-models/create", { name });
     const run = await experimentAndRun(c);
@@ -337,7 +339,7 @@ describe("get-download-uri and the client's models:/ flows", () => {
     await c.call("POST", "/model-versions/create", { name, source: `models:/${name}/1` });
     const uri = async (version: string) => (await c.call("GET", "/model-versions/get-download-uri", { name, version })).body;
     expect(await uri("1")).toEqual({ artifact_uri: `${run.artifactUri}/model` });
-    expect(await uri("2")).toEqual({ artifact_uri: `mlflow-artifacts:/${run.experimentId}/${run.runId}/artifacts/model` });
+    expect(await uri("2")).toEqual({ artifact_uri: `runs:/${run.runId}/model` });
     expect(await uri("3")).toEqual({ artifact_uri: `${run.artifactUri}/model` });
     // the version keeps its source verbatim
     expect((await c.call("GET", "/model-versions/get", { name, version: "2" })).body.model_version).toMatchObject({ source: `runs:/${run.runId}/model`, run_id: run.runId });

@@ -1,3 +1,4 @@
+import { pyJson } from "../py-json.ts";
 import { Prisma } from "@modelgate/db";
 import { type Ctx, actorName, actorUserId } from "../context.ts";
 import { auditInsertSql, recordAudit, type DbOrTx } from "../audit/record-audit.ts";
@@ -6,9 +7,10 @@ import { findRun } from "../tracking/run-access.ts";
 import { dedupeTags, validateValue } from "../tracking/validate.ts";
 import { versionNotFound, versionResourceId } from "./access.ts";
 import { registryConfig } from "./config.ts";
-import { MAX_INPUT_EXAMPLE_BYTES, MAX_MLMODEL_BYTES, inputExamplePath, parseInputExample, parseMlmodel, type MlmodelView } from "./mlmodel.ts";
+import type { MlmodelView } from "./mlmodel.ts";
+import { readMlmodel, type RegistrationResult } from "./registration.ts";
 import { loadModel } from "./models.ts";
-import { resolveSource, type ModelUriRef } from "./source.ts";
+import { resolveSource, type ModelUriRef, type ResolvedSource } from "./source.ts";
 import type { ModelPermissionLevel, ModelVersionDetail, ModelVersionStatus, ModelVersionView, RegistryTagView, VersionRef } from "./types.ts";
 import { canonicalStage, parseVersion, validateDescription, validateRegistryTag } from "./validate.ts";
 import { latestVersionViews, loadVersionViews } from "./views.ts";
@@ -52,39 +54,6 @@ export async function resolveModelUri(ctx: Ctx, ref: ModelUriRef): Promise<{ pk:
   return row;
 }
 
-interface RegistrationResult {
-  status: ModelVersionStatus;
-  statusMessage: string;
-  mlmodel: (MlmodelView & { input_example?: unknown }) | null;
-}
-
-/** Postgres' jsonb cannot hold U+0000: a file with one would fail the insert (a 500), not the registration. */
-function hasNul(value: unknown): boolean {
-  if (typeof value === "string") return value.includes("\u0000");
-  if (Array.isArray(value)) return value.some(hasNul);
-  if (value !== null && typeof value === "object") return Object.entries(value).some(([k, v]) => k.includes("\u0000") || hasNul(v));
-  return false;
-}
-
-/** Reads and parses `<storePath>/MLmodel` (and its input example) when the files are ours. */
-async function readMlmodel(storePath: string | null): Promise<RegistrationResult> {
-  const read = registryConfig().readArtifact;
-  if (storePath === null || read === null) return { status: "READY", statusMessage: "", mlmodel: null };
-  const text = await read(`${storePath}/MLmodel`, MAX_MLMODEL_BYTES + 1);
-  if (text === null) return { status: "READY", statusMessage: "", mlmodel: null };
-  const parsed = parseMlmodel(text.toString("utf8"));
-  if (!parsed.ok) return { status: "FAILED_REGISTRATION", statusMessage: parsed.message.replaceAll("\u0000", "\\0"), mlmodel: null };
-  if (hasNul(parsed.mlmodel)) return { status: "FAILED_REGISTRATION", statusMessage: "MLmodel contains a NUL character (U+0000), which cannot be stored", mlmodel: null };
-  const examplePath = inputExamplePath(parsed.mlmodel);
-  let input_example: unknown;
-  if (examplePath) {
-    const example = await read(`${storePath}/${examplePath}`, MAX_INPUT_EXAMPLE_BYTES + 1);
-    const ex = example === null ? null : parseInputExample(example.toString("utf8"));
-    if (ex?.ok && !hasNul(ex.value)) input_example = ex.value;
-  }
-  return { status: "READY", statusMessage: "", mlmodel: input_example === undefined ? parsed.mlmodel : { ...parsed.mlmodel, input_example } };
-}
-
 export interface CreateModelVersionInput {
   name: string;
   source: string;
@@ -92,7 +61,58 @@ export interface CreateModelVersionInput {
   tags?: RegistryTagView[] | undefined;
   run_link?: string | undefined;
   description?: string | undefined;
+  /** MLflow 3: the logged model being registered (also implied by a models:/<model_id> source). */
+  model_id?: string | undefined;
 }
+
+/** The tag that marks a registered model and its versions as a prompt (MLflow 3's prompt registry). */
+export const PROMPT_TAG = "mlflow.prompt.is_prompt";
+/** The logged model's list of its registered versions, as MLflow's server and client keep it. */
+export const MODEL_VERSIONS_TAG = "mlflow.modelVersions";
+
+/**
+ * A version made from a logged model is as complete as the model: a model still uploading makes a
+ * PENDING_REGISTRATION version (the client waits on it; finalizing the model completes it), a model
+ * whose upload failed a FAILED_REGISTRATION one.
+ */
+async function registrationOf(resolved: ResolvedSource): Promise<RegistrationResult> {
+  const model = resolved.loggedModel;
+  if (model?.status === "PENDING") {
+    return { status: "PENDING_REGISTRATION", statusMessage: `Waiting for logged model ${model.id} to be finalized: its files are still being uploaded.`, mlmodel: null };
+  }
+  if (model?.status === "UPLOAD_FAILED") {
+    return { status: "FAILED_REGISTRATION", statusMessage: `The files of logged model ${model.id} failed to upload (LOGGED_MODEL_UPLOAD_FAILED).`, mlmodel: null };
+  }
+  return readMlmodel(resolved.storePath);
+}
+
+/**
+ * Adds the version to the logged model's mlflow.modelVersions tag (a JSON list of {name, version}),
+ * as MLflow's server does when a version is created from a logged model (version as a number; the
+ * client then appends its own entry). The model row is locked, so concurrent registrations of one
+ * model each keep their entry.
+ */
+async function recordRegistrationTag(tx: DbOrTx, modelId: string, name: string, version: number) {
+  const [row] = await tx.$queryRaw<{ pk: bigint; value: string | null }[]>`
+    SELECT lm.pk, t.value FROM logged_model lm LEFT JOIN logged_model_tag t ON t.model_pk = lm.pk AND t.key = ${MODEL_VERSIONS_TAG}
+    WHERE lm.id = ${modelId} FOR UPDATE OF lm`;
+  if (!row) return;
+  const entry = { name, version };
+  let list: unknown[] = [];
+  try {
+    const parsed: unknown = row.value ? JSON.parse(row.value) : [];
+    if (Array.isArray(parsed)) list = parsed;
+  } catch {
+    // a user overwrote the tag with something else: start the list again
+  }
+  if (!list.some((e) => JSON.stringify(e) === JSON.stringify(entry))) list.push(entry);
+  // Python's json.dumps layout, as MLflow writes this tag
+  const value = `[${list.map((e) => pyJson(e)).join(", ")}]`;
+  await tx.$executeRaw`
+    INSERT INTO logged_model_tag (model_pk, key, value) VALUES (${row.pk}, ${MODEL_VERSIONS_TAG}, ${value})
+    ON CONFLICT (model_pk, key) DO UPDATE SET value = excluded.value`;
+}
+
 
 /**
  * Creates the next version of a model. The number comes from the model's counter row, taken by
@@ -110,11 +130,19 @@ export async function createModelVersion(ctx: Ctx, input: CreateModelVersionInpu
   // (a webhook created between this check and the insert may miss this one version: it raced it)
   const hooked = hasSubscribedWebhooks(ctx.db, model.id, "MODEL_VERSION_CREATED");
   hooked.catch(() => undefined); // awaited below; no unhandled rejection if resolution throws first
-  const resolved = await resolveSource(ctx, input.source, input.run_id || undefined, async (ref) => {
-    const target = await resolveModelUri(ctx, ref);
-    return { storageLocation: target.storageLocation, storePath: target.storePath };
-  });
-  const registration = await readMlmodel(resolved.storePath);
+  const isPrompt = tags.some((t) => t.key === PROMPT_TAG);
+  const resolved = await resolveSource(
+    ctx,
+    input.source,
+    input.run_id || undefined,
+    async (ref) => {
+      const target = await resolveModelUri(ctx, ref);
+      return { storageLocation: target.storageLocation, storePath: target.storePath };
+    },
+    { isPrompt, modelId: input.model_id || undefined },
+  );
+  const loggedModelId = resolved.loggedModel?.id ?? null;
+  const registration = await registrationOf(resolved);
   const now = Date.now();
   const userId = ctx.actor.kind === "user" ? ctx.actor.username : "";
   const ownerId = actorUserId(ctx.actor);
@@ -126,9 +154,9 @@ export async function createModelVersion(ctx: Ctx, input: CreateModelVersionInpu
       WHERE id = ${model.id} RETURNING next_version - 1 AS version),
     v AS (
       INSERT INTO model_version (model_id, version, creation_timestamp, last_updated_timestamp, user_id, owner_id, description, source,
-        storage_location, store_path, run_id, run_link, status, status_message, mlmodel)
+        storage_location, store_path, run_id, logged_model_id, run_link, status, status_message, mlmodel)
       SELECT ${model.id}, n.version, ${now}, ${now}, ${userId}, ${ownerId}::uuid, ${input.description ?? ""}, ${input.source},
-        ${resolved.storageLocation}, ${resolved.storePath}, ${resolved.runId}, ${input.run_link ?? ""}, ${registration.status}::"ModelVersionStatus",
+        ${resolved.storageLocation}, ${resolved.storePath}, ${resolved.runId}, ${loggedModelId}, ${input.run_link ?? ""}, ${registration.status}::"ModelVersionStatus",
         ${registration.statusMessage}, ${mlmodel}::jsonb
       FROM n RETURNING pk, version),
     t AS (
@@ -145,12 +173,14 @@ export async function createModelVersion(ctx: Ctx, input: CreateModelVersionInpu
       from: Prisma.sql`v`,
     })})
     SELECT pk, version FROM v`;
-  const rows = !(await hooked)
+  const emit = await hooked;
+  const rows = !emit && !loggedModelId
     ? await insert(ctx.db)
     : await ctx.db.$transaction(async (tx) => {
         const r = await insert(tx);
         const v = r[0];
-        if (v) {
+        if (v && loggedModelId) await recordRegistrationTag(tx, loggedModelId, model.name, v.version);
+        if (v && emit) {
           const data = { version: String(v.version), source: input.source, run_id: resolved.runId, status: registration.status, description: input.description ?? "", tags };
           await emitRegistryEvent(ctx, tx, { event: "MODEL_VERSION_CREATED", modelId: model.id, modelName: model.name, data });
         }
@@ -172,6 +202,7 @@ export async function createModelVersion(ctx: Ctx, input: CreateModelVersionInpu
     run_id: resolved.runId,
     status: registration.status,
     status_message: registration.statusMessage,
+    ...(loggedModelId ? { model_id: loggedModelId } : {}),
     ...(tags.length ? { tags: [...tags].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).map((t) => ({ key: t.key, value: t.value })) } : {}),
     run_link: input.run_link ?? "",
   };
@@ -200,16 +231,27 @@ export async function getModelVersionDetail(ctx: Ctx, input: { name: string; ver
     versionView(ctx, v.pk),
     ctx.db.modelVersion.findUniqueOrThrow({ where: { pk: v.pk }, select: { storageLocation: true, mlmodel: true, runId: true } }),
   ]);
+  const files = await filesLocation(ctx, row.storageLocation);
   const stored = row.mlmodel as (MlmodelView & { input_example?: unknown }) | null;
   const { input_example, ...mlmodel } = stored ?? { input_example: undefined };
   const experimentId = await readableExperimentOf(ctx, row.runId);
   return {
     ...view,
-    storage_location: row.storageLocation,
+    storage_location: files,
     mlmodel: stored ? (mlmodel as MlmodelView) : null,
     input_example: input_example ?? null,
     experiment_id: experimentId,
   };
+}
+
+/** Where a version's files are, for people: a runs:/ source (answered verbatim on the wire) resolved against its run. */
+async function filesLocation(ctx: Ctx, location: string): Promise<string> {
+  const m = /^runs:\/+([^/]+)(?:\/(.*))?$/.exec(location);
+  if (!m) return location;
+  const run = await ctx.db.run.findUnique({ where: { id: m[1]! }, select: { artifactUri: true } });
+  if (!run) return location;
+  const sub = (m[2] ?? "").replace(/\/+$/, "");
+  return sub ? `${run.artifactUri.replace(/\/+$/, "")}/${sub}` : run.artifactUri;
 }
 
 export async function updateModelVersion(ctx: Ctx, input: { name: string; version: string; description?: string | undefined }): Promise<ModelVersionView> {
@@ -280,7 +322,7 @@ export async function deleteModelVersionTag(ctx: Ctx, input: { name: string; ver
   });
 }
 
-/** Where the version's files are: a runs:/ or models:/ source comes back resolved. */
+/** What MLflow's server answers: the source as given, except that a models:/ source comes back resolved (to the logged model's location or the referenced version's download URI). */
 export async function getModelVersionDownloadUri(ctx: Ctx, input: { name: string; version: string }): Promise<{ artifact_uri: string }> {
   const v = await loadVersion(ctx, input.name, input.version, "READ");
   return { artifact_uri: v.storageLocation };

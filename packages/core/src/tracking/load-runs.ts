@@ -119,7 +119,7 @@ export async function loadRunViewsByPk(db: DbOrTx, runPks: readonly bigint[], op
       artifact_uri: JSON.parse(f[9]!) as string,
       lifecycle_stage: f[6] as LifecycleStage,
     };
-    byPk.set(f[0]!, { info, data: {}, inputs: {}, outputs: {} });
+    byPk.set(f[0]!, { info, data: {}, inputs: {} });
   }
   for (const line of lines(row?.metrics)) {
     const f = line.split("\t");
@@ -146,7 +146,7 @@ export async function loadRunViewsByPk(db: DbOrTx, runPks: readonly bigint[], op
     const run = byPk.get(runPk!);
     if (!run) continue;
     if (kind === "i") (run.inputs.model_inputs ??= []).push({ model_id: modelId! });
-    else (run.outputs.model_outputs ??= []).push({ model_id: modelId!, step: Number(step) });
+    else (run.outputs ??= { model_outputs: [] }).model_outputs.push({ model_id: modelId!, step: Number(step) });
   }
   // each run's metrics, params and tags in key order (code point order, as the old ORDER BY … COLLATE did not guarantee)
   for (const run of byPk.values()) {

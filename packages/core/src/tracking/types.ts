@@ -75,8 +75,8 @@ export interface RunView {
   data: { metrics?: MetricView[]; params?: TagView[]; tags?: TagView[] };
   /** model_inputs (MLflow 3): the logged models the run used. */
   inputs: { dataset_inputs?: DatasetInputView[]; model_inputs?: { model_id: string }[] };
-  /** MLflow 3: the models the run produced, at which step (MLflow 3 sends `{}` when none). */
-  outputs: { model_outputs?: { model_id: string; step: number }[] };
+  /** MLflow 3: the models the run produced, at which step. Omitted when none (the 3.x client reads a missing and an empty one alike). */
+  outputs?: { model_outputs: { model_id: string; step: number }[] };
 }
 
 /** One run's downsampled series for one metric key (portal charts). */
