@@ -3,6 +3,7 @@ import { systemActor } from "../context.ts";
 import { isDomainError } from "../errors.ts";
 import type { DbOrTx } from "../audit/record-audit.ts";
 import { searchRuns } from "../tracking/search/search-runs.ts";
+import { searchLoggedModels } from "../tracking/logged-models/search.ts";
 import type { Gates } from "./policy.ts";
 
 // Automated gates of a policy rule, checked when a request is created and again at approval. A
@@ -19,14 +20,22 @@ interface VersionFacts {
   pk: bigint;
   status: string;
   runId: string;
+  loggedModelId: string | null;
   hasSignature: boolean;
   tags: Map<string, string>;
 }
 
 async function factsOf(db: DbOrTx, versionPk: bigint): Promise<VersionFacts> {
-  const v = await db.modelVersion.findUniqueOrThrow({ where: { pk: versionPk }, select: { pk: true, status: true, runId: true, mlmodel: true, tags: true } });
+  const v = await db.modelVersion.findUniqueOrThrow({ where: { pk: versionPk }, select: { pk: true, status: true, runId: true, loggedModelId: true, mlmodel: true, tags: true } });
   const mlmodel = v.mlmodel as { signature?: { inputs?: unknown } | null } | null;
-  return { pk: v.pk, status: v.status, runId: v.runId, hasSignature: Boolean(mlmodel?.signature?.inputs), tags: new Map(v.tags.map((t) => [t.key, t.value])) };
+  return {
+    pk: v.pk,
+    status: v.status,
+    runId: v.runId,
+    loggedModelId: v.loggedModelId,
+    hasSignature: Boolean(mlmodel?.signature?.inputs),
+    tags: new Map(v.tags.map((t) => [t.key, t.value])),
+  };
 }
 
 export async function evaluateGates(ctx: Ctx, db: DbOrTx, versionPk: bigint, gates: Gates): Promise<GateResult[]> {
@@ -44,7 +53,30 @@ export async function evaluateGates(ctx: Ctx, db: DbOrTx, versionPk: bigint, gat
     out.push({ gate: `tag ${t.key}=${t.value}`, passed, reason: passed ? "set" : actual === undefined ? `tag '${t.key}' is not set` : `tag '${t.key}' is '${actual}'` });
   }
   if (gates.metric_filter) out.push(await metricGate(ctx, db, f.runId, gates.metric_filter));
+  if (gates.model_filter) out.push(await modelGate(db, f.loggedModelId, gates.model_filter, gates.model_dataset ?? ""));
   return out;
+}
+
+/** The version's logged model (MLflow 3) against a logged-model filter, its metrics on one dataset when named. */
+async function modelGate(db: DbOrTx, modelId: string | null, filter: string, dataset: string): Promise<GateResult> {
+  const on = dataset ? ` on dataset ${dataset}` : "";
+  const gate = `logged model matches ${filter}${on}`;
+  if (!modelId) return { gate, passed: false, reason: "the version was not registered from a logged model" };
+  const model = await db.loggedModel.findUnique({ where: { id: modelId }, select: { experimentId: true, lifecycleStage: true } });
+  if (!model || model.lifecycleStage !== "active") return { gate, passed: false, reason: `logged model ${modelId} does not exist` };
+  try {
+    const sys: Ctx = { db: db as Ctx["db"], actor: systemActor("approval gates") };
+    const found = await searchLoggedModels(sys, {
+      experiment_ids: [String(model.experimentId)],
+      filter: `model_id = '${modelId}' AND ${filter}`,
+      datasets: dataset ? [{ dataset_name: dataset }] : [],
+      max_results: 1,
+    });
+    return found.models.length ? { gate, passed: true, reason: "the logged model matches" } : { gate, passed: false, reason: `logged model ${modelId} does not match ${filter}${on}` };
+  } catch (e) {
+    if (isDomainError(e)) return { gate, passed: false, reason: `the gate's filter is invalid: ${e.message}` };
+    throw e;
+  }
 }
 
 async function metricGate(ctx: Ctx, db: DbOrTx, runId: string, filter: string): Promise<GateResult> {

@@ -7,6 +7,7 @@ import { denied, invalid } from "../errors.ts";
 import { loadModel } from "../registry/models.ts";
 import { MODEL_PERMISSION_LEVELS, STAGES, type ModelPermissionLevel, type Stage } from "../registry/types.ts";
 import { parseRunFilter } from "../tracking/search/run-filter.ts";
+import { parseLoggedModelFilter } from "../tracking/logged-models/search.ts";
 
 // Approval policies: which targets (stages, aliases) are protected, and what moving a version
 // into one needs. One registry-wide policy with per-model overrides; rules are matched per target,
@@ -31,6 +32,12 @@ const gatesSchema = z
     require_signature: z.boolean().default(false),
     /** The source run must match this run-search filter (e.g. `metrics.auc >= 0.9`). */
     metric_filter: z.string().max(2000).default(""),
+    /**
+     * MLflow 3: the version's logged model must match this logged-model filter (e.g.
+     * `metrics.accuracy >= 0.9`), its metrics counted on `model_dataset` only when one is named.
+     */
+    model_filter: z.string().max(2000).optional(),
+    model_dataset: z.string().max(500).optional(),
     /** Version tags that must be set to these values (e.g. validation=passed). */
     required_tags: z.array(z.object({ key: z.string().min(1).max(250), value: z.string().max(5000) })).max(20).default([]),
   })
@@ -125,6 +132,13 @@ function validatePolicy(input: PolicyInput): PolicyRule[] {
         parseRunFilter(rule.gates.metric_filter);
       } catch (e) {
         throw invalid(`Invalid approval policy: gate filter '${rule.gates.metric_filter}': ${(e as Error).message}`);
+      }
+    }
+    if (rule.gates.model_filter) {
+      try {
+        parseLoggedModelFilter(rule.gates.model_filter);
+      } catch (e) {
+        throw invalid(`Invalid approval policy: logged model gate filter '${rule.gates.model_filter}': ${(e as Error).message}`);
       }
     }
     if (rule.protected && rule.approver_level === null && rule.approver_groups.length === 0) {

@@ -150,6 +150,24 @@ function RuleEditor({ index, rule, groupNames, onChange, onRemove }: { index: nu
             </Group>
             <SimpleGrid cols={{ base: 1, md: 2 }}>
               <TextInput label="Source run filter" description="A run-search filter, e.g. metrics.auc >= 0.9" size="xs" value={gates.metric_filter} onChange={(e) => setGates({ metric_filter: e.currentTarget.value })} data-testid="rule-gate-filter" />
+              <Group gap="xs" grow align="flex-start">
+                <TextInput
+                  label="Logged model filter"
+                  description="On the version's logged model, e.g. metrics.accuracy >= 0.9"
+                  size="xs"
+                  value={gates.model_filter ?? ""}
+                  onChange={(e) => setGates({ model_filter: e.currentTarget.value })}
+                  data-testid="rule-gate-model-filter"
+                />
+                <TextInput
+                  label="On dataset"
+                  description="Only metrics of this dataset count (optional)"
+                  size="xs"
+                  value={gates.model_dataset ?? ""}
+                  onChange={(e) => setGates({ model_dataset: e.currentTarget.value })}
+                  data-testid="rule-gate-model-dataset"
+                />
+              </Group>
               <TagsInput
                 label="Required version tags"
                 description="key=value, Enter after each"
@@ -202,6 +220,7 @@ function gatesText(rule: PolicyRule): string {
     ...(g.require_ready ? ["READY"] : []),
     ...(g.require_signature ? ["signature"] : []),
     ...(g.metric_filter ? [g.metric_filter] : []),
+    ...(g.model_filter ? [`model: ${g.model_filter}${g.model_dataset ? ` on ${g.model_dataset}` : ""}`] : []),
     ...g.required_tags.map((t) => `${t.key}=${t.value}`),
   ];
   return parts.length ? parts.join(", ") : "none";
