@@ -5,7 +5,8 @@
 // BENCH_SERVING=1 (bench:serving) adds what server/main.ts wires for serving: a local artifact
 // store under DATA_DIR, one ONNX runtime shared by the scoring endpoints and the batch-scoring
 // worker (pg-boss, in this process). Without it (bench:tracking, bench:registry) the app is built
-// exactly as before: no artifact store, no serving, no worker polling the database.
+// exactly as before: no serving, no worker polling the database (bench:tracking adds an artifact
+// store with BENCH_ARTIFACTS=1).
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -32,12 +33,21 @@ if (process.env.BENCH_SERVING === "1") {
   const batch = await startBatchScoring({ db, connectionString: url, store: artifacts, runtime });
   serving = { artifacts, service, batch };
 }
+// BENCH_ARTIFACTS=1 (bench:tracking): an artifact store under DATA_DIR, as main.ts always has, so
+// a registration reads the MLmodel a logged model uploaded (the log_model sequence).
+let artifacts: ArtifactStore | null = serving?.artifacts ?? null;
+if (!artifacts && process.env.BENCH_ARTIFACTS === "1") {
+  const dataDir = process.env.DATA_DIR;
+  if (!dataDir) throw new Error("BENCH_ARTIFACTS needs DATA_DIR (the artifact store goes under it)");
+  artifacts = createArtifactStore({ destination: path.join(dataDir, "artifacts") });
+}
 const app = await createDataPlaneApp({
   db,
   version,
   bodyLimit: 32 * 1024 * 1024,
   logLevel: "warn",
-  ...(serving ? { artifacts: serving.artifacts, serving: serving.service } : {}),
+  ...(artifacts ? { artifacts } : {}),
+  ...(serving ? { serving: serving.service } : {}),
 });
 await app.listen({ port: Number(process.env.PORT), host: "127.0.0.1" });
 const shutdown = () => {

@@ -2,7 +2,7 @@
 // protocol, next to a parse-only ceiling measured in the same run (server, clients and Postgres
 // share the machine, so only the ratio travels). Prints target vs measured and exits 1 on a miss.
 //
-//   --only=ingest,search,history   run some phases
+//   --only=ingest,search,history,logged-models   run some phases
 //   --server=data-plane|full       the data-plane app as `npm start` builds it (default), or
 //                                  server/main.ts with both planes (needs apps/web/.next)
 //   --quick                        small sizes to try the bench out (never passes)
@@ -14,9 +14,10 @@ import { startModelgate, startParseOnly, type ChildServer } from "./lib/processe
 import { historyPhase } from "./phases/history.ts";
 import { ingestPhase } from "./phases/ingest.ts";
 import { searchPhase } from "./phases/search.ts";
+import { loggedModelsPhase } from "./phases/logged-models.ts";
 
 const CLIENTS = 4;
-const PHASES: Record<string, Phase> = { ingest: ingestPhase, search: searchPhase, history: historyPhase };
+const PHASES: Record<string, Phase> = { ingest: ingestPhase, search: searchPhase, history: historyPhase, "logged-models": loggedModelsPhase };
 
 async function main() {
   const { quick, only, mode } = parseBenchArgs(PHASES);
@@ -29,7 +30,8 @@ async function main() {
     ]);
     const token = await benchToken(db.url);
 
-    let server: ChildServer = await startModelgate(mode, db.url, workDir);
+    // with an artifact store, as `npm start` has: the log_model sequence uploads and reads an MLmodel
+    let server: ChildServer = await startModelgate(mode, db.url, workDir, { artifacts: true });
     env.onCleanup(() => server.stop());
     const parseOnly = await startParseOnly(workDir);
     env.onCleanup(parseOnly.stop);
@@ -39,7 +41,7 @@ async function main() {
     const ctx: BenchContext = {
       restart: async () => {
         await server.stop();
-        server = await startModelgate(mode, db.url, workDir);
+        server = await startModelgate(mode, db.url, workDir, { artifacts: true });
         return server;
       },
       api: () => ({ baseUrl: server.url, token }),

@@ -62,6 +62,20 @@ export async function post<T>(ep: Endpoint, path: string, body: unknown): Promis
   return (await res.json()) as T;
 }
 
+/** PATCH and DELETE take a JSON body like POST. */
+export async function send<T>(ep: Endpoint, method: "PATCH" | "DELETE", path: string, body: unknown): Promise<T> {
+  const res = await fetch(`${ep.baseUrl}/api/2.0/mlflow/${path}`, { method, headers: headers(ep, true), body: JSON.stringify(body) });
+  if (!res.ok) throw await errorOf(res, path);
+  return (await res.json()) as T;
+}
+
+/** An artifact upload through the proxy (`PUT /api/2.0/mlflow-artifacts/artifacts/<path>`), raw bytes. */
+export async function putArtifact(ep: Endpoint, path: string, bytes: string | Buffer): Promise<void> {
+  const res = await fetch(`${ep.baseUrl}/api/2.0/mlflow-artifacts/artifacts/${path}`, { method: "PUT", headers: headers(ep, false), body: typeof bytes === "string" ? bytes : new Blob([new Uint8Array(bytes)]) });
+  if (!res.ok) throw await errorOf(res, `artifacts/${path}`);
+  await res.arrayBuffer();
+}
+
 export async function get<T>(ep: Endpoint, path: string, query: Record<string, QueryValue>): Promise<T> {
   const res = await fetch(`${ep.baseUrl}/api/2.0/mlflow/${path}?${queryString(query)}`, { headers: headers(ep, false) });
   if (!res.ok) throw await errorOf(res, path);

@@ -77,7 +77,7 @@ async function startChild(name: string, script: string, env: Record<string, stri
  * planes; the data plane is reached through the same http server and path dispatch).
  * "data-plane": createDataPlaneApp alone (bench/data-plane-server.ts).
  */
-export function startModelgate(mode: ServerMode, databaseUrl: string, workDir: string, { serving = false }: { serving?: boolean } = {}): Promise<ChildServer> {
+export function startModelgate(mode: ServerMode, databaseUrl: string, workDir: string, { serving = false, artifacts = false }: { serving?: boolean; artifacts?: boolean } = {}): Promise<ChildServer> {
   const dataDir = path.join(workDir, "data");
   fs.mkdirSync(dataDir, { recursive: true });
   const env = {
@@ -92,6 +92,7 @@ export function startModelgate(mode: ServerMode, databaseUrl: string, workDir: s
     // bench:serving: the data-plane server wires the artifact store, serving runtime and batch
     // worker as server/main.ts does (main.ts always does; its artifacts go under DATA_DIR)
     ...(serving ? { BENCH_SERVING: "1" } : {}),
+    ...(artifacts ? { BENCH_ARTIFACTS: "1" } : {}),
   };
   const script = mode === "full" ? path.join(webDir, "server", "main.ts") : path.join(benchDir, "data-plane-server.ts");
   return startChild(`modelgate-${mode}`, script, env, workDir, mode === "data-plane");

@@ -1,6 +1,7 @@
 import crypto from "node:crypto";
 import { type Ctx, actorUserId } from "../../context.ts";
-import { recordAudit } from "../../audit/record-audit.ts";
+import { Prisma } from "@modelgate/db";
+import { auditInsertSql, recordAudit } from "../../audit/record-audit.ts";
 import { completePendingRegistrations } from "../../registry/registration.ts";
 import { invalid, notFound } from "../../errors.ts";
 import { assertExperimentActive, loadExperiment } from "../experiments.ts";
@@ -62,46 +63,52 @@ async function viewOf(ctx: Ctx, pk: bigint): Promise<LoggedModelView> {
   return view;
 }
 
-/** EDIT on the experiment (active); the source run, when named, must be readable. */
+const byKey = <T extends { key: string }>(a: T, b: T) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+
+/**
+ * EDIT on the experiment (active); the source run, when named, must be readable. One statement
+ * writes the model, its tags and params and the audit event; the answer is built from what was
+ * written (a new model has no metrics or registrations), so log_model's first call costs one
+ * round trip after the checks.
+ */
 export async function createLoggedModel(ctx: Ctx, input: CreateLoggedModelInput): Promise<LoggedModelView> {
   if (input.name !== undefined && input.name !== "") validateName(input.name);
   if (input.model_type) validateLength("Model type", input.model_type, MAX_NAME_LENGTH);
-  const params = checkParams(input.params ?? []);
-  const tags = dedupeTags(input.tags ?? []);
+  const params = checkParams(input.params ?? []).sort(byKey);
+  const tags = dedupeTags(input.tags ?? []).sort(byKey);
   tags.forEach(validateTag);
-  const exp = await loadExperiment(ctx, input.experiment_id, "EDIT");
+  const [exp] = await Promise.all([loadExperiment(ctx, input.experiment_id, "EDIT"), input.source_run_id ? findRun(ctx, input.source_run_id, "READ") : null]);
   assertExperimentActive(exp);
-  if (input.source_run_id) await findRun(ctx, input.source_run_id, "READ");
   const id = newLoggedModelId();
   const name = input.name || generateRunName();
-  const now = BigInt(Date.now());
+  const now = Date.now();
   const artifactLocation = `${exp.artifactLocation.replace(/\/+$/, "")}/models/${id}/artifacts`;
-  const pk = await ctx.db.$transaction(async (tx) => {
-    const m = await tx.loggedModel.create({
-      data: {
-        id,
-        experimentId: exp.id,
-        name,
-        artifactLocation,
-        creationTimestamp: now,
-        lastUpdatedTimestamp: now,
-        modelType: input.model_type ?? "",
-        sourceRunId: input.source_run_id ?? "",
-        ownerId: actorUserId(ctx.actor),
-        tags: { create: tags },
-        params: { create: params },
-      },
-      select: { pk: true },
-    });
-    await recordAudit(ctx, tx, {
-      action: "logged_model.create",
-      resourceType: "logged_model",
-      resourceId: id,
-      after: { experiment_id: String(exp.id), name, source_run_id: input.source_run_id ?? null, model_type: input.model_type ?? null },
-    });
-    return m.pk;
-  });
-  return viewOf(ctx, pk);
+  const modelType = input.model_type ?? "";
+  const sourceRunId = input.source_run_id ?? "";
+  const after = JSON.stringify({ experiment_id: String(exp.id), name, source_run_id: input.source_run_id ?? null, model_type: input.model_type ?? null });
+  await ctx.db.$executeRaw`
+    WITH m AS (
+      INSERT INTO logged_model (id, experiment_id, name, artifact_location, creation_timestamp, last_updated_timestamp, model_type, source_run_id, owner_id)
+      VALUES (${id}, ${exp.id}, ${name}, ${artifactLocation}, ${now}, ${now}, ${modelType}, ${sourceRunId}, ${actorUserId(ctx.actor)}::uuid) RETURNING pk),
+    t AS (INSERT INTO logged_model_tag (model_pk, key, value) SELECT m.pk, x.k, x.v FROM m, unnest(${tags.map((t) => t.key)}::text[], ${tags.map((t) => t.value)}::text[]) AS x(k, v)),
+    p AS (INSERT INTO logged_model_param (model_pk, key, value) SELECT m.pk, x.k, x.v FROM m, unnest(${params.map((p) => p.key)}::text[], ${params.map((p) => p.value)}::text[]) AS x(k, v)),
+    a AS (${auditInsertSql(ctx, { action: "logged_model.create", resourceType: "logged_model", resourceId: Prisma.sql`${id}`, after: Prisma.sql`${after}::jsonb`, from: Prisma.sql`m` })})
+    SELECT 1`;
+  return {
+    info: {
+      model_id: id,
+      experiment_id: String(exp.id),
+      name,
+      creation_timestamp_ms: now,
+      last_updated_timestamp_ms: now,
+      artifact_uri: artifactLocation,
+      status: "LOGGED_MODEL_PENDING",
+      model_type: modelType,
+      source_run_id: sourceRunId,
+      ...(tags.length ? { tags: tags.map((t) => ({ key: t.key, value: t.value })) } : {}),
+    },
+    data: params.length ? { params } : {},
+  };
 }
 
 export async function getLoggedModel(ctx: Ctx, modelId: string): Promise<LoggedModelView> {
@@ -116,19 +123,29 @@ const FINAL_STATUSES: Record<string, "READY" | "UPLOAD_FAILED"> = {
   "3": "UPLOAD_FAILED",
 };
 
-/** PATCH logged-models/{id}: READY or UPLOAD_FAILED (the proto enum's name or number). */
+/**
+ * PATCH logged-models/{id}: READY or UPLOAD_FAILED (the proto enum's name or number). One
+ * statement updates and audits, and says whether versions registered meanwhile wait for this
+ * model; only then are they completed (rare: the client registers after finalizing).
+ */
 export async function finalizeLoggedModel(ctx: Ctx, input: { model_id: string; status: string | number }): Promise<LoggedModelView> {
   const status = FINAL_STATUSES[String(input.status)];
   if (!status) {
     throw invalid(`Invalid value ${JSON.stringify(input.status)} for parameter 'status': a model is finalized as LOGGED_MODEL_READY or LOGGED_MODEL_UPLOAD_FAILED.`);
   }
   const m = await findLoggedModel(ctx, input.model_id, "EDIT");
-  await ctx.db.$transaction(async (tx) => {
-    await tx.loggedModel.update({ where: { pk: m.pk }, data: { status, lastUpdatedTimestamp: BigInt(Date.now()) } });
-    // versions registered while the files were uploading become READY (or fail) with the model
-    const completed = await completePendingRegistrations(tx, m.id, status);
-    await recordAudit(ctx, tx, { action: "logged_model.finalize", resourceType: "logged_model", resourceId: m.id, before: { status: m.status }, after: { status, completed_registrations: completed } });
-  });
+  const [row] = await ctx.db.$queryRaw<{ waiting: boolean }[]>`
+    WITH u AS (UPDATE logged_model SET status = ${status}::"LoggedModelStatus", last_updated_timestamp = ${Date.now()} WHERE pk = ${m.pk} RETURNING pk),
+    a AS (${auditInsertSql(ctx, {
+      action: "logged_model.finalize",
+      resourceType: "logged_model",
+      resourceId: Prisma.sql`${m.id}`,
+      after: Prisma.sql`jsonb_build_object('status', ${status}::text, 'before', ${m.status}::text)`,
+      from: Prisma.sql`u`,
+    })})
+    SELECT EXISTS (SELECT 1 FROM model_version v WHERE v.logged_model_id = ${m.id} AND v.status = 'PENDING_REGISTRATION' AND v.deleted_timestamp IS NULL) AS waiting`;
+  // versions registered while the files were uploading become READY (or fail) with the model
+  if (row?.waiting) await ctx.db.$transaction((tx) => completePendingRegistrations(tx, m.id, status));
   return viewOf(ctx, m.pk);
 }
 
@@ -142,19 +159,25 @@ export async function deleteLoggedModel(ctx: Ctx, modelId: string): Promise<void
   });
 }
 
-/** Last write wins per key; keys sorted so concurrent writers lock rows in one order. */
+/** Last write wins per key; keys sorted so concurrent writers lock rows in one order. One statement with its audit event. */
 export async function setLoggedModelTags(ctx: Ctx, input: { model_id: string; tags: TagView[] }): Promise<void> {
-  const tags = dedupeTags(input.tags).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const tags = dedupeTags(input.tags).sort(byKey);
   tags.forEach(validateTag);
   const m = await findLoggedModel(ctx, input.model_id, "EDIT");
   if (!tags.length) return;
-  await ctx.db.$transaction(async (tx) => {
-    await tx.$executeRaw`
+  await ctx.db.$executeRaw`
+    WITH t AS (
       INSERT INTO logged_model_tag (model_pk, key, value)
       SELECT ${m.pk}, k, v FROM unnest(${tags.map((t) => t.key)}::text[], ${tags.map((t) => t.value)}::text[]) AS x(k, v)
-      ON CONFLICT (model_pk, key) DO UPDATE SET value = excluded.value`;
-    await recordAudit(ctx, tx, { action: "logged_model.tag_set", resourceType: "logged_model", resourceId: m.id, after: { tags } });
-  });
+      ON CONFLICT (model_pk, key) DO UPDATE SET value = excluded.value RETURNING key),
+    a AS (${auditInsertSql(ctx, {
+      action: "logged_model.tag_set",
+      resourceType: "logged_model",
+      resourceId: Prisma.sql`${m.id}`,
+      after: Prisma.sql`${JSON.stringify({ tags })}::jsonb`,
+      from: Prisma.sql`(SELECT 1 FROM t LIMIT 1) AS one`,
+    })})
+    SELECT 1`;
 }
 
 export async function deleteLoggedModelTag(ctx: Ctx, input: { model_id: string; key: string }): Promise<void> {

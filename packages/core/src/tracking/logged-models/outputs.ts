@@ -2,7 +2,7 @@ import { Prisma } from "@modelgate/db";
 import type { Ctx } from "../../context.ts";
 import { invalid } from "../../errors.ts";
 import { assertRunActive, findRun } from "../run-access.ts";
-import { lockRunForWrite } from "../runs.ts";
+import { runWrites } from "../runs.ts";
 import { findLoggedModel } from "./access.ts";
 import type { ModelOutputView } from "./types.ts";
 
@@ -15,18 +15,20 @@ export async function logOutputs(ctx: Ctx, input: { run_id: string; models: Mode
     if (!m.model_id) throw invalid("Missing value for required parameter 'models.model_id'. See the API docs for more information about request parameters.");
     if (!Number.isSafeInteger(m.step)) throw invalid(`Invalid value ${String(m.step)} for parameter 'models.step': it must be an integer`);
   }
-  const run = await findRun(ctx, input.run_id, "EDIT");
+  const [run, ...models] = await Promise.all([findRun(ctx, input.run_id, "EDIT"), ...input.models.map((m) => findLoggedModel(ctx, m.model_id, "READ"))]);
   assertRunActive(run);
-  if (!input.models.length) return;
+  if (!models.length) return;
   const byModel = new Map<bigint, number>();
-  for (const m of input.models) byModel.set((await findLoggedModel(ctx, m.model_id, "READ")).pk, m.step);
+  models.forEach((m, i) => byModel.set(m.pk, input.models[i]!.step));
   const rows = [...byModel].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  await ctx.db.$transaction(async (tx) => {
-    await lockRunForWrite(tx, run.pk);
-    await tx.$executeRaw`
-      INSERT INTO run_output (run_pk, model_pk, step)
-      SELECT ${run.pk}, x.m, x.s FROM unnest(${rows.map(([pk]) => String(pk))}::text[]::bigint[], ${rows.map(([, s]) => String(s))}::text[]::bigint[]) AS x(m, s)
-      ON CONFLICT (run_pk, model_pk) DO UPDATE SET step = excluded.step`;
+  // one statement, after the run's lock (runWrites' bump), like every run write
+  await runWrites(ctx.db, run, {
+    ctes: [
+      Prisma.sql`ins_outputs AS (
+        INSERT INTO run_output (run_pk, model_pk, step)
+        SELECT bump.pk, x.m, x.s FROM bump, unnest(${rows.map(([pk]) => String(pk))}::text[]::bigint[], ${rows.map(([, s]) => String(s))}::text[]::bigint[]) AS x(m, s)
+        ON CONFLICT (run_pk, model_pk) DO UPDATE SET step = excluded.step)`,
+    ],
   });
 }
 

@@ -187,9 +187,9 @@ function orderPlan(orderBy: readonly LoggedModelOrderBy[]): OrderPlan {
     const ds: Prisma.Sql[] = [];
     if (ob.dataset_name) ds.push(Prisma.sql`AND x.dataset_name = ${ob.dataset_name}`);
     if (ob.dataset_digest) ds.push(Prisma.sql`AND x.dataset_digest = ${ob.dataset_digest}`);
-    // the model's latest value for the key: latest timestamp, then step (MLflow's rank)
+    // the model's latest value for the key: latest timestamp, then step (MLflow's rank), then the higher value on a tie
     joins.push(Prisma.sql`LEFT JOIN LATERAL (SELECT x.value FROM logged_model_metric x WHERE x.model_pk = m.pk AND x.key = ${key} ${joinAll(ds, " ")}
-      ORDER BY x.timestamp DESC, x.step DESC LIMIT 1) ${alias} ON TRUE`);
+      ORDER BY x.timestamp DESC, x.step DESC, x.value DESC LIMIT 1) ${alias} ON TRUE`);
     terms.push(Prisma.sql`(${alias}.value IS NULL) ASC, ${alias}.value ${dir}`);
   });
   if (!byCreation) terms.push(Prisma.sql`m.creation_timestamp DESC`);
