@@ -22,7 +22,17 @@ const SEQUENCES = 30;
 
 interface LoggedModelJson {
   info: { model_id: string; name: string };
-  data?: { metrics?: { key: string; value: number; dataset_name?: string }[] };
+  data?: { metrics?: { key: string; value: number; timestamp: number; step: number; dataset_name?: string }[] };
+}
+
+/** A model's latest value of `key` as the search orders by it: latest timestamp, then step, then the higher value. */
+function latestOf(m: LoggedModelJson, key: string): number {
+  let best: { value: number; timestamp: number; step: number } | null = null;
+  for (const x of m.data?.metrics ?? []) {
+    if (x.key !== key) continue;
+    if (!best || x.timestamp > best.timestamp || (x.timestamp === best.timestamp && (x.step > best.step || (x.step === best.step && x.value > best.value)))) best = x;
+  }
+  return best?.value ?? NaN;
 }
 
 const targets = (): Target[] => [
@@ -81,7 +91,7 @@ async function expectedFirst(ctx: BenchContext, experimentId: string): Promise<{
     );
     const first = (
       await c.query<{ v: number }>(
-        `SELECT (SELECT x.value FROM logged_model_metric x WHERE x.model_pk = m.pk AND x.key = 'accuracy' ORDER BY x.timestamp DESC, x.step DESC LIMIT 1) AS v
+        `SELECT (SELECT x.value FROM logged_model_metric x WHERE x.model_pk = m.pk AND x.key = 'accuracy' ORDER BY x.timestamp DESC, x.step DESC, x.value DESC LIMIT 1) AS v
          FROM logged_model m WHERE m.experiment_id = $1 AND EXISTS (SELECT 1 FROM logged_model_metric x WHERE x.model_pk = m.pk AND x.key = 'accuracy' AND x.value > 0.5)
          ORDER BY v DESC NULLS LAST LIMIT 5`,
         [Number(experimentId)],
@@ -100,10 +110,12 @@ async function searchRow(ctx: BenchContext, t: Target): Promise<Row> {
   ctx.log(`logged models: ${fmtInt(MODELS)} models seeded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   const want = await expectedFirst(ctx, experimentId);
   const page = await post<{ models?: LoggedModelJson[]; next_page_token?: string }>(ctx.api(), "logged-models/search", searchBody(experimentId));
-  const accuracy = (page.models ?? []).map((m) => m.data?.metrics?.find((x) => x.key === "accuracy")?.value ?? NaN);
+  const accuracy = (page.models ?? []).map((m) => latestOf(m, "accuracy"));
   let problem: string | null = null;
   if ((page.models?.length ?? 0) !== Math.min(PAGE, want.count)) problem = `returned ${page.models?.length ?? 0} models, expected ${Math.min(PAGE, want.count)}`;
   else if (want.count > PAGE && !page.next_page_token) problem = "no next_page_token";
+  else if (accuracy.some((v, i) => i > 0 && v > accuracy[i - 1]!)) problem = "not ordered by the latest accuracy, descending";
+  else if (want.first.some((v, i) => accuracy[i] !== v)) problem = `first values ${accuracy.slice(0, 3).join(", ")} differ from the database's ${want.first.slice(0, 3).join(", ")}`;
   const { ms, samples } = await medianLatency(() => post(ctx.api(), "logged-models/search", searchBody(experimentId)), ctx.sizes.repeats);
   const ceiling = await medianLatency(() => post(ctx.ceiling, "logged-models/search", searchBody(experimentId)), ctx.sizes.repeats);
   // with the dataset narrowing the 3.x client can send, as an information note
