@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { joinArtifactPath, normalizeArtifactPath, type ArtifactStore } from "@modelgate/artifacts";
+import { isArtifactRequestError, isInvalidPath, isNotFound, joinArtifactPath, normalizeArtifactPath, type ArtifactStore } from "@modelgate/artifacts";
 import {
   artifactStorePath,
   authorizeArtifactPath,
@@ -11,6 +11,7 @@ import {
   invalid,
   logLoggedModelParams,
   logOutputs,
+  notFound,
   searchLoggedModels,
   setLoggedModelTags,
   type Ctx,
@@ -19,7 +20,7 @@ import {
 import type { Db } from "@modelgate/db";
 import { mlflowRoute, type WireInput } from "../mlflow-route.ts";
 import { missing, optBool, optInt, optString, reqInt, reqString, stringList, wrongType } from "../wire.ts";
-import { isObject, objects, tagList } from "./fields.ts";
+import { objects, tagList } from "./fields.ts";
 
 // MLflow 3's logged-model RPCs (service.proto: createLoggedModel … listLoggedModelArtifacts) and
 // runs/outputs. The model id travels in the path; each handler is one core call.
@@ -110,7 +111,7 @@ export function registerLoggedModelRoutes(app: FastifyInstance, opts: LoggedMode
   const store = opts.artifacts;
   if (!store) return;
   // ListLoggedModelArtifacts: paths relative to the model's artifact root, like runs' artifacts/list
-  mlflowRoute(app, db, "GET", "/logged-models/:model_id/artifacts/directories", async ({ ctx, input, req }) => {
+  mlflowRoute(app, db, "GET", "/logged-models/:model_id/artifacts/directories", storeErrors(async ({ ctx, input, req }) => {
     const { root, rootUri } = await modelRoot(ctx, param(req, "model_id"));
     const sub = normalizeArtifactPath(optString(input, "artifact_directory_path") ?? "");
     if (root === null) return { root_uri: rootUri };
@@ -118,9 +119,9 @@ export function registerLoggedModelRoutes(app: FastifyInstance, opts: LoggedMode
     await authorizeArtifactPath(ctx, dir, "READ");
     const files = await store.list(dir);
     return files.length ? { root_uri: rootUri, files: files.map((f) => ({ ...f, path: joinArtifactPath(sub, f.path) })) } : { root_uri: rootUri };
-  });
+  }));
   // The UI's download of one of the model's files
-  mlflowRoute(app, db, "GET", "/logged-models/:model_id/artifacts/files", async ({ ctx, input, req, reply }) => {
+  mlflowRoute(app, db, "GET", "/logged-models/:model_id/artifacts/files", storeErrors(async ({ ctx, input, req, reply }) => {
     const rel = normalizeArtifactPath(reqString(input, "artifact_file_path"));
     const { root } = await modelRoot(ctx, param(req, "model_id"));
     if (root === null || !rel) throw invalid(`Cannot download '${rel}': the model's files are not in this server's artifact store`);
@@ -132,7 +133,24 @@ export function registerLoggedModelRoutes(app: FastifyInstance, opts: LoggedMode
       .header("content-length", file.size)
       .header("x-content-type-options", "nosniff")
       .send(file.stream);
-  });
+  }));
+}
+
+/**
+ * These routes live outside the artifact proxy's scope, whose error handler maps the store's
+ * errors: a refused path (`..`) or a missing file must answer 400/404 here too, not 500.
+ */
+function storeErrors<A>(handler: (args: A) => Promise<unknown>): (args: A) => Promise<unknown> {
+  return async (args) => {
+    try {
+      return await handler(args);
+    } catch (e) {
+      if (isInvalidPath(e)) throw invalid("Invalid path");
+      if (isNotFound(e)) throw notFound(`Artifact not found: ${e.path}`);
+      if (isArtifactRequestError(e)) throw invalid(e.message);
+      throw e;
+    }
+  };
 }
 
 /** The model's artifact root as a store path (null when its files live elsewhere, e.g. an s3:// experiment root). */
