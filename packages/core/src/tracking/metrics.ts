@@ -70,14 +70,17 @@ export async function getMetricHistoryWire(ctx: Ctx, input: HistoryInput): Promi
   const head = `{"key":${JSON.stringify(input.metric_key)},"value":`;
   const [row] = await ctx.db.$queryRaw<{ body: string | null; more: boolean; step: string | null; timestamp: string | null; seq: string | null }[]>`
     WITH page AS (
-      SELECT x.step, x.timestamp, x.value, x.seq, row_number() OVER (ORDER BY x.step, x.timestamp, x.seq) AS n,
-        -- MLflow 3: the model and dataset of a point first logged with them (metric_link), as JSON members
-        json_strip_nulls(json_build_object('dataset_name', l.dataset_name, 'dataset_digest', l.dataset_digest, 'model_id', l.model_id))::text AS link
+      SELECT x.step, x.timestamp, x.value, x.seq, row_number() OVER (ORDER BY x.step, x.timestamp, x.seq) AS n, coalesce(l.members, '') AS link
       FROM (SELECT step, timestamp, value, seq FROM metric WHERE run_pk = ${run.pk} AND key = ${input.metric_key} ${after}
             ORDER BY step, timestamp, seq LIMIT ${limit + 1}) x
-      LEFT JOIN metric_link l ON l.run_pk = ${run.pk} AND l.key = ${input.metric_key} AND l.step = x.step AND l.seq = x.seq)
-    SELECT string_agg(${head} || to_json(value)::text || ',"timestamp":' || timestamp || ',"step":' || step
-        || CASE WHEN link IS NULL OR link = '{}' THEN '' ELSE ',' || substr(link, 2, length(link) - 2) END || '}', ',' ORDER BY n) FILTER (WHERE n <= ${limit}) AS body,
+      -- MLflow 3: the model and dataset of a point first logged with them (metric_link), as JSON
+      -- members; built only for linked points, so an unlinked page costs what it did before
+      LEFT JOIN LATERAL (
+        SELECT ',' || substr(j, 2, length(j) - 2) AS members
+        FROM (SELECT json_strip_nulls(json_build_object('dataset_name', l.dataset_name, 'dataset_digest', l.dataset_digest, 'model_id', l.model_id))::text AS j
+              FROM metric_link l WHERE l.run_pk = ${run.pk} AND l.key = ${input.metric_key} AND l.step = x.step AND l.seq = x.seq) y
+        WHERE j <> '{}') l ON TRUE)
+    SELECT string_agg(${head} || to_json(value)::text || ',"timestamp":' || timestamp || ',"step":' || step || link || '}', ',' ORDER BY n) FILTER (WHERE n <= ${limit}) AS body,
       count(*) > ${limit} AS more,
       max(step::text) FILTER (WHERE n = ${limit}) AS step, max(timestamp::text) FILTER (WHERE n = ${limit}) AS timestamp,
       max(seq::text) FILTER (WHERE n = ${limit}) AS seq
