@@ -1,4 +1,4 @@
-import type { TagView } from "../types.ts";
+import type { MetricView, TagView } from "../types.ts";
 
 // MLflow 3's LoggedModel as it travels on the wire (service.proto LoggedModel / LoggedModelInfo /
 // LoggedModelData): the REST plane sends these objects as they are; the portal reads the same.
@@ -14,14 +14,7 @@ export const STATUS_TO_WIRE: Record<string, LoggedModelStatusName> = {
 };
 
 /** A metric as MLflow 3 writes it: with the run, and the model and dataset when it has them. */
-export interface LinkedMetricView {
-  key: string;
-  value: number;
-  timestamp: number;
-  step: number;
-  dataset_name?: string;
-  dataset_digest?: string;
-  model_id?: string;
+export interface LinkedMetricView extends MetricView {
   run_id?: string;
 }
 
