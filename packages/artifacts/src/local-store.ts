@@ -96,7 +96,7 @@ export function createLocalArtifactStore({ root: rootIn, signer = createPartUrlS
       const { rel, abs } = locate(dir, { allowRoot: true });
       const entries = await fsp.readdir(abs, { withFileTypes: true }).catch(() => []);
       const out: FileInfo[] = [];
-      for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+      for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
         if (!rel && e.name === STAGING_DIR) continue;
         if (e.isDirectory()) out.push({ path: e.name, is_dir: true });
         else if (e.isFile()) out.push({ path: e.name, is_dir: false, file_size: (await fsp.stat(nodePath.join(abs, e.name))).size });

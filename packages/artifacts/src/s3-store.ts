@@ -118,7 +118,7 @@ export function createS3ArtifactStore(opts: S3StoreOptions): ArtifactStore {
         }
         token = page.IsTruncated ? page.NextContinuationToken : undefined;
       } while (token);
-      return out.sort((a, b) => a.path.localeCompare(b.path));
+      return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     },
 
     async delete(path) {
