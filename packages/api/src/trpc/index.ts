@@ -3,6 +3,7 @@ import { approvalsRouter } from "./routers/approvals.ts";
 import { auditRouter } from "./routers/audit.ts";
 import { batchRouter } from "./routers/batch.ts";
 import { groupsRouter } from "./routers/groups.ts";
+import { loggedModelsRouter } from "./routers/logged-models.ts";
 import { meRouter } from "./routers/me.ts";
 import { registryRouter } from "./routers/registry.ts";
 import { servingRouter } from "./routers/serving.ts";
@@ -18,6 +19,7 @@ export const appRouter = router({
   groups: groupsRouter,
   audit: auditRouter,
   tracking: trackingRouter,
+  loggedModels: loggedModelsRouter,
   registry: registryRouter,
   approvals: approvalsRouter,
   webhooks: webhooksRouter,
