@@ -5,6 +5,7 @@ import type { RequestView } from "@modelgate/core";
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import type { ReactNode } from "react";
+import { LoggedModelEvidence } from "@/components/logged-models/logged-model-evidence";
 import { SignatureTable } from "@/components/registry/mlmodel-card";
 import { modelHref, versionHref } from "@/components/registry/format";
 import { KeyValueCard } from "@/components/shared/key-value-card";
@@ -45,6 +46,7 @@ export function RequestPage({ id }: { id: string }) {
         </Stack>
       </SimpleGrid>
       <RequestDiff request={r} />
+      <LoggedModelEvidence name={r.model_name} version={r.version} />
       <SimpleGrid cols={{ base: 1, lg: 2 }}>
         <VersionSignature name={r.model_name} version={r.version} />
         <CommentsThread name={r.model_name} version={r.version} />

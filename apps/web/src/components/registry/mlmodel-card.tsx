@@ -84,7 +84,8 @@ export function SignatureTable({ signature }: { signature: MlmodelView["signatur
   );
 }
 
-function InputExample({ value }: { value: unknown }) {
+/** An input example: a pandas "split" frame as a table, anything else as JSON. */
+export function InputExample({ value }: { value: unknown }) {
   if (value === null || value === undefined) return null;
   const frame = splitFrame(value);
   return (

@@ -15,6 +15,8 @@ import { DescriptionCard } from "./markdown";
 import { ModelDangerZone } from "./model-danger-zone";
 import { ModelHistoryPanel } from "./model-history";
 import { ModelPermissionsPanel } from "./model-permissions";
+import { isPrompt, withoutPromptTags } from "./prompt";
+import { PromptVersionsCard } from "./prompt-card";
 import { TagsCard } from "./tags-card";
 import { useModelAccess, useRegistryRefresh } from "./use-registry";
 import { VersionsTable } from "./versions-table";
@@ -35,6 +37,8 @@ export function ModelPage({ name }: { name: string }) {
 
   if (model.error) return <Alert color="red" title="Model unavailable" data-testid="model-error">{model.error.message}</Alert>;
   const m = model.data;
+  // a prompt (MLflow 3's prompt registry): its templates are what a reader wants, and nothing is served
+  const prompt = isPrompt(m?.tags);
   return (
     <Stack gap="sm" maw={1400}>
       <Breadcrumbs>
@@ -46,6 +50,7 @@ export function ModelPage({ name }: { name: string }) {
           title={m.name}
           description={
             <Group gap="md" component="span" data-testid="model-meta">
+              {prompt && <Badge color="grape" variant="light" size="sm" data-testid="prompt-badge">Prompt</Badge>}
               <span>Owner {m.owner ?? "—"}</span>
               <span>Created {formatEpoch(m.creation_timestamp)}</span>
               <span>Updated {formatEpoch(m.last_updated_timestamp)}</span>
@@ -69,17 +74,18 @@ export function ModelPage({ name }: { name: string }) {
           <Stack gap="md">
             <AliasesCard name={name} aliases={m.aliases ?? []} versions={versions.map((v) => v.version)} canSet={can?.setAlias ?? false} />
             <TagsCard
-              tags={m.tags}
+              tags={prompt ? withoutPromptTags(m.tags) : m.tags}
               canEdit={can?.editTags ?? false}
               pending={setTag.isPending}
               error={setTag.error?.message}
               onSet={(key, value, done) => setTag.mutate({ name, key, value }, { onSuccess: done })}
               onDelete={(key) => deleteTag.mutate({ name, key })}
             />
-            <ModelEndpointsCard name={name} canServe={access?.can.serve ?? false} />
+            {!prompt && <ModelEndpointsCard name={name} canServe={access?.can.serve ?? false} />}
           </Stack>
         </SimpleGrid>
       )}
+      {prompt && versions.length > 0 && <PromptVersionsCard versions={versions} />}
       <Tabs defaultValue="versions" keepMounted={false} mt="sm">
         <Tabs.List mb="sm">
           <Tabs.Tab value="versions" data-testid="tab-versions">Versions</Tabs.Tab>

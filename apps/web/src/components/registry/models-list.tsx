@@ -1,5 +1,5 @@
 "use client";
-import { Anchor, Button, Card, Code, Group, Modal, Stack, Table, Text, Textarea, TextInput } from "@mantine/core";
+import { Anchor, Badge, Button, Card, Code, Group, Modal, Stack, Table, Text, Textarea, TextInput } from "@mantine/core";
 import { useDebouncedValue } from "@mantine/hooks";
 import { notifications } from "@mantine/notifications";
 import { IconPlus, IconSearch } from "@tabler/icons-react";
@@ -14,6 +14,7 @@ import { useTRPC } from "@/lib/trpc";
 import { formatEpoch } from "@/components/tracking/format";
 import { AliasBadge, StageBadge } from "./badges";
 import { modelFilter, modelHref } from "./format";
+import { isPrompt } from "./prompt";
 import { useRegistryRefresh } from "./use-registry";
 
 export function ModelsList() {
@@ -68,7 +69,10 @@ export function ModelsList() {
               {models.map((m) => (
                 <Table.Tr key={m.name} data-testid={`model-row-${m.name}`}>
                   <Table.Td>
-                    <Anchor component={Link} href={modelHref(m.name)} fw={500}>{m.name}</Anchor>
+                    <Group gap={6} wrap="nowrap">
+                      <Anchor component={Link} href={modelHref(m.name)} fw={500}>{m.name}</Anchor>
+                      {isPrompt(m.tags) && <Badge color="grape" variant="light" size="sm" data-testid={`prompt-badge-${m.name}`}>Prompt</Badge>}
+                    </Group>
                   </Table.Td>
                   <Table.Td>
                     <Group gap={4}>

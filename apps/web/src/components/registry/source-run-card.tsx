@@ -3,13 +3,17 @@ import { Anchor, Card, Group, Loader, SimpleGrid, Table, Text } from "@mantine/c
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { formatEpoch, formatMetric, runHref, runName } from "@/components/tracking/format";
+import { LoggedModelLink } from "@/components/logged-models/logged-model-link";
 import { RunStatusBadge } from "@/components/tracking/status-badge";
 import { useTRPC } from "@/lib/trpc";
 
 const KEY_ROWS = 12;
 
-/** The version's source run: its key metrics and params, linking to the run page when readable. */
-export function SourceRunCard({ runId, experimentId }: { runId: string; experimentId: string | null }) {
+/**
+ * The version's source run: its key metrics and params, linking to the run page when readable;
+ * and the logged model the version was registered from (MLflow 3), when it was.
+ */
+export function SourceRunCard({ runId, experimentId, modelId }: { runId: string; experimentId: string | null; modelId?: string | undefined }) {
   const trpc = useTRPC();
   const run = useQuery({ ...trpc.tracking.runs.get.queryOptions({ run_id: runId }), enabled: Boolean(runId), retry: false });
   const href = experimentId ? runHref({ experiment_id: experimentId, run_id: runId }) : null;
@@ -23,6 +27,12 @@ export function SourceRunCard({ runId, experimentId }: { runId: string; experime
           <Text size="sm" ff="monospace">{runId || "—"}</Text>
         )}
       </Group>
+      {modelId && (
+        <Group gap="xs" mb="xs" data-testid="source-logged-model">
+          <Text size="sm" c="dimmed">Registered from the logged model</Text>
+          <LoggedModelLink modelId={modelId} testId="source-logged-model-link" />
+        </Group>
+      )}
       {!runId ? (
         <Text size="sm" c="dimmed">This version was not registered from a run.</Text>
       ) : run.isPending ? (

@@ -8,6 +8,7 @@ import type { ReactNode } from "react";
 import { ActivityFeed } from "@/components/approvals/activity-feed";
 import { CommentsThread } from "@/components/approvals/comments-thread";
 import { OpenRequests } from "@/components/approvals/open-requests";
+import { LoggedModelLink } from "@/components/logged-models/logged-model-link";
 import { ModelEndpointsCard } from "@/components/serving/model-endpoints-card";
 import { KeyValueCard } from "@/components/shared/key-value-card";
 import { notifyAndRefresh, notifyError } from "@/components/shared/notify";
@@ -18,6 +19,8 @@ import { modelHref } from "./format";
 import { HistoryTimeline } from "./history-timeline";
 import { DescriptionCard } from "./markdown";
 import { MlmodelCard } from "./mlmodel-card";
+import { isPrompt, withoutPromptTags } from "./prompt";
+import { PromptCard } from "./prompt-card";
 import { SourceRunCard } from "./source-run-card";
 import { TagsCard } from "./tags-card";
 import { useModelAccess, useRegistryRefresh } from "./use-registry";
@@ -28,9 +31,12 @@ export function VersionPage({ name, version }: { name: string; version: string }
   const trpc = useTRPC();
   const detail = useQuery(trpc.registry.versions.get.queryOptions({ name, version }));
   const access = useModelAccess(name);
+  const model = useQuery(trpc.registry.models.get.queryOptions({ name }));
   if (detail.error) return <Alert color="red" title="Model version unavailable" data-testid="version-error">{detail.error.message}</Alert>;
   if (!detail.data) return <Loader />;
   const v = detail.data;
+  // a prompt (MLflow 3's prompt registry) has a template instead of files: no MLmodel, nothing to serve
+  const prompt = isPrompt(model.data?.tags) || isPrompt(v.tags);
   return (
     <Stack gap="sm" maw={1400}>
       <Breadcrumbs>
@@ -41,6 +47,7 @@ export function VersionPage({ name, version }: { name: string; version: string }
       <Group justify="space-between" align="flex-start">
         <Group gap="sm">
           <Title order={2} data-testid="version-title">{name} · version {v.version}</Title>
+          {prompt && <Badge color="grape" variant="light" data-testid="prompt-badge">Prompt</Badge>}
           <StageBadge stage={v.current_stage} testId="version-stage" />
           <Badge color={v.status === "READY" ? "green" : v.status === "FAILED_REGISTRATION" ? "red" : "blue"} variant="dot" data-testid="version-status">{v.status}</Badge>
           <VersionAliases name={name} aliases={v.aliases ?? []} canDelete={access?.can.setAlias ?? false} />
@@ -53,18 +60,27 @@ export function VersionPage({ name, version }: { name: string; version: string }
       {v.status === "PENDING_REGISTRATION" && <Alert color="blue" title="Registration pending">{v.status_message || "The version's artifacts are still being copied."}</Alert>}
       <SimpleGrid cols={{ base: 1, lg: 2 }}>
         <VersionDetails v={v} />
-        <VersionUris name={name} version={v.version} aliases={v.aliases ?? []} />
+        <VersionUris name={name} version={v.version} aliases={v.aliases ?? []} prompt={prompt} />
       </SimpleGrid>
-      <ModelEndpointsCard name={name} version={v.version} canServe={access?.can.serve ?? false} />
-      <SourceRunCard runId={v.run_id} experimentId={v.experiment_id} />
-      <MlmodelCard mlmodel={v.mlmodel} inputExample={v.input_example} />
+      {prompt ? (
+        <>
+          <PromptCard version={v} />
+          {v.run_id && <SourceRunCard runId={v.run_id} experimentId={v.experiment_id} />}
+        </>
+      ) : (
+        <>
+          <ModelEndpointsCard name={name} version={v.version} canServe={access?.can.serve ?? false} />
+          <SourceRunCard runId={v.run_id} experimentId={v.experiment_id} modelId={v.model_id} />
+          <MlmodelCard mlmodel={v.mlmodel} inputExample={v.input_example} />
+        </>
+      )}
       <SimpleGrid cols={{ base: 1, lg: 2 }}>
         <Stack gap="md">
           <OpenRequests name={name} version={v.version} />
           <ActivityFeed name={name} version={v.version} />
         </Stack>
         <Stack gap="md">
-          <VersionDescriptionAndTags v={v} canEdit={access?.can.editDescription ?? false} canEditTags={access?.can.editTags ?? false} />
+          <VersionDescriptionAndTags v={v} prompt={prompt} canEdit={access?.can.editDescription ?? false} canEditTags={access?.can.editTags ?? false} />
           <VersionHistoryCard name={name} version={v.version} />
           <CommentsThread name={name} version={v.version} />
         </Stack>
@@ -103,6 +119,7 @@ function VersionDetails({ v }: { v: ModelVersionDetail }) {
     ["Source", <Code key="s" style={{ wordBreak: "break-all" }} data-testid="version-source">{v.source}</Code>],
     ["Storage location", <Code key="l" style={{ wordBreak: "break-all" }}>{v.storage_location || "—"}</Code>],
     ["Run", runLink ? <Anchor key="r" component={Link} href={runLink} size="sm" ff="monospace" data-testid="version-run-link">{v.run_id}</Anchor> : <Text key="r" size="sm" ff="monospace">{v.run_id || "—"}</Text>],
+    ...(v.model_id ? ([["Logged model", <LoggedModelLink key="m" modelId={v.model_id} testId="version-logged-model-link" />]] as [string, ReactNode][]) : []),
     ["Created by", v.user_id || "—"],
     ["Created", formatEpoch(v.creation_timestamp)],
     ["Last updated", formatEpoch(v.last_updated_timestamp)],
@@ -121,7 +138,7 @@ function VersionHistoryCard({ name, version }: { name: string; version: string }
   );
 }
 
-function VersionDescriptionAndTags({ v, canEdit, canEditTags }: { v: ModelVersionDetail; canEdit: boolean; canEditTags: boolean }) {
+function VersionDescriptionAndTags({ v, prompt, canEdit, canEditTags }: { v: ModelVersionDetail; prompt: boolean; canEdit: boolean; canEditTags: boolean }) {
   const trpc = useTRPC();
   const refresh = useRegistryRefresh();
   const ref = { name: v.name, version: v.version };
@@ -138,7 +155,7 @@ function VersionDescriptionAndTags({ v, canEdit, canEditTags }: { v: ModelVersio
         onSave={(description, done) => setDescription.mutate({ ...ref, description }, { onSuccess: done })}
       />
       <TagsCard
-        tags={v.tags}
+        tags={prompt ? withoutPromptTags(v.tags) : v.tags}
         canEdit={canEditTags}
         pending={setTag.isPending}
         error={setTag.error?.message}

@@ -5,19 +5,19 @@ import { useQuery } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import Papa from "papaparse";
 import { parse as parseYaml } from "yaml";
+import { InputExample } from "@/components/registry/mlmodel-card";
 import { errorMessage } from "@/lib/format";
-import { artifactUrl, baseName, dirName, extensionOf, fetchText, formatBytes, IMAGE_TYPES, previewKind, PREVIEW_LIMIT, type ArtifactFile } from "./artifacts-api";
+import { artifactUrl, baseName, dirName, extensionOf, fetchText, formatBytes, IMAGE_TYPES, previewKind, PREVIEW_LIMIT, type ArtifactFile, type ArtifactRoot } from "./artifacts-api";
 
 const CSV_ROWS = 500;
 
 interface PreviewProps {
-  experimentId: string;
-  runId: string;
+  root: ArtifactRoot;
   file: ArtifactFile;
 }
 
-export function ArtifactPreview({ experimentId, runId, file }: PreviewProps) {
-  const url = artifactUrl(experimentId, runId, file.path);
+export function ArtifactPreview({ root, file }: PreviewProps) {
+  const url = artifactUrl(root, file.path);
   const kind = previewKind(file.path);
   const tooBig = (file.file_size ?? 0) > PREVIEW_LIMIT && kind !== "image";
   return (
@@ -38,7 +38,7 @@ export function ArtifactPreview({ experimentId, runId, file }: PreviewProps) {
       ) : kind === "none" ? (
         <Text size="sm" c="dimmed">No preview for this file type.</Text>
       ) : (
-        <TextPreview url={url} kind={kind} experimentId={experimentId} runId={runId} path={file.path} />
+        <TextPreview url={url} kind={kind} root={root} path={file.path} />
       )}
     </Stack>
   );
@@ -75,7 +75,7 @@ function ImagePreview({ url, path }: { url: string; path: string }) {
   return <Image src={src} alt={path} fit="contain" mah={600} w="auto" maw="100%" data-testid="artifact-image" />;
 }
 
-function TextPreview({ url, kind, experimentId, runId, path }: { url: string; kind: "json" | "yaml" | "csv" | "mlmodel" | "text"; experimentId: string; runId: string; path: string }) {
+function TextPreview({ url, kind, root, path }: { url: string; kind: "json" | "yaml" | "csv" | "mlmodel" | "text"; root: ArtifactRoot; path: string }) {
   const content = useQuery({ queryKey: ["artifact-text", url], queryFn: () => fetchText(url), staleTime: 60_000 });
   if (content.isPending) return <Loader size="sm" />;
   if (content.error) return <Alert color="red">{content.error.message}</Alert>;
@@ -86,7 +86,7 @@ function TextPreview({ url, kind, experimentId, runId, path }: { url: string; ki
       {kind === "csv" ? (
         <CsvTable text={text} delimiter={path.toLowerCase().endsWith(".tsv") ? "\t" : ""} />
       ) : kind === "mlmodel" ? (
-        <MlModelPreview text={text} experimentId={experimentId} runId={runId} dir={dirName(path)} />
+        <MlModelPreview text={text} root={root} dir={dirName(path)} />
       ) : (
         <Code block style={{ maxHeight: 600, overflow: "auto", whiteSpace: "pre" }} data-testid="artifact-text">
           {kind === "json" ? prettyJson(text) : text}
@@ -152,7 +152,7 @@ function parseSignature(json: string | undefined): SignatureColumn[] | null {
 }
 
 /** An MLmodel file the way a reviewer reads it: flavors, the signature as tables, the input example. */
-function MlModelPreview({ text, experimentId, runId, dir }: { text: string; experimentId: string; runId: string; dir: string }) {
+function MlModelPreview({ text, root, dir }: { text: string; root: ArtifactRoot; dir: string }) {
   let model: MlModel;
   try {
     model = (parseYaml(text) ?? {}) as MlModel;
@@ -175,12 +175,7 @@ function MlModelPreview({ text, experimentId, runId, dir }: { text: string; expe
       <SignatureTable title="Inputs" columns={parseSignature(model.signature?.inputs)} />
       <SignatureTable title="Outputs" columns={parseSignature(model.signature?.outputs)} />
       {!model.signature && <Text size="sm" c="dimmed">No signature logged with this model.</Text>}
-      {example && (
-        <Stack gap={4}>
-          <Text size="sm" fw={600}>Input example</Text>
-          <InputExample url={artifactUrl(experimentId, runId, dir ? `${dir}/${example}` : example)} />
-        </Stack>
-      )}
+      {example && <ExampleFile url={artifactUrl(root, dir ? `${dir}/${example}` : example)} />}
       <details>
         <summary><Anchor component="span" size="xs">Raw MLmodel</Anchor></summary>
         <Code block>{text}</Code>
@@ -212,9 +207,16 @@ function SignatureTable({ title, columns }: { title: string; columns: SignatureC
   );
 }
 
-function InputExample({ url }: { url: string }) {
+/** The model's saved input example, shown as the registry's version page shows it (a frame as a table). */
+function ExampleFile({ url }: { url: string }) {
   const content = useQuery({ queryKey: ["artifact-text", url], queryFn: () => fetchText(url, 100_000) });
   if (content.isPending) return <Loader size="xs" />;
-  if (content.error) return <Text size="xs" c="dimmed">{content.error.message}</Text>;
-  return <Code block style={{ maxHeight: 300, overflow: "auto" }}>{prettyJson(content.data.text)}</Code>;
+  if (content.error) return <Text size="xs" c="dimmed">Input example: {content.error.message}</Text>;
+  let value: unknown;
+  try {
+    value = JSON.parse(content.data.text);
+  } catch {
+    return <Code block style={{ maxHeight: 300, overflow: "auto" }}>{content.data.text}</Code>;
+  }
+  return <InputExample value={value} />;
 }

@@ -12,18 +12,40 @@ async function failure(res: Response): Promise<Error> {
   return new Error(body?.message ?? `HTTP ${res.status}`);
 }
 
-export async function listArtifacts(runId: string, path: string): Promise<ArtifactFile[]> {
-  const q = new URLSearchParams({ run_id: runId, ...(path ? { path } : {}) });
-  const res = await fetch(`/ajax-api/2.0/mlflow/artifacts/list?${q}`, { credentials: "same-origin" });
+/**
+ * Where a browser's files live: a run's artifacts, or (MLflow 3) a logged model's files under
+ * `<experiment>/models/<model_id>/artifacts`.
+ */
+export type ArtifactRoot =
+  | { kind: "run"; experimentId: string; runId: string }
+  | { kind: "model"; modelId: string };
+
+/** A stable name of the root, for query keys. */
+export const rootKey = (root: ArtifactRoot) => (root.kind === "run" ? `run:${root.runId}` : `model:${root.modelId}`);
+
+/** The files of one directory of the root ("" is the root itself), with paths relative to the root. */
+export async function listArtifacts(root: ArtifactRoot, path: string): Promise<ArtifactFile[]> {
+  const url =
+    root.kind === "run"
+      ? `/ajax-api/2.0/mlflow/artifacts/list?${new URLSearchParams({ run_id: root.runId, ...(path ? { path } : {}) })}`
+      : `/ajax-api/2.0/mlflow/logged-models/${encodeURIComponent(root.modelId)}/artifacts/directories?${new URLSearchParams(path ? { artifact_directory_path: path } : {})}`;
+  const res = await fetch(url, { credentials: "same-origin" });
   if (!res.ok) throw await failure(res);
   const body = (await res.json()) as { files?: ArtifactFile[] };
   // directories first, then by name, as a file manager lists them
   return (body.files ?? []).sort((a, b) => Number(b.is_dir) - Number(a.is_dir) || a.path.localeCompare(b.path));
 }
 
-export function artifactUrl(experimentId: string, runId: string, path: string): string {
+/**
+ * A file's bytes: a run's through the artifact proxy, a logged model's through the model's own
+ * files endpoint (which reads from the model's artifact root, wherever its experiment keeps it).
+ */
+export function artifactUrl(root: ArtifactRoot, path: string): string {
+  if (root.kind === "model") {
+    return `/ajax-api/2.0/mlflow/logged-models/${encodeURIComponent(root.modelId)}/artifacts/files?${new URLSearchParams({ artifact_file_path: path })}`;
+  }
   const encoded = path.split("/").map(encodeURIComponent).join("/");
-  return `/ajax-api/2.0/mlflow-artifacts/artifacts/${encodeURIComponent(experimentId)}/${encodeURIComponent(runId)}/artifacts/${encoded}`;
+  return `/ajax-api/2.0/mlflow-artifacts/artifacts/${encodeURIComponent(root.experimentId)}/${encodeURIComponent(root.runId)}/artifacts/${encoded}`;
 }
 
 /** Files above this size are offered for download only: a preview must stay quick. */

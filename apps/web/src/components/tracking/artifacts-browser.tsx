@@ -4,45 +4,59 @@ import { IconFile, IconFolder, IconFolderOpen } from "@tabler/icons-react";
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { ArtifactPreview } from "./artifact-preview";
-import { RegisterModelButton } from "./register-model";
-import { baseName, formatBytes, listArtifacts, type ArtifactFile } from "./artifacts-api";
+import { RegisterModelButton, runFolderSource } from "./register-model";
+import { baseName, formatBytes, listArtifacts, rootKey, type ArtifactFile, type ArtifactRoot } from "./artifacts-api";
 
 interface BrowserProps {
-  experimentId: string;
-  runId: string;
+  root: ArtifactRoot;
+  /** A top-level file shown until the user picks one, when there is one (a logged model's MLmodel). */
+  preselect?: string | undefined;
 }
 
+const useListing = (root: ArtifactRoot, path: string) => useQuery({ queryKey: ["artifacts", rootKey(root), path], queryFn: () => listArtifacts(root, path) });
+
 /** A lazily loaded tree: a directory is listed when it is first opened. */
-export function ArtifactsBrowser({ experimentId, runId }: BrowserProps) {
-  const [selected, setSelected] = useState<ArtifactFile | null>(null);
+export function ArtifactsBrowser({ root, preselect }: BrowserProps) {
+  const [picked, setPicked] = useState<ArtifactFile | null>(null);
+  const top = useListing(root, ""); // the tree's own first listing (one request)
+  const selected = picked ?? top.data?.find((f) => !f.is_dir && f.path === preselect) ?? null;
   return (
     <Grid gap="md">
       <Grid.Col span={{ base: 12, md: 4 }}>
         <Card withBorder p={4}>
           <ScrollArea.Autosize mah="70vh">
             <nav aria-label="Artifacts" data-testid="artifact-tree">
-              <Directory runId={runId} path="" selected={selected?.path} onSelect={setSelected} root />
+              <Directory root={root} path="" selected={selected?.path} onSelect={setPicked} top />
             </nav>
           </ScrollArea.Autosize>
         </Card>
       </Grid.Col>
       <Grid.Col span={{ base: 12, md: 8 }}>
         <Card withBorder>
-          {selected ? <ArtifactPreview experimentId={experimentId} runId={runId} file={selected} /> : <Text c="dimmed" size="sm">Select a file to preview it.</Text>}
+          {selected ? <ArtifactPreview root={root} file={selected} /> : <Text c="dimmed" size="sm">Select a file to preview it.</Text>}
         </Card>
       </Grid.Col>
     </Grid>
   );
 }
 
-function Directory({ runId, path, selected, onSelect, root = false }: { runId: string; path: string; selected: string | undefined; onSelect: (f: ArtifactFile) => void; root?: boolean }) {
-  const files = useQuery({ queryKey: ["artifacts", runId, path], queryFn: () => listArtifacts(runId, path) });
+interface DirectoryProps {
+  root: ArtifactRoot;
+  path: string;
+  selected: string | undefined;
+  onSelect: (f: ArtifactFile) => void;
+  top?: boolean;
+}
+
+function Directory({ root, path, selected, onSelect, top = false }: DirectoryProps) {
+  const files = useListing(root, path);
   if (files.isPending) return <Loader size="xs" m="xs" />;
   if (files.error) return <Alert color="red" m="xs">{files.error.message}</Alert>;
-  if (root && files.data.length === 0) return <Text c="dimmed" size="sm" p="sm">No artifacts logged.</Text>;
-  // a folder with an MLmodel is a logged model: offer to register it
-  const isModel = files.data.some((f) => !f.is_dir && baseName(f.path) === "MLmodel");
-  const entries = files.data.map((f) => (f.is_dir ? <DirectoryLink key={f.path} runId={runId} file={f} selected={selected} onSelect={onSelect} /> : (
+  if (top && files.data.length === 0) return <Text c="dimmed" size="sm" p="sm">{root.kind === "run" ? "No artifacts logged." : "No files uploaded for this model."}</Text>;
+  // a run's folder with an MLmodel is a model logged the MLflow 2 way: offer to register it
+  // (a logged model's page has its own Register button)
+  const isModel = root.kind === "run" && files.data.some((f) => !f.is_dir && baseName(f.path) === "MLmodel");
+  const entries = files.data.map((f) => (f.is_dir ? <DirectoryLink key={f.path} root={root} file={f} selected={selected} onSelect={onSelect} /> : (
     <NavLink
       key={f.path}
       label={baseName(f.path)}
@@ -54,10 +68,12 @@ function Directory({ runId, path, selected, onSelect, root = false }: { runId: s
       py={4}
     />
   )));
-  return isModel ? [<RegisterModelButton key="register" runId={runId} path={path} />, ...entries] : entries;
+  return isModel && root.kind === "run"
+    ? [<RegisterModelButton key="register" from={runFolderSource(root.runId, path)} testId={`register-model-${path || "root"}`} compact />, ...entries]
+    : entries;
 }
 
-function DirectoryLink({ runId, file, selected, onSelect }: { runId: string; file: ArtifactFile; selected: string | undefined; onSelect: (f: ArtifactFile) => void }) {
+function DirectoryLink({ root, file, selected, onSelect }: { root: ArtifactRoot; file: ArtifactFile; selected: string | undefined; onSelect: (f: ArtifactFile) => void }) {
   const [opened, setOpened] = useState(false);
   return (
     <NavLink
@@ -70,7 +86,7 @@ function DirectoryLink({ runId, file, selected, onSelect }: { runId: string; fil
       py={4}
     >
       {/* a placeholder keeps the link expandable; the listing is fetched only once opened */}
-      {opened ? <Directory runId={runId} path={file.path} selected={selected} onSelect={onSelect} /> : <span />}
+      {opened ? <Directory root={root} path={file.path} selected={selected} onSelect={onSelect} /> : <span />}
     </NavLink>
   );
 }

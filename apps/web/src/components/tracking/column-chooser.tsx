@@ -1,13 +1,32 @@
 "use client";
 import { Button, Checkbox, Group, Popover, ScrollArea, Stack, Text, TextInput } from "@mantine/core";
 import { IconColumns } from "@tabler/icons-react";
-import { useState } from "react";
+import { useMemo, useState } from "react";
 
 export type ColumnKind = "metrics" | "params" | "tags";
 export type ColumnId = `${ColumnKind}.${string}`;
 export const columnId = (kind: ColumnKind, key: string): ColumnId => `${kind}.${key}`;
 
-/** Which metric, param and tag columns the runs table shows. */
+/**
+ * The visible data columns of a table, remembered under `storageKey` in this browser. Until the
+ * user chooses: what they chose there before, else the first `perKind` metrics and params.
+ */
+export function useVisibleColumns(storageKey: string, available: Record<ColumnKind, string[]> | undefined, perKind = 10) {
+  const [chosen, setChosen] = useState<Set<ColumnId> | null>(null);
+  const initial = useMemo(() => {
+    if (!available || typeof window === "undefined") return new Set<ColumnId>();
+    const stored = window.localStorage.getItem(storageKey);
+    if (stored) return new Set(JSON.parse(stored) as ColumnId[]);
+    return new Set([...available.metrics.slice(0, perKind).map((k) => columnId("metrics", k)), ...available.params.slice(0, perKind).map((k) => columnId("params", k))]);
+  }, [available, storageKey, perKind]);
+  const update = (next: Set<ColumnId>) => {
+    setChosen(next);
+    window.localStorage.setItem(storageKey, JSON.stringify([...next]));
+  };
+  return [chosen ?? initial, update] as const;
+}
+
+/** Which metric, param and tag columns a table (runs, logged models) shows. */
 export function ColumnChooser({ available, visible, onChange }: { available: Record<ColumnKind, string[]>; visible: Set<ColumnId>; onChange: (next: Set<ColumnId>) => void }) {
   const [q, setQ] = useState("");
   const toggle = (id: ColumnId, on: boolean) => {

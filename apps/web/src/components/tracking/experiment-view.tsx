@@ -2,6 +2,8 @@
 import { Alert, Anchor, Badge, Breadcrumbs, Code, Group, Skeleton, Stack, Tabs, Text } from "@mantine/core";
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
+import { usePathname, useRouter, useSearchParams } from "next/navigation";
+import { LoggedModelsTable } from "@/components/logged-models/models-table";
 import { PageHeader } from "@/components/shell/page-header";
 import { useTRPC } from "@/lib/trpc";
 import { PermissionsPanel } from "./permissions-panel";
@@ -12,6 +14,11 @@ export function ExperimentView({ experimentId }: { experimentId: string }) {
   const experiment = useQuery(trpc.tracking.experiments.get.queryOptions({ experiment_id: experimentId }));
   const access = useQuery(trpc.tracking.experiments.myAccess.queryOptions({ experiment_id: experimentId })).data;
   const level = access?.level ?? null;
+  // the tab is in the URL (?tab=models), so a logged model's page can link back to its list
+  const router = useRouter();
+  const pathname = usePathname();
+  const tab = useSearchParams().get("tab") ?? "runs";
+  const onTab = (value: string | null) => router.replace(value && value !== "runs" ? `${pathname}?tab=${value}` : pathname, { scroll: false });
   if (experiment.error) return <Alert color="red" title="Experiment unavailable">{experiment.error.message}</Alert>;
   const x = experiment.data;
   return (
@@ -35,13 +42,17 @@ export function ExperimentView({ experimentId }: { experimentId: string }) {
       ) : (
         <Skeleton h={48} />
       )}
-      <Tabs defaultValue="runs" keepMounted={false}>
+      <Tabs value={tab} onChange={onTab} keepMounted={false}>
         <Tabs.List mb="sm">
           <Tabs.Tab value="runs">Runs</Tabs.Tab>
+          <Tabs.Tab value="models" data-testid="tab-models">Models</Tabs.Tab>
           {access?.canManage && <Tabs.Tab value="permissions">Permissions</Tabs.Tab>}
         </Tabs.List>
         <Tabs.Panel value="runs">
           <RunsTable experimentId={experimentId} canEdit={access?.canEdit ?? false} />
+        </Tabs.Panel>
+        <Tabs.Panel value="models">
+          <LoggedModelsTable experimentId={experimentId} />
         </Tabs.Panel>
         {access?.canManage && (
           <Tabs.Panel value="permissions">

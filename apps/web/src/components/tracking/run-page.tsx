@@ -5,6 +5,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { RunView } from "@modelgate/core";
 import Link from "next/link";
 import { useState } from "react";
+import { RunModelsCard } from "@/components/logged-models/run-models-card";
 import { KeyValueCard } from "@/components/shared/key-value-card";
 import { notifyError } from "@/components/shared/notify";
 import { useTRPC } from "@/lib/trpc";
@@ -59,7 +60,7 @@ export function RunPage({ runId }: { runId: string }) {
           <MetricCharts runs={[r]} keys={metricKeys} refetchInterval={live ? LIVE_INTERVAL : false} />
         </Tabs.Panel>
         <Tabs.Panel value="artifacts">
-          <ArtifactsBrowser experimentId={r.info.experiment_id} runId={r.info.run_id} />
+          <ArtifactsBrowser root={{ kind: "run", experimentId: r.info.experiment_id, runId: r.info.run_id }} />
         </Tabs.Panel>
       </Tabs>
     </Stack>
@@ -82,6 +83,7 @@ function RunOverview({ run }: { run: RunView }) {
         <RunDetails run={run} />
         <KeyValueCard scroll title="Tags" testId="run-tags" rows={userTags(run.data.tags).map((t) => [t.key, t.value])} empty="No tags." />
       </SimpleGrid>
+      <RunModelsCard run={run} />
       <SimpleGrid cols={{ base: 1, lg: 2 }}>
         <KeyValueCard scroll title={`Parameters (${params.length})`} testId="run-params" rows={params.map((p) => [p.key, p.value])} empty="No parameters logged." />
         <KeyValueCard

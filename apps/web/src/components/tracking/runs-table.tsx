@@ -12,7 +12,7 @@ import { useEffect, useMemo, useRef, useState } from "react";
 import { notifyError } from "@/components/shared/notify";
 import { formatDateTime } from "@/lib/format";
 import { useTRPC } from "@/lib/trpc";
-import { ColumnChooser, columnId, type ColumnId, type ColumnKind } from "./column-chooser";
+import { ColumnChooser, columnId, useVisibleColumns, type ColumnKind } from "./column-chooser";
 import { formatDuration, formatMetric, metricOf, paramOf, quoteKey, runDuration, runHref, runName, tagOf } from "./format";
 import { RunFilter } from "./run-filter";
 import { groupByParent, type RunNode } from "./runs-tree";
@@ -94,24 +94,6 @@ function dataColumn(kind: ColumnKind, key: string): ColumnDef<RunNode, unknown> 
   }) as ColumnDef<RunNode, unknown>;
 }
 
-/** Visible data columns, remembered per experiment in this browser. */
-function useVisibleColumns(experimentId: string, available: Record<ColumnKind, string[]> | undefined) {
-  const storageKey = `modelgate.runs.columns.${experimentId}`;
-  const [chosen, setChosen] = useState<Set<ColumnId> | null>(null);
-  // until the user chooses: what they chose here before, else the first few metrics and params
-  const initial = useMemo(() => {
-    if (!available || typeof window === "undefined") return new Set<ColumnId>();
-    const stored = window.localStorage.getItem(storageKey);
-    if (stored) return new Set(JSON.parse(stored) as ColumnId[]);
-    return new Set([...available.metrics.slice(0, DEFAULT_PER_KIND).map((k) => columnId("metrics", k)), ...available.params.slice(0, DEFAULT_PER_KIND).map((k) => columnId("params", k))]);
-  }, [available, storageKey]);
-  const update = (next: Set<ColumnId>) => {
-    setChosen(next);
-    window.localStorage.setItem(storageKey, JSON.stringify([...next]));
-  };
-  return [chosen ?? initial, update] as const;
-}
-
 export function RunsTable({ experimentId, canEdit }: { experimentId: string; canEdit: boolean }) {
   const trpc = useTRPC();
   const router = useRouter();
@@ -128,7 +110,7 @@ export function RunsTable({ experimentId, canEdit }: { experimentId: string; can
   const count = useQuery(trpc.tracking.runs.count.queryOptions(scope));
   const columnsQuery = useQuery(trpc.tracking.runs.columns.queryOptions({ experiment_ids: [experimentId] }));
   const available = columnsQuery.data;
-  const [visible, setVisible] = useVisibleColumns(experimentId, available);
+  const [visible, setVisible] = useVisibleColumns(`modelgate.runs.columns.${experimentId}`, available, DEFAULT_PER_KIND);
 
   const loaded = useMemo(() => runs.data?.pages.flatMap((p) => p.runs ?? []) ?? [], [runs.data]);
   const tree = useMemo(() => groupByParent(loaded), [loaded]);
