@@ -75,6 +75,13 @@ async function seedModels(ctx: BenchContext, experimentId: string): Promise<void
        FROM (${clones}) m CROSS JOIN logged_model_metric x WHERE x.model_pk = $1`,
       [tpl, Number(experimentId)],
     );
+    // the latest value per (model, key) that log-batch keeps, for the copies
+    await c.query(
+      `INSERT INTO logged_model_latest_metric (model_pk, key, experiment_id, value, timestamp, step)
+       SELECT DISTINCT ON (x.model_pk, x.key) x.model_pk, x.key, x.experiment_id, x.value, x.timestamp, x.step
+       FROM logged_model_metric x WHERE x.experiment_id = $2 AND x.model_pk <> $1 ORDER BY x.model_pk, x.key, x.timestamp DESC, x.step DESC, x.value DESC`,
+      [tpl, Number(experimentId)],
+    );
     await c.query("COMMIT");
     await c.query("ANALYZE");
   });

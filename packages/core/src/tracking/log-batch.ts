@@ -197,10 +197,22 @@ function metricWrite(metrics: MetricView[], runId: string, models: BatchModels):
         return { p: String(model.pk), e: model.experimentId, k: m.key, s: m.step, t: m.timestamp, v: String(m.value), dn: m.dataset_name ?? "", dd: m.dataset_digest ?? "" };
       });
     if (modelRows.length) {
-      ctes.push(Prisma.sql`ins_model_metric AS (
+      // a point the model already has (same key, time, step, run and dataset) is not stored again
+      // (MLflow's key for these rows), so the latest value per (model, key) that logged-models/search
+      // orders by comes from the rows this statement stored: latest timestamp, then step, then value
+      ctes.push(
+        Prisma.sql`ins_model_metric AS (
         INSERT INTO logged_model_metric (model_pk, experiment_id, key, timestamp, step, value, run_id, dataset_name, dataset_digest)
         SELECT x.p::bigint, x.e, x.k, x.t, x.s, x.v::float8, ${runId}, x.dn, x.dd FROM bump, json_to_recordset(${JSON.stringify(modelRows)}::json) AS x(p text, e int, k text, s bigint, t bigint, v text, dn text, dd text)
-        ON CONFLICT DO NOTHING)`);
+        ON CONFLICT DO NOTHING RETURNING model_pk, experiment_id, key, timestamp, step, value)`,
+        Prisma.sql`ins_model_latest AS (
+        INSERT INTO logged_model_latest_metric AS l (model_pk, key, experiment_id, value, timestamp, step)
+        SELECT DISTINCT ON (r.model_pk, r.key) r.model_pk, r.key, r.experiment_id, r.value, r.timestamp, r.step FROM ins_model_metric r
+        ORDER BY r.model_pk, r.key, r.timestamp DESC, r.step DESC, r.value DESC
+        ON CONFLICT (model_pk, key) DO UPDATE SET (value, timestamp, step) = (
+          SELECT y.v, y.t, y.s FROM (VALUES (excluded.value, excluded.timestamp, excluded.step), (l.value, l.timestamp, l.step)) y(v, t, s)
+          ORDER BY y.t DESC, y.s DESC, y.v DESC LIMIT 1))`,
+      );
     }
   }
   // On a tie in (step, timestamp, value) the stored row stays: a re-sent point never takes over its model link.

@@ -140,7 +140,8 @@ function datasetCondition(datasets: readonly DatasetFilter[], alias: string): Pr
   );
 }
 
-function clauseSql(c: Clause, datasets: readonly DatasetFilter[]): Prisma.Sql {
+/** `ids`: the readable experiments searched (a metric row carries its model's experiment, so the index on (experiment_id, key, value) answers a metric clause as one range). */
+function clauseSql(c: Clause, datasets: readonly DatasetFilter[], ids: Prisma.Sql): Prisma.Sql {
   switch (c.entity) {
     case "attribute": {
       const col = Prisma.raw(c.column);
@@ -148,7 +149,7 @@ function clauseSql(c: Clause, datasets: readonly DatasetFilter[]): Prisma.Sql {
     }
     case "metric": {
       const ds = datasets.length ? Prisma.sql`AND (${datasetCondition(datasets, "x")})` : Prisma.empty;
-      return Prisma.sql`EXISTS (SELECT 1 FROM logged_model_metric x WHERE x.model_pk = m.pk AND x.key = ${c.key} AND ${compare(Prisma.sql`x.value`, c.op, c.value)} ${ds})`;
+      return Prisma.sql`m.pk IN (SELECT x.model_pk FROM logged_model_metric x WHERE x.experiment_id = ANY(${ids}) AND x.key = ${c.key} AND ${compare(Prisma.sql`x.value`, c.op, c.value)} ${ds})`;
     }
     case "param":
       return Prisma.sql`EXISTS (SELECT 1 FROM logged_model_param p WHERE p.model_pk = m.pk AND p.key = ${c.key} AND ${compare(Prisma.sql`p.value`, c.op, c.value)})`;
@@ -184,6 +185,12 @@ function orderPlan(orderBy: readonly LoggedModelOrderBy[]): OrderPlan {
     if (ob.dataset_digest && !ob.dataset_name) throw invalid("`dataset_digest` in an order_by clause may only be set together with `dataset_name`.");
     const key = cleanKey(rest.join("."));
     const alias = Prisma.raw(`o${i}`);
+    if (!ob.dataset_name) {
+      // the latest value over all datasets, kept per (model, key) by log-batch
+      joins.push(Prisma.sql`LEFT JOIN logged_model_latest_metric ${alias} ON ${alias}.model_pk = m.pk AND ${alias}.key = ${key}`);
+      terms.push(Prisma.sql`(${alias}.value IS NULL) ASC, ${alias}.value ${dir}`);
+      return;
+    }
     const ds: Prisma.Sql[] = [];
     if (ob.dataset_name) ds.push(Prisma.sql`AND x.dataset_name = ${ob.dataset_name}`);
     if (ob.dataset_digest) ds.push(Prisma.sql`AND x.dataset_digest = ${ob.dataset_digest}`);
@@ -260,15 +267,17 @@ export async function searchLoggedModels(ctx: Ctx, input: SearchLoggedModelsInpu
   const tokenQuery = { experiment_ids: input.experiment_ids, filter_string: input.filter || null, order_by: orderForToken(orderBy) };
   const offset = input.page_token ? decodeOffset(input.page_token, tokenQuery) : 0;
 
-  const ids = input.experiment_ids.map(experimentPk).filter((x): x is number => x !== null);
-  const where: Prisma.Sql[] = [
-    Prisma.sql`m.experiment_id IN (SELECT e.id FROM experiment e WHERE e.id = ANY(${ids.map(String)}::text[]::int[]) AND ${readableExperimentsSql(ctx, "e")})`,
-    Prisma.sql`m.lifecycle_stage = 'active'`,
-    ...clauses.map((c) => clauseSql(c, datasets)),
-  ];
+  // the readable experiments first, as a literal list: the planner then knows how many models it scans
+  const asked = input.experiment_ids.map(experimentPk).filter((x): x is number => x !== null);
+  const readable = asked.length
+    ? (await ctx.db.$queryRaw<{ id: number }[]>`SELECT e.id FROM experiment e WHERE e.id = ANY(${asked.map(String)}::text[]::int[]) AND ${readableExperimentsSql(ctx, "e")}`).map((r) => r.id)
+    : [];
+  if (!readable.length) return { models: [] };
+  const ids = Prisma.sql`${readable.map(String)}::text[]::int[]`;
+  const where: Prisma.Sql[] = [Prisma.sql`m.experiment_id = ANY(${ids})`, Prisma.sql`m.lifecycle_stage = 'active'`, ...clauses.map((c) => clauseSql(c, datasets, ids))];
   // datasets without a metric clause: the models that have any metric on those datasets
   if (datasets.length && !clauses.some((c) => c.entity === "metric")) {
-    where.push(Prisma.sql`EXISTS (SELECT 1 FROM logged_model_metric x WHERE x.model_pk = m.pk AND (${datasetCondition(datasets, "x")}))`);
+    where.push(Prisma.sql`m.pk IN (SELECT x.model_pk FROM logged_model_metric x WHERE x.experiment_id = ANY(${ids}) AND (${datasetCondition(datasets, "x")}))`);
   }
   const rows = await ctx.db.$queryRaw<{ pk: bigint }[]>`
     SELECT m.pk FROM logged_model m ${joinAll(plan.joins, " ")}
