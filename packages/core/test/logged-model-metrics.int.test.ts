@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { useTestDatabase } from "@modelgate/db/test-db";
 import type { Db } from "@modelgate/db";
-import { createLoggedModel, getLoggedModel, getMetricHistory, logBatch, searchLoggedModels } from "../src/index.ts";
+import { createLoggedModel, createModelVersion, createRegisteredModel, finalizeLoggedModel, getLoggedModel, getMetricHistory, logBatch, searchLoggedModels } from "../src/index.ts";
 import { makeUser, newRun } from "./helpers.ts";
 
 // Metrics logged with a model_id: the model's metrics, the latest value per key that
@@ -82,5 +82,24 @@ describe("model-linked metrics", () => {
     await logBatch(ctx, { run_id: id, metrics: [{ key: "acc", value: 0.8, timestamp: 300, step: 0, model_id: other.info.model_id }] });
     const page = await searchLoggedModels(ctx, { experiment_ids: [run.info.experiment_id], order_by: [{ field_name: "metrics.acc", ascending: false }] });
     expect(page.models.map((m) => m.info.model_id)).toEqual([mid, other.info.model_id]);
+  });
+});
+
+describe("registering a logged model", () => {
+  it("concurrent registrations each add their entry to the model's mlflow.modelVersions tag", async () => {
+    const { ctx } = await makeUser(db);
+    const run = await newRun(ctx);
+    const model = await createLoggedModel(ctx, { experiment_id: run.info.experiment_id, source_run_id: run.info.run_id });
+    await finalizeLoggedModel(ctx, { model_id: model.info.model_id, status: "LOGGED_MODEL_READY" });
+    const names = ["a", "b", "c"].map((x) => `${x}-${model.info.model_id.slice(2, 10)}`);
+    for (const name of names) await createRegisteredModel(ctx, { name });
+    // six versions at once, two per registered model: every one must end up in the tag
+    const created = await Promise.all(names.flatMap((name) => [0, 1].map(() => createModelVersion(ctx, { name, source: `models:/${model.info.model_id}` }))));
+    expect(created.every((v) => v.status === "READY" && v.model_id === model.info.model_id)).toBe(true);
+    const tag = (await getLoggedModel(ctx, model.info.model_id)).info.tags?.find((t) => t.key === "mlflow.modelVersions")?.value ?? "[]";
+    const entries = (JSON.parse(tag) as { name: string; version: number }[]).map((e) => `${e.name}/${e.version}`).sort();
+    expect(entries).toEqual(created.map((v) => `${v.name}/${v.version}`).sort());
+    // written as MLflow's server writes it: Python's json.dumps layout, versions as numbers
+    expect(tag).toMatch(/^\[\{"name": "[^"]+", "version": \d+\}(, \{"name": "[^"]+", "version": \d+\})*\]$/);
   });
 });

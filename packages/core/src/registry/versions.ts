@@ -85,31 +85,60 @@ async function registrationOf(resolved: ResolvedSource): Promise<RegistrationRes
   return readMlmodel(resolved.storePath);
 }
 
+/** The logged model's key and its mlflow.modelVersions tag as it is now (null: no tag yet). */
+async function registrationTagOf(db: DbOrTx, modelId: string): Promise<{ pk: bigint; value: string | null } | null> {
+  const [row] = await db.$queryRaw<{ pk: bigint; value: string | null }[]>`
+    SELECT lm.pk, t.value FROM logged_model lm LEFT JOIN logged_model_tag t ON t.model_pk = lm.pk AND t.key = ${MODEL_VERSIONS_TAG} WHERE lm.id = ${modelId}`;
+  return row ?? null;
+}
+
+/** The tag's entries as a list (a value that is not a JSON list starts the list again). */
+function registrationEntries(value: string | null): unknown[] {
+  try {
+    const parsed: unknown = value ? JSON.parse(value) : [];
+    return Array.isArray(parsed) ? parsed : [];
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * The tag write as a CTE of the version's insert (`lmt`, reading the new number from `v`): the
+ * list read beforehand plus the new entry, written only if the tag is still what was read, so a
+ * concurrent change is never overwritten (the caller then adds the entry under lock).
+ */
+function registrationTagSql(tag: { pk: bigint; value: string | null }, name: string): Prisma.Sql {
+  const entries = registrationEntries(tag.value).map((e) => pyJson(e));
+  const prefix = `[${entries.join(", ")}${entries.length ? ", " : ""}{"name": ${JSON.stringify(name)}, "version": `;
+  const unchanged = tag.value === null ? Prisma.sql`FALSE` : Prisma.sql`t.value = ${tag.value}`;
+  return Prisma.sql`lmt AS (
+      INSERT INTO logged_model_tag AS t (model_pk, key, value) SELECT ${tag.pk}, ${MODEL_VERSIONS_TAG}, ${prefix} || v.version::text || '}]' FROM v
+      ON CONFLICT (model_pk, key) DO UPDATE SET value = excluded.value WHERE ${unchanged} RETURNING 1)`;
+}
+
 /**
  * Adds the version to the logged model's mlflow.modelVersions tag (a JSON list of {name, version}),
  * as MLflow's server does when a version is created from a logged model (version as a number; the
- * client then appends its own entry). The model row is locked, so concurrent registrations of one
- * model each keep their entry.
+ * client then appends its own entry): the path taken when the tag changed between the read and
+ * the version's insert. Each write only lands on the value it read, so concurrent registrations
+ * each keep their entry; a lost race reads again.
  */
-async function recordRegistrationTag(tx: DbOrTx, modelId: string, name: string, version: number) {
-  const [row] = await tx.$queryRaw<{ pk: bigint; value: string | null }[]>`
-    SELECT lm.pk, t.value FROM logged_model lm LEFT JOIN logged_model_tag t ON t.model_pk = lm.pk AND t.key = ${MODEL_VERSIONS_TAG}
-    WHERE lm.id = ${modelId} FOR UPDATE OF lm`;
-  if (!row) return;
+async function recordRegistrationTag(db: DbOrTx, modelId: string, name: string, version: number) {
   const entry = { name, version };
-  let list: unknown[] = [];
-  try {
-    const parsed: unknown = row.value ? JSON.parse(row.value) : [];
-    if (Array.isArray(parsed)) list = parsed;
-  } catch {
-    // a user overwrote the tag with something else: start the list again
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const tag = await registrationTagOf(db, modelId);
+    if (!tag) return;
+    const list = registrationEntries(tag.value);
+    if (list.some((e) => JSON.stringify(e) === JSON.stringify(entry))) return;
+    list.push(entry);
+    // Python's json.dumps layout, as MLflow writes this tag
+    const value = `[${list.map((e) => pyJson(e)).join(", ")}]`;
+    const unchanged = tag.value === null ? Prisma.sql`FALSE` : Prisma.sql`t.value = ${tag.value}`;
+    const written = await db.$queryRaw<unknown[]>`
+      INSERT INTO logged_model_tag AS t (model_pk, key, value) VALUES (${tag.pk}, ${MODEL_VERSIONS_TAG}, ${value})
+      ON CONFLICT (model_pk, key) DO UPDATE SET value = excluded.value WHERE ${unchanged} RETURNING 1`;
+    if (written.length) return;
   }
-  if (!list.some((e) => JSON.stringify(e) === JSON.stringify(entry))) list.push(entry);
-  // Python's json.dumps layout, as MLflow writes this tag
-  const value = `[${list.map((e) => pyJson(e)).join(", ")}]`;
-  await tx.$executeRaw`
-    INSERT INTO logged_model_tag (model_pk, key, value) VALUES (${row.pk}, ${MODEL_VERSIONS_TAG}, ${value})
-    ON CONFLICT (model_pk, key) DO UPDATE SET value = excluded.value`;
 }
 
 
@@ -141,13 +170,14 @@ export async function createModelVersion(ctx: Ctx, input: CreateModelVersionInpu
     { isPrompt, modelId: input.model_id || undefined },
   );
   const loggedModelId = resolved.loggedModel?.id ?? null;
-  const registration = await registrationOf(resolved);
+  const [registration, tagged] = await Promise.all([registrationOf(resolved), loggedModelId ? registrationTagOf(ctx.db, loggedModelId) : null]);
+  const tagWrite = tagged ? registrationTagSql(tagged, model.name) : null;
   const now = Date.now();
   const userId = ctx.actor.kind === "user" ? ctx.actor.username : "";
   const ownerId = actorUserId(ctx.actor);
   const recordedBy = actorName(ctx.actor);
   const mlmodel = registration.mlmodel === null ? null : JSON.stringify(registration.mlmodel);
-  const insert = (db: DbOrTx) => db.$queryRaw<{ pk: bigint; version: number }[]>`
+  const insert = (db: DbOrTx) => db.$queryRaw<{ pk: bigint; version: number; tagged: boolean }[]>`
     WITH n AS (
       UPDATE registered_model SET next_version = next_version + 1, last_updated_timestamp = ${now}
       WHERE id = ${model.id} RETURNING next_version - 1 AS version),
@@ -170,15 +200,14 @@ export async function createModelVersion(ctx: Ctx, input: CreateModelVersionInpu
       resourceId: Prisma.sql`${String(model.id)} || '/' || v.version`,
       after: Prisma.sql`jsonb_build_object('name', ${model.name}::text, 'version', v.version, 'source', ${input.source}::text, 'run_id', ${resolved.runId}::text, 'status', ${registration.status}::text)`,
       from: Prisma.sql`v`,
-    })})
-    SELECT pk, version FROM v`;
+    })})${tagWrite ? Prisma.sql`, ${tagWrite}` : Prisma.empty}
+    SELECT pk, version, ${tagWrite ? Prisma.sql`EXISTS (SELECT 1 FROM lmt)` : Prisma.sql`TRUE`} AS tagged FROM v`;
   const emit = await hooked;
-  const rows = !emit && !loggedModelId
+  const rows = !emit
     ? await insert(ctx.db)
     : await ctx.db.$transaction(async (tx) => {
         const r = await insert(tx);
         const v = r[0];
-        if (v && loggedModelId) await recordRegistrationTag(tx, loggedModelId, model.name, v.version);
         if (v && emit) {
           const data = { version: String(v.version), source: input.source, run_id: resolved.runId, status: registration.status, description: input.description ?? "", tags };
           await emitRegistryEvent(ctx, tx, { event: "MODEL_VERSION_CREATED", modelId: model.id, modelName: model.name, data });
@@ -187,6 +216,8 @@ export async function createModelVersion(ctx: Ctx, input: CreateModelVersionInpu
       });
   const created = rows[0];
   if (!created) throw versionNotFound(input.name, "new"); // the model was deleted meanwhile
+  // the tag changed since it was read (a concurrent registration of the same model): add the entry again
+  if (loggedModelId && !created.tagged) await recordRegistrationTag(ctx.db, loggedModelId, model.name, created.version);
   // the new version's view from what was just written (no aliases yet): one round trip fewer
   // on the registry's hottest write
   return {

@@ -300,9 +300,8 @@ async function batchModels(ctx: Ctx, metrics: readonly MetricInput[]): Promise<B
 
 export async function logBatch(ctx: Ctx, input: LogBatchInput): Promise<void> {
   validateBatch(input);
-  const run = await findRun(ctx, input.run_id, "EDIT");
+  const [run, models] = await Promise.all([findRun(ctx, input.run_id, "EDIT"), batchModels(ctx, input.metrics ?? [])]);
   assertRunActive(run);
-  const models = await batchModels(ctx, input.metrics ?? []);
   await writeBatch(ctx, run, (input.metrics ?? []).map(normalise), input.params ?? [], input.tags ?? [], models);
 }
 

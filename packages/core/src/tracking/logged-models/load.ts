@@ -1,4 +1,6 @@
+import { Prisma } from "@modelgate/db";
 import type { Ctx } from "../../context.ts";
+import { grantSql } from "../../auth/permissions.ts";
 import { modelGrantSql, modelLevelAtLeast, resolveModelLevel } from "../../registry/access.ts";
 import { bigintArray } from "../load-runs.ts";
 import type { TagView } from "../types.ts";
@@ -41,11 +43,9 @@ function toMetric(m: NonNullable<Row["metrics"]>[number], modelId: string): Link
   };
 }
 
-/** Views for `pks`, in the same order (unknown keys are skipped). No permission check on the models themselves. */
-export async function loadLoggedModelViews(ctx: Ctx, pks: readonly bigint[]): Promise<LoggedModelView[]> {
-  if (pks.length === 0) return [];
-  const rows = await ctx.db.$queryRaw<Row[]>`
-    SELECT lm.pk::text AS pk, lm.id, lm.experiment_id, lm.name, lm.artifact_location, lm.creation_timestamp, lm.last_updated_timestamp,
+/** The view's columns and aggregates over `lm` (one row per model). */
+function viewColumns(ctx: Ctx): Prisma.Sql {
+  return Prisma.sql`lm.pk::text AS pk, lm.id, lm.experiment_id, lm.name, lm.artifact_location, lm.creation_timestamp, lm.last_updated_timestamp,
       lm.status::text AS status, lm.status_message, lm.model_type, lm.source_run_id,
       (SELECT json_agg(json_build_object('key', t.key, 'value', t.value) ORDER BY t.key) FROM logged_model_tag t WHERE t.model_pk = lm.pk) AS tags,
       (SELECT json_agg(json_build_object('key', p.key, 'value', p.value) ORDER BY p.key) FROM logged_model_param p WHERE p.model_pk = lm.pk) AS params,
@@ -55,8 +55,13 @@ export async function loadLoggedModelViews(ctx: Ctx, pks: readonly bigint[]): Pr
       (SELECT json_agg(json_build_object('name', m.name, 'version', v.version::text, 'owner_id', m.owner_id::text, 'grant_level', ${modelGrantSql(ctx.actor)})
           ORDER BY m.name, v.version)
         FROM model_version v JOIN registered_model m ON m.id = v.model_id
-        WHERE v.logged_model_id = lm.id AND v.deleted_timestamp IS NULL) AS registrations
-    FROM logged_model lm WHERE lm.pk = ANY(${bigintArray(pks)})`;
+        WHERE v.logged_model_id = lm.id AND v.deleted_timestamp IS NULL) AS registrations`;
+}
+
+/** Views for `pks`, in the same order (unknown keys are skipped). No permission check on the models themselves. */
+export async function loadLoggedModelViews(ctx: Ctx, pks: readonly bigint[]): Promise<LoggedModelView[]> {
+  if (pks.length === 0) return [];
+  const rows = await ctx.db.$queryRaw<Row[]>`SELECT ${viewColumns(ctx)} FROM logged_model lm WHERE lm.pk = ANY(${bigintArray(pks)})`;
   const byPk = new Map(rows.map((r) => [r.pk, r]));
   const out: LoggedModelView[] = [];
   for (const pk of pks) {
@@ -64,6 +69,19 @@ export async function loadLoggedModelViews(ctx: Ctx, pks: readonly bigint[]): Pr
     if (r) out.push(toView(ctx, r));
   }
   return out;
+}
+
+/**
+ * One live model's view and the actor's level on its experiment, in one round trip (GET
+ * logged-models/{id}, which the client calls several times per log_model); null when missing.
+ */
+export async function loadLoggedModelWithAccess(ctx: Ctx, modelId: string): Promise<{ view: LoggedModelView; experimentId: number; ownerId: string | null; grant: string | null } | null> {
+  const rows = await ctx.db.$queryRaw<(Row & { lifecycle_stage: string; owner_id: string | null; grant_level: string | null })[]>`
+    SELECT ${viewColumns(ctx)}, lm.lifecycle_stage::text AS lifecycle_stage, e.owner_id::text AS owner_id, ${grantSql(ctx.actor, "e")} AS grant_level
+    FROM logged_model lm JOIN experiment e ON e.id = lm.experiment_id WHERE lm.id = ${modelId}`;
+  const r = rows[0];
+  if (!r || r.lifecycle_stage !== "active") return null;
+  return { view: toView(ctx, r), experimentId: r.experiment_id, ownerId: r.owner_id, grant: r.grant_level };
 }
 
 function toView(ctx: Ctx, r: Row): LoggedModelView {

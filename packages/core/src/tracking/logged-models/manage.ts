@@ -10,7 +10,8 @@ import { generateRunName } from "../run-names.ts";
 import type { TagView } from "../types.ts";
 import { dedupeTags, pyRepr, validateKey, validateLength, validateTag, validateValue } from "../validate.ts";
 import { findLoggedModel, loggedModelNotFound } from "./access.ts";
-import { loadLoggedModelViews } from "./load.ts";
+import { loadLoggedModelViews, loadLoggedModelWithAccess } from "./load.ts";
+import { levelAtLeast, resolveExperimentLevel } from "../../auth/permissions.ts";
 import type { LoggedModelView } from "./types.ts";
 
 // MLflow 3's LoggedModel lifecycle: created PENDING in an experiment (EDIT), files uploaded under
@@ -111,9 +112,12 @@ export async function createLoggedModel(ctx: Ctx, input: CreateLoggedModelInput)
   };
 }
 
+/** READ on the model's experiment; one round trip (the model, its data and the access facts together). */
 export async function getLoggedModel(ctx: Ctx, modelId: string): Promise<LoggedModelView> {
-  const m = await findLoggedModel(ctx, modelId, "READ");
-  return viewOf(ctx, m.pk);
+  const found = modelId.length > 64 || modelId.includes("\u0000") ? null : await loadLoggedModelWithAccess(ctx, modelId);
+  const level = found && resolveExperimentLevel(ctx.actor, { experimentId: found.experimentId, ownerId: found.ownerId, grant: found.grant });
+  if (!found || !levelAtLeast(level ?? null, "READ")) throw loggedModelNotFound(modelId);
+  return found.view;
 }
 
 const FINAL_STATUSES: Record<string, "READY" | "UPLOAD_FAILED"> = {
