@@ -167,7 +167,8 @@ export type BatchModels = ReadonlyMap<string, { pk: bigint; experimentId: number
  * the model's id when it logs a model) is not stored twice: it only links the model. Each
  * model-linked point is one of the model's metrics (logged_model_metric).
  */
-function metricWrite(metrics: MetricView[], runId: string, models: BatchModels): RunWrite {
+function metricWrite(metrics: MetricView[], run: Pick<RunRef, "pk" | "id">, models: BatchModels): RunWrite {
+  const runId = run.id;
   if (!metrics.length) return { ctes: [] };
   const plain = metrics.filter((m) => !isLinked(m));
   const linked = metrics.filter(isLinked);
@@ -186,7 +187,10 @@ function metricWrite(metrics: MetricView[], runId: string, models: BatchModels):
       Prisma.sql`new_linked AS MATERIALIZED (
         SELECT x.*, nextval(pg_get_serial_sequence('metric', 'seq')) AS q
         FROM bump, json_to_recordset(${rows}::json) AS x(k text, s bigint, t bigint, v text, m text, dn text, dd text)
-        WHERE x.m IS NULL OR NOT EXISTS (SELECT 1 FROM metric h WHERE h.run_pk = bump.pk AND h.key = x.k AND h.step = x.s AND h.timestamp = x.t AND h.value = x.v::float8))`,
+        -- the run's key as a value, not bump.pk: the probe must walk the (run, key, step) index, never
+        -- scan the history (a correlation through the CTE makes Postgres hash the whole table)
+        WHERE x.m IS NULL OR NOT EXISTS (
+          SELECT 1 FROM metric h WHERE h.run_pk = ${run.pk}::bigint AND h.key = x.k AND h.step = x.s AND h.timestamp = x.t AND h.value = x.v::float8))`,
       Prisma.sql`ins_linked AS (INSERT INTO metric (run_pk, key, step, timestamp, value, seq) SELECT bump.pk, n.k, n.s, n.t, n.v::float8, n.q FROM bump, new_linked n)`,
       Prisma.sql`ins_link AS (INSERT INTO metric_link (run_pk, key, step, seq, model_id, dataset_name, dataset_digest) SELECT bump.pk, n.k, n.s, n.q, n.m, n.dn, n.dd FROM bump, new_linked n)`,
     );
@@ -268,7 +272,7 @@ const isParamConflict = (e: unknown) => e instanceof Error && e.message.includes
 
 /** The whole batch is one statement: it lands whole or not at all, with no transaction round trips. */
 async function writeBatch(ctx: Ctx, run: RunRef, metrics: MetricView[], params: TagView[], tags: TagView[], models: BatchModels) {
-  const writes = [metricWrite(metrics, run.id, models), tagWrite(tags), paramWrite(params)];
+  const writes = [metricWrite(metrics, run, models), tagWrite(tags), paramWrite(params)];
   try {
     await runWrites(ctx.db, run, ...writes);
   } catch (e) {
