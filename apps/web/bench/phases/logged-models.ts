@@ -163,14 +163,21 @@ signature:
  * each call's wall time is added up, except the file uploads, which are made between calls and
  * not counted. Against the parse-only server the same calls (answers ignored) cost the transport.
  */
-async function logModelSequence(ep: Endpoint, experimentId: string, registeredName: string, upload: boolean): Promise<number> {
+async function logModelSequence(ep: Endpoint, experimentId: string, registeredName: string, upload: boolean, perCall?: Map<string, number[]>): Promise<number> {
   let spent = 0;
+  let n = 0;
   const timed = async <T>(f: () => Promise<T>): Promise<T> => {
     const t0 = performance.now();
+    const call = n++;
     try {
       return await f();
     } finally {
-      spent += performance.now() - t0;
+      const ms = performance.now() - t0;
+      spent += ms;
+      if (perCall) {
+        const name = CALLS[call] ?? `call ${call}`;
+        perCall.set(name, [...(perCall.get(name) ?? []), ms]);
+      }
     }
   };
   const runId = upload ? await createRun(ep, experimentId, "seq", Date.now()) : "0".repeat(32);
@@ -210,15 +217,34 @@ async function logModelSequence(ep: Endpoint, experimentId: string, registeredNa
   return spent;
 }
 
+/** The 14 timed calls, in order (for the per-call medians in the note). */
+const CALLS = ["runs/get", "logged-models create", "runs/outputs", "runs/get 2", "get-history", "log-batch (model_id)", "logged-models get", "finalize", "registered-models/create", "model-versions/create", "logged-models get 2", "logged-models get 3", "tags", "runs/get 3"];
+
+/** The floor of any 14 calls here: 14 authenticated runs/get of an unchanged run (a token check, the run's lookup, its cached JSON). */
+async function floorMs(ep: Endpoint, runId: string): Promise<number> {
+  let spent = 0;
+  for (let i = 0; i < CALLS.length; i++) {
+    const t0 = performance.now();
+    await get(ep, "runs/get", { run_id: runId });
+    spent += performance.now() - t0;
+  }
+  return spent;
+}
+
 async function sequenceRow(ctx: BenchContext, t: Target): Promise<Row> {
   const experimentId = await createExperiment(ctx.api(), `bench-log-model-${ctx.stamp}`);
   const name = `bench-log-model-${ctx.stamp}`;
   // warm-up (first registration creates the model, first calls compile plans)
   for (let i = 0; i < 3; i++) await logModelSequence(ctx.api(), experimentId, name, true);
   const wall: number[] = [];
-  for (let i = 0; i < SEQUENCES; i++) wall.push(await logModelSequence(ctx.api(), experimentId, name, true));
+  const perCall = new Map<string, number[]>();
+  for (let i = 0; i < SEQUENCES; i++) wall.push(await logModelSequence(ctx.api(), experimentId, name, true, perCall));
   const transport: number[] = [];
   for (let i = 0; i < SEQUENCES; i++) transport.push(await logModelSequence(ctx.ceiling, experimentId, name, false));
+  const floorRun = await createRun(ctx.api(), experimentId, "floor", Date.now());
+  const floors: number[] = [];
+  for (let i = 0; i < SEQUENCES; i++) floors.push(await floorMs(ctx.api(), floorRun));
+  const breakdown = [...perCall].map(([call, ms]) => `${call} ${median(ms).toFixed(1)}`).join(", ");
   const versions = await withPg(ctx.databaseUrl, async (c) =>
     (await c.query<{ n: string; ready: string }>(
       `SELECT count(*) AS n, count(*) FILTER (WHERE v.status = 'READY' AND v.mlmodel ? 'signature') AS ready FROM model_version v JOIN registered_model m ON m.id = v.model_id WHERE m.name = $1`,
@@ -233,7 +259,7 @@ async function sequenceRow(ctx: BenchContext, t: Target): Promise<Row> {
     ceiling: `${fmtMs(median(transport))} / sequence`,
     ratio: "-",
     pass: serverMs <= 25 && !problem,
-    note: `14 calls per log_model (runs/get, logged-models create, runs/outputs, runs/get, get-history, log-batch with model_id, logged-models get, finalize, registered-models/create, model-versions/create from models:/<id> reading the MLmodel, 2 gets, tags, runs/get); file uploads not counted; median wall time ${fmtMs(median(wall))} minus the same calls to the parse-only server; ${SEQUENCES} sequences${problem ? `; WRONG RESULT: ${problem}` : ""}`,
+    note: `14 calls per log_model, file uploads not counted; median wall time ${fmtMs(median(wall))} minus the same calls to the parse-only server; ${SEQUENCES} sequences; per call (ms, wall): ${breakdown}; the floor of 14 calls here (14 authenticated runs/get of an unchanged run: token check, run lookup, cached JSON): ${fmtMs(median(floors) - median(transport))} server time${problem ? `; WRONG RESULT: ${problem}` : ""}`,
   };
 }
 
