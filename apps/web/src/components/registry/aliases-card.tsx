@@ -12,7 +12,20 @@ import { versionHref } from "./format";
 import { useRegistryRefresh } from "./use-registry";
 
 /** A model's aliases: where each points; set, move and delete when allowed. */
-export function AliasesCard({ name, aliases, versions, canSet }: { name: string; aliases: { alias: string; version: string }[]; versions: string[]; canSet: boolean }) {
+export function AliasesCard({
+  name,
+  aliases,
+  versions,
+  canSet,
+  prompt = false,
+}: {
+  name: string;
+  aliases: { alias: string; version: string }[];
+  versions: string[];
+  canSet: boolean;
+  /** A prompt is loaded as prompts:/name@alias (mlflow.genai.load_prompt). */
+  prompt?: boolean;
+}) {
   const trpc = useTRPC();
   const refresh = useRegistryRefresh();
   const [setting, setSetting] = useState(false);
@@ -31,7 +44,11 @@ export function AliasesCard({ name, aliases, versions, canSet }: { name: string;
         )}
       </Group>
       {aliases.length === 0 ? (
-        <Text size="sm" c="dimmed">No aliases. An alias such as @champion names a version for loading: models:/{name}@champion.</Text>
+        <Text size="sm" c="dimmed">
+          {prompt
+            ? `No aliases. An alias such as @production names a version for loading: prompts:/${name}@production.`
+            : `No aliases. An alias such as @champion names a version for loading: models:/${name}@champion.`}
+        </Text>
       ) : (
         <Table verticalSpacing={4} fz="sm">
           <Table.Tbody>

@@ -72,7 +72,7 @@ export function ModelPage({ name }: { name: string }) {
             onSave={(description, done) => setDescription.mutate({ name, description }, { onSuccess: done })}
           />
           <Stack gap="md">
-            <AliasesCard name={name} aliases={m.aliases ?? []} versions={versions.map((v) => v.version)} canSet={can?.setAlias ?? false} />
+            <AliasesCard name={name} aliases={m.aliases ?? []} versions={versions.map((v) => v.version)} canSet={can?.setAlias ?? false} prompt={prompt} />
             <TagsCard
               tags={prompt ? withoutPromptTags(m.tags) : m.tags}
               canEdit={can?.editTags ?? false}
