@@ -10,14 +10,14 @@ import {
   type ArtifactStore,
   type UploadedPart,
 } from "@modelgate/artifacts";
-import { artifactStorePath, authorizeArtifactPath, denied, getRun, invalid, notFound, type Ctx, type PermissionLevel } from "@modelgate/core";
+import { artifactStorePath, authorizeArtifactPath, denied, getLoggedModel, getRun, invalid, notFound, type Ctx, type PermissionLevel } from "@modelgate/core";
 import type { Db } from "@modelgate/db";
-import { MLFLOW_PREFIXES, ctxOf, mlflowRoute } from "./mlflow-route.ts";
+import { MLFLOW_PREFIXES, ctxOf, mlflowRoute, pathParam } from "./mlflow-route.ts";
 import { runIdOf } from "./tracking/fields.ts";
 import { optList, optString, reqInt, reqString } from "./wire.ts";
 
 // The MLflow artifact proxy (`mlflow server --serve-artifacts`) over an ArtifactStore, plus the
-// tracking-side artifacts/list. Bodies stream straight between the socket and the store: uploads
+// tracking-side listings of a run's and (MLflow 3) a logged model's files. Bodies stream straight between the socket and the store: uploads
 // bypass the global JSON body limit, downloads are never buffered.
 
 // mlflowRoute serves `/api/2.0/mlflow<path>` (and /ajax-api); the proxy sits beside it at
@@ -71,17 +71,7 @@ export async function registerArtifactRoutes(app: FastifyInstance, opts: Artifac
     });
 
     for (const prefix of PROXY_PREFIXES) {
-      scope.get(`${prefix}/artifacts/*`, async (req, reply) => {
-        const path = await authorizedPath(ctxOf(req, db), pathAfter(req), "READ");
-        const file = await store.get(path);
-        const name = path.slice(path.lastIndexOf("/") + 1);
-        return reply
-          .header("content-type", file.contentType ?? "application/octet-stream")
-          .header("content-length", file.size)
-          .header("content-disposition", `attachment; filename="${name.replace(/["\\\r\n]/g, "_")}"; filename*=UTF-8''${encodeURIComponent(name)}`)
-          .header("x-content-type-options", "nosniff")
-          .send(file.stream);
-      });
+      scope.get(`${prefix}/artifacts/*`, async (req, reply) => sendFile(reply, store, await authorizedPath(ctxOf(req, db), pathAfter(req), "READ")));
 
       scope.delete(`${prefix}/artifacts/*`, async (req, reply) => {
         const path = await authorizedPath(ctxOf(req, db), pathAfter(req), "EDIT");
@@ -118,19 +108,45 @@ export async function registerArtifactRoutes(app: FastifyInstance, opts: Artifac
       await store.abortMultipartUpload(path, reqString(input, "upload_id"));
     });
 
-    // The UI's listing: paths relative to the run's artifact root.
-    mlflowRoute(scope, db, "GET", "/artifacts/list", async ({ ctx, input }) => {
-      const run = await getRun(ctx, runIdOf(input));
-      const rootUri = run.info.artifact_uri;
-      const sub = normalizeArtifactPath(optString(input, "path") ?? "");
+    /**
+     * A listing under a run's or a logged model's root, paths relative to that root. A root in
+     * another location (an s3:// artifact_location) is not ours to list; the same rule as every
+     * other artifact route applies, so a root pointing elsewhere is refused.
+     */
+    const listUnder = async (ctx: Ctx, rootUri: string, rawSub: string) => {
+      const sub = normalizeArtifactPath(rawSub);
       const root = artifactStorePath(rootUri);
-      // a run logged to another location (an s3:// artifact_location) is not ours to list
       if (root === null) return { root_uri: rootUri };
-      // the same rule as every other artifact route, so a root pointing elsewhere is refused
       const files = await store.list(await authorizedPath(ctx, joinArtifactPath(root, sub), "READ"));
       return files.length ? { root_uri: rootUri, files: files.map((f) => ({ ...f, path: joinArtifactPath(sub, f.path) })) } : { root_uri: rootUri };
+    };
+
+    // The UI's listing of a run.
+    mlflowRoute(scope, db, "GET", "/artifacts/list", async ({ ctx, input }) => listUnder(ctx, (await getRun(ctx, runIdOf(input))).info.artifact_uri, optString(input, "path") ?? ""));
+
+    // MLflow 3's ListLoggedModelArtifacts, and the UI's download of one of a logged model's files.
+    mlflowRoute(scope, db, "GET", "/logged-models/:model_id/artifacts/directories", async ({ ctx, input, req }) =>
+      listUnder(ctx, (await getLoggedModel(ctx, pathParam(req, "model_id"))).info.artifact_uri, optString(input, "artifact_directory_path") ?? ""),
+    );
+    mlflowRoute(scope, db, "GET", "/logged-models/:model_id/artifacts/files", async ({ ctx, input, req, reply }) => {
+      const rel = normalizeArtifactPath(reqString(input, "artifact_file_path"));
+      const root = artifactStorePath((await getLoggedModel(ctx, pathParam(req, "model_id"))).info.artifact_uri);
+      if (root === null || !rel) throw invalid(`Cannot download '${rel}': the model's files are not in this server's artifact store`);
+      return sendFile(reply, store, await authorizedPath(ctx, joinArtifactPath(root, rel), "READ"));
     });
   });
+}
+
+/** A stored file as a download, streamed. */
+async function sendFile(reply: FastifyReply, store: ArtifactStore, path: string) {
+  const file = await store.get(path);
+  const name = path.slice(path.lastIndexOf("/") + 1);
+  return reply
+    .header("content-type", file.contentType ?? "application/octet-stream")
+    .header("content-length", file.size)
+    .header("content-disposition", `attachment; filename="${name.replace(/["\\\r\n]/g, "_")}"; filename*=UTF-8''${encodeURIComponent(name)}`)
+    .header("x-content-type-options", "nosniff")
+    .send(file.stream);
 }
 
 /** Normalises (path safety, in the store package) and then asks core whether `level` is allowed. */

@@ -55,6 +55,13 @@ export function wireRoute(app: FastifyInstance, db: Db, methods: HttpMethod | Ht
   });
 }
 
+/** A path parameter of the route (`/logged-models/:model_id`), decoded once by the router. */
+export function pathParam(req: FastifyRequest, name: string): string {
+  const v = (req.params as Record<string, string | undefined>)[name];
+  if (!v) throw invalid(`Missing value for required parameter '${name}'. See the API docs for more information about request parameters.`);
+  return v;
+}
+
 /** A JSON body as a request's input: an object, or nothing. */
 export function bodyInput(body: unknown): WireInput {
   if (body === undefined || body === null || body === "") return {};

@@ -41,11 +41,10 @@ export async function readMlmodel(storePath: string | null): Promise<Registratio
   return { status: "READY", statusMessage: "", mlmodel: input_example === undefined ? parsed.mlmodel : { ...parsed.mlmodel, input_example } };
 }
 
-
 /**
  * Completes the versions registered from a logged model while it was still uploading
  * (PENDING_REGISTRATION) once the model is finalized: READY reads their MLmodel as a creation
- * would; UPLOAD_FAILED fails them. Runs in the finalizing transaction.
+ * would; UPLOAD_FAILED fails them. In one transaction, after the model's status changed.
  */
 export async function completePendingRegistrations(tx: DbOrTx, loggedModelId: string, status: "READY" | "UPLOAD_FAILED"): Promise<number> {
   const waiting = await tx.modelVersion.findMany({ where: { loggedModelId, status: "PENDING_REGISTRATION", deletedTimestamp: null }, select: { pk: true, storePath: true } });

@@ -123,16 +123,13 @@ async function sourceLoggedModel(ctx: Ctx, modelId: string): Promise<LoggedModel
   }
 }
 
-/** A logged model as a version's source: its files, its run (unless one was given), its status. */
-async function resolveLoggedModel(ctx: Ctx, model: LoggedModelRef, source: string, runId: string | undefined): Promise<ResolvedSource> {
+/**
+ * A logged model's files as a version's source: its run (unless one was given) and its status go
+ * with them. `files` says what get-download-uri answers and where in the store they are.
+ */
+async function fromLoggedModel(ctx: Ctx, model: LoggedModelRef, source: string, runId: string | undefined, files: { storageLocation: string; storePath: string | null }): Promise<ResolvedSource> {
   if (runId) await sourceRun(ctx, runId, source);
-  const base = artifactStorePath(model.artifactLocation) ?? s3StorePath(model.artifactLocation);
-  return {
-    runId: runId || model.sourceRunId,
-    storageLocation: model.artifactLocation,
-    storePath: base === null ? null : storePathOf(source, base),
-    loggedModel: { id: model.id, status: model.status },
-  };
+  return { runId: runId || model.sourceRunId, ...files, loggedModel: { id: model.id, status: model.status } };
 }
 
 /** `models:/<model_id>`: one path segment and no alias (MLflow's _parse_model_uri). */
@@ -160,8 +157,7 @@ async function resolveStorePath(ctx: Ctx, source: string, rawStorePath: string, 
   if (pathModel) {
     const model = await sourceLoggedModel(ctx, pathModel);
     if (String(model.experimentId) !== storePath.split("/")[0]) throw badSource(source);
-    if (runId) await sourceRun(ctx, runId, source);
-    return { runId: runId || model.sourceRunId, storageLocation: source, storePath, loggedModel: { id: model.id, status: model.status } };
+    return fromLoggedModel(ctx, model, source, runId, { storageLocation: source, storePath });
   }
   const pathRun = runOfStorePath(storePath);
   if (!pathRun) throw badSource(source);
@@ -232,7 +228,12 @@ async function resolveSourceLocation(
     return { runId: uriRun!, storageLocation: source, storePath: base === null ? null : storePathOf(source, base) };
   }
   const modelId = scheme === "models" ? loggedModelIdOf(source) : null;
-  if (modelId) return resolveLoggedModel(ctx, await sourceLoggedModel(ctx, modelId), source, runId);
+  if (modelId) {
+    // get-download-uri answers the model's location, as MLflow's server resolves models:/<model_id>
+    const model = await sourceLoggedModel(ctx, modelId);
+    const base = artifactStorePath(model.artifactLocation) ?? s3StorePath(model.artifactLocation);
+    return fromLoggedModel(ctx, model, source, runId, { storageLocation: model.artifactLocation, storePath: base === null ? null : storePathOf(source, base) });
+  }
   if (scheme === "models") {
     const ref = parseModelsUri(source);
     if (!ref) throw badSource(source);

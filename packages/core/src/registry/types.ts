@@ -9,6 +9,9 @@ export type ModelPermissionLevel = (typeof MODEL_PERMISSION_LEVELS)[number];
 export const STAGES = ["None", "Staging", "Production", "Archived"] as const;
 export type Stage = (typeof STAGES)[number];
 
+/** The tag that marks a registered model and its versions as a prompt (MLflow 3's prompt registry). */
+export const PROMPT_TAG = "mlflow.prompt.is_prompt";
+
 export type ModelVersionStatus = "PENDING_REGISTRATION" | "FAILED_REGISTRATION" | "READY";
 
 export interface RegistryTagView {

@@ -10,7 +10,7 @@ import type { MlmodelView } from "./mlmodel.ts";
 import { readMlmodel, type RegistrationResult } from "./registration.ts";
 import { loadModel } from "./models.ts";
 import { resolveSource, type ModelUriRef, type ResolvedSource } from "./source.ts";
-import type { ModelPermissionLevel, ModelVersionDetail, ModelVersionView, RegistryTagView, VersionRef } from "./types.ts";
+import { PROMPT_TAG, type ModelPermissionLevel, type ModelVersionDetail, type ModelVersionView, type RegistryTagView, type VersionRef } from "./types.ts";
 import { canonicalStage, parseVersion, validateDescription, validateRegistryTag } from "./validate.ts";
 import { latestVersionViews, loadVersionViews } from "./views.ts";
 import { closeRequestsOfVersion } from "../approvals/close.ts";
@@ -64,8 +64,6 @@ export interface CreateModelVersionInput {
   model_id?: string | undefined;
 }
 
-/** The tag that marks a registered model and its versions as a prompt (MLflow 3's prompt registry). */
-export const PROMPT_TAG = "mlflow.prompt.is_prompt";
 /** The logged model's list of its registered versions, as MLflow's server and client keep it. */
 export const MODEL_VERSIONS_TAG = "mlflow.modelVersions";
 
@@ -86,7 +84,12 @@ async function registrationOf(resolved: ResolvedSource): Promise<RegistrationRes
 }
 
 /** The logged model's key and its mlflow.modelVersions tag as it is now (null: no tag yet). */
-async function registrationTagOf(db: DbOrTx, modelId: string): Promise<{ pk: bigint; value: string | null } | null> {
+interface RegistrationTag {
+  pk: bigint;
+  value: string | null;
+}
+
+async function registrationTagOf(db: DbOrTx, modelId: string): Promise<RegistrationTag | null> {
   const [row] = await db.$queryRaw<{ pk: bigint; value: string | null }[]>`
     SELECT lm.pk, t.value FROM logged_model lm LEFT JOIN logged_model_tag t ON t.model_pk = lm.pk AND t.key = ${MODEL_VERSIONS_TAG} WHERE lm.id = ${modelId}`;
   return row ?? null;
@@ -103,31 +106,16 @@ function registrationEntries(value: string | null): unknown[] {
 }
 
 /**
- * The tag write as a CTE of the version's insert (`lmt`, reading the new number from `v`): the
- * list read beforehand plus the new entry, written only if the tag is still what was read, so a
- * concurrent change is never overwritten (the caller then adds the entry under lock).
- */
-function registrationTagSql(tag: { pk: bigint; value: string | null }, name: string): Prisma.Sql {
-  const entries = registrationEntries(tag.value).map((e) => pyJson(e));
-  const prefix = `[${entries.join(", ")}${entries.length ? ", " : ""}{"name": ${JSON.stringify(name)}, "version": `;
-  const unchanged = tag.value === null ? Prisma.sql`FALSE` : Prisma.sql`t.value = ${tag.value}`;
-  return Prisma.sql`lmt AS (
-      INSERT INTO logged_model_tag AS t (model_pk, key, value) SELECT ${tag.pk}, ${MODEL_VERSIONS_TAG}, ${prefix} || v.version::text || '}]' FROM v
-      ON CONFLICT (model_pk, key) DO UPDATE SET value = excluded.value WHERE ${unchanged} RETURNING 1)`;
-}
-
-/**
  * Adds the version to the logged model's mlflow.modelVersions tag (a JSON list of {name, version}),
- * as MLflow's server does when a version is created from a logged model (version as a number; the
- * client then appends its own entry): the path taken when the tag changed between the read and
- * the version's insert. Each write only lands on the value it read, so concurrent registrations
- * each keep their entry; a lost race reads again.
+ * as MLflow's server does when a version is created from a logged model (the version as a number;
+ * the client then appends its own entry). A write lands only on the value it was computed from,
+ * so concurrent registrations each keep their entry; a lost race reads again. `read` is the tag as
+ * read before the version was inserted (in parallel with the MLmodel), for the first attempt.
  */
-async function recordRegistrationTag(db: DbOrTx, modelId: string, name: string, version: number) {
+async function recordRegistrationTag(db: DbOrTx, modelId: string, name: string, version: number, read: Promise<RegistrationTag | null>) {
   const entry = { name, version };
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const tag = await registrationTagOf(db, modelId);
-    if (!tag) return;
+  let tag = await read;
+  for (let attempt = 0; tag && attempt < 50; attempt++, tag = await registrationTagOf(db, modelId)) {
     const list = registrationEntries(tag.value);
     if (list.some((e) => JSON.stringify(e) === JSON.stringify(entry))) return;
     list.push(entry);
@@ -140,7 +128,6 @@ async function recordRegistrationTag(db: DbOrTx, modelId: string, name: string, 
     if (written.length) return;
   }
 }
-
 
 /**
  * Creates the next version of a model. The number comes from the model's counter row, taken by
@@ -170,14 +157,15 @@ export async function createModelVersion(ctx: Ctx, input: CreateModelVersionInpu
     { isPrompt, modelId: input.model_id || undefined },
   );
   const loggedModelId = resolved.loggedModel?.id ?? null;
-  const [registration, tagged] = await Promise.all([registrationOf(resolved), loggedModelId ? registrationTagOf(ctx.db, loggedModelId) : null]);
-  const tagWrite = tagged ? registrationTagSql(tagged, model.name) : null;
+  const tagRead = loggedModelId ? registrationTagOf(ctx.db, loggedModelId) : null;
+  tagRead?.catch(() => undefined); // awaited after the insert; no unhandled rejection before it
+  const registration = await registrationOf(resolved);
   const now = Date.now();
   const userId = ctx.actor.kind === "user" ? ctx.actor.username : "";
   const ownerId = actorUserId(ctx.actor);
   const recordedBy = actorName(ctx.actor);
   const mlmodel = registration.mlmodel === null ? null : JSON.stringify(registration.mlmodel);
-  const insert = (db: DbOrTx) => db.$queryRaw<{ pk: bigint; version: number; tagged: boolean }[]>`
+  const insert = (db: DbOrTx) => db.$queryRaw<{ pk: bigint; version: number }[]>`
     WITH n AS (
       UPDATE registered_model SET next_version = next_version + 1, last_updated_timestamp = ${now}
       WHERE id = ${model.id} RETURNING next_version - 1 AS version),
@@ -200,8 +188,8 @@ export async function createModelVersion(ctx: Ctx, input: CreateModelVersionInpu
       resourceId: Prisma.sql`${String(model.id)} || '/' || v.version`,
       after: Prisma.sql`jsonb_build_object('name', ${model.name}::text, 'version', v.version, 'source', ${input.source}::text, 'run_id', ${resolved.runId}::text, 'status', ${registration.status}::text)`,
       from: Prisma.sql`v`,
-    })})${tagWrite ? Prisma.sql`, ${tagWrite}` : Prisma.empty}
-    SELECT pk, version, ${tagWrite ? Prisma.sql`EXISTS (SELECT 1 FROM lmt)` : Prisma.sql`TRUE`} AS tagged FROM v`;
+    })})
+    SELECT pk, version FROM v`;
   const emit = await hooked;
   const rows = !emit
     ? await insert(ctx.db)
@@ -216,8 +204,7 @@ export async function createModelVersion(ctx: Ctx, input: CreateModelVersionInpu
       });
   const created = rows[0];
   if (!created) throw versionNotFound(input.name, "new"); // the model was deleted meanwhile
-  // the tag changed since it was read (a concurrent registration of the same model): add the entry again
-  if (loggedModelId && !created.tagged) await recordRegistrationTag(ctx.db, loggedModelId, model.name, created.version);
+  if (loggedModelId && tagRead) await recordRegistrationTag(ctx.db, loggedModelId, model.name, created.version, tagRead);
   // the new version's view from what was just written (no aliases yet): one round trip fewer
   // on the registry's hottest write
   return {

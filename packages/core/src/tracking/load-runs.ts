@@ -1,6 +1,7 @@
 import { Prisma } from "@modelgate/db";
 import type { DbOrTx } from "../audit/record-audit.ts";
 import type { DatasetInputView, LifecycleStage, MetricView, RunInfoView, RunStatus, RunView } from "./types.ts";
+import { byKey } from "./validate.ts";
 
 // Loads whole runs (info, latest metrics, params, tags, dataset inputs) for a list of run keys in
 // one query, whatever the number of runs: runs/get and runs/search both come through here.
@@ -157,7 +158,6 @@ export async function loadRunViewsByPk(db: DbOrTx, runPks: readonly bigint[], op
   return byPk;
 }
 
-const byKey = (a: { key: string }, b: { key: string }) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 
 function lines(text: string | null | undefined): string[] {
   return text ? text.split("\n") : [];

@@ -3,7 +3,7 @@ import type { Ctx } from "../context.ts";
 import { invalid } from "../errors.ts";
 import { assertRunActive, findRun, type RunRef } from "./run-access.ts";
 import { runWrites, tagWrite, type RunWrite } from "./runs.ts";
-import { validateTag } from "./validate.ts";
+import { byKey, validateTag } from "./validate.ts";
 import { findLoggedModel } from "./logged-models/access.ts";
 import type { MetricView, TagView } from "./types.ts";
 import {
@@ -104,8 +104,6 @@ export function validateBatch(input: LogBatchInput) {
   tags.forEach(validateTag);
 }
 
-const byKey = <T extends { key: string }>(a: T, b: T) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
-
 /** Postgres's float8 order: NaN above every number (and equal to NaN). */
 const valueAbove = (a: number, b: number) => (Number.isNaN(a) ? !Number.isNaN(b) : !Number.isNaN(b) && a > b);
 
@@ -168,7 +166,6 @@ export type BatchModels = ReadonlyMap<string, { pk: bigint; experimentId: number
  * model-linked point is one of the model's metrics (logged_model_metric).
  */
 function metricWrite(metrics: MetricView[], run: Pick<RunRef, "pk" | "id">, models: BatchModels): RunWrite {
-  const runId = run.id;
   if (!metrics.length) return { ctes: [] };
   const plain = metrics.filter((m) => !isLinked(m));
   const linked = metrics.filter(isLinked);
@@ -207,7 +204,7 @@ function metricWrite(metrics: MetricView[], run: Pick<RunRef, "pk" | "id">, mode
       ctes.push(
         Prisma.sql`ins_model_metric AS (
         INSERT INTO logged_model_metric (model_pk, experiment_id, key, timestamp, step, value, run_id, dataset_name, dataset_digest)
-        SELECT x.p::bigint, x.e, x.k, x.t, x.s, x.v::float8, ${runId}, x.dn, x.dd FROM bump, json_to_recordset(${JSON.stringify(modelRows)}::json) AS x(p text, e int, k text, s bigint, t bigint, v text, dn text, dd text)
+        SELECT x.p::bigint, x.e, x.k, x.t, x.s, x.v::float8, ${run.id}, x.dn, x.dd FROM bump, json_to_recordset(${JSON.stringify(modelRows)}::json) AS x(p text, e int, k text, s bigint, t bigint, v text, dn text, dd text)
         ON CONFLICT DO NOTHING RETURNING model_pk, experiment_id, key, timestamp, step, value)`,
         Prisma.sql`ins_model_latest AS (
         INSERT INTO logged_model_latest_metric AS l (model_pk, key, experiment_id, value, timestamp, step)

@@ -3,7 +3,7 @@ import type { Ctx } from "../context.ts";
 import { invalid } from "../errors.ts";
 import { assertRunActive, findRun, type RunRef } from "./run-access.ts";
 import { lockRunForWrite } from "./runs.ts";
-import { linkModelInputs } from "./logged-models/outputs.ts";
+import { checkModelInputs, linkModelInputs } from "./logged-models/outputs.ts";
 import type { DatasetInputView } from "./types.ts";
 import { validateLength } from "./validate.ts";
 
@@ -61,12 +61,12 @@ export async function logInputs(ctx: Ctx, input: { run_id: string; datasets?: Da
   datasets.forEach(validateInput);
   const models = (input.models ?? []).map((m) => m.model_id);
   if (models.some((id) => !id)) throw invalid("Missing value for required parameter 'models.model_id'. See the API docs for more information about request parameters.");
-  const run = await findRun(ctx, input.run_id, "EDIT");
+  const [run, modelIds] = await Promise.all([findRun(ctx, input.run_id, "EDIT"), checkModelInputs(ctx, models)]);
   assertRunActive(run);
-  if (!datasets.length && !models.length) return;
+  if (!datasets.length && !modelIds.length) return;
   await ctx.db.$transaction(async (tx) => {
     await lockRunForWrite(tx, run.pk);
     for (const d of datasets) await linkInput(tx, run, d);
-    await linkModelInputs(ctx, tx, run.pk, models);
+    await linkModelInputs(tx, run.pk, modelIds);
   });
 }

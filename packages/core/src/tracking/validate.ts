@@ -87,6 +87,9 @@ export function validateTimestamp(what: string, t: number) {
   if (!Number.isSafeInteger(t) || t < 0) throw invalid(`Invalid value ${t} for ${what}: it must be a non-negative integer (epoch milliseconds)`);
 }
 
+/** Code point order of keys (the order MLflow's messages and our stored lists use). */
+export const byKey = <T extends { key: string }>(a: T, b: T) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+
 /** Last write wins for a key repeated in one request, as when tags are set one by one (MLflow). */
 export function dedupeTags<T extends { key: string }>(tags: readonly T[]): T[] {
   return [...new Map(tags.map((t) => [t.key, t])).values()];

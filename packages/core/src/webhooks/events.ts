@@ -4,7 +4,8 @@ import type { Ctx } from "../context.ts";
 import type { DbOrTx } from "../audit/record-audit.ts";
 import { webhookConfig } from "./config.ts";
 import { isDatabricksEvent, WEBHOOK_EVENTS, type RegistryEvent, type RegistryEventName, type WebhookEvent } from "./event-types.ts";
-import { decidedByOwnTags, mlflowCandidates, mlflowEnvelope, PROMPT_TAG, toMlflowDelivery } from "./mlflow-events.ts";
+import { PROMPT_TAG } from "../registry/types.ts";
+import { decidedByOwnTags, mlflowCandidates, mlflowEnvelope, toMlflowDelivery } from "./mlflow-events.ts";
 import { buildPayload } from "./payload.ts";
 
 // Registry events that webhooks subscribe to. Core calls `emitRegistryEvent` inside the

@@ -1,4 +1,5 @@
 import { invalid } from "../errors.ts";
+import { PROMPT_TAG } from "../registry/types.ts";
 import type { RegistryEvent, RegistryEventName } from "./event-types.ts";
 
 // MLflow 3's webhook events (entity.action pairs, mlflow/entities/webhook.py) and how a registry
@@ -53,8 +54,7 @@ export const MLFLOW_WEBHOOK_EVENTS = [
 ] as const;
 export type MlflowWebhookEvent = (typeof MLFLOW_WEBHOOK_EVENTS)[number];
 
-/** The tags that mark a prompt and carry its template (mlflow/prompt/constants.py). */
-export const PROMPT_TAG = "mlflow.prompt.is_prompt";
+/** The tags that carry a prompt's type and template (mlflow/prompt/constants.py); PROMPT_TAG marks one. */
 const PROMPT_TYPE_TAG = "_mlflow_prompt_type";
 const PROMPT_TEXT_TAG = "mlflow.prompt.text";
 

@@ -6,6 +6,7 @@ import type { LoggedModelView } from "@modelgate/core";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { ConfirmDeleteModal } from "@/components/registry/confirm-modal";
+import { notifyError } from "@/components/shared/notify";
 import { useTRPC } from "@/lib/trpc";
 
 /** Deleting a logged model (MANAGE on its experiment): its files and registered versions stay. */
@@ -20,6 +21,7 @@ export function LoggedModelActions({ model: { info }, canDelete }: { model: Logg
         await queryClient.invalidateQueries({ queryKey: trpc.loggedModels.pathKey() });
         router.push(`/experiments/${info.experiment_id}?tab=models`);
       },
+      onError: notifyError,
     }),
   );
   if (!canDelete) return null;

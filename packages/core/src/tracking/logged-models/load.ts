@@ -4,6 +4,7 @@ import { grantSql } from "../../auth/permissions.ts";
 import { modelGrantSql, modelLevelAtLeast, resolveModelLevel } from "../../registry/access.ts";
 import { bigintArray } from "../load-runs.ts";
 import type { TagView } from "../types.ts";
+import type { LoggedModelAccessFacts } from "./access.ts";
 import { STATUS_TO_WIRE, type LinkedMetricView, type LoggedModelView } from "./types.ts";
 
 // Whole logged models (info, tags, params, metrics, registrations) for a list of keys, in one
@@ -72,16 +73,16 @@ export async function loadLoggedModelViews(ctx: Ctx, pks: readonly bigint[]): Pr
 }
 
 /**
- * One live model's view and the actor's level on its experiment, in one round trip (GET
+ * One model's view and the facts that decide access to it, in one round trip (GET
  * logged-models/{id}, which the client calls several times per log_model); null when missing.
  */
-export async function loadLoggedModelWithAccess(ctx: Ctx, modelId: string): Promise<{ view: LoggedModelView; experimentId: number; ownerId: string | null; grant: string | null } | null> {
+export async function loadLoggedModelWithAccess(ctx: Ctx, modelId: string): Promise<{ view: LoggedModelView; facts: LoggedModelAccessFacts } | null> {
   const rows = await ctx.db.$queryRaw<(Row & { lifecycle_stage: string; owner_id: string | null; grant_level: string | null })[]>`
     SELECT ${viewColumns(ctx)}, lm.lifecycle_stage::text AS lifecycle_stage, e.owner_id::text AS owner_id, ${grantSql(ctx.actor, "e")} AS grant_level
     FROM logged_model lm JOIN experiment e ON e.id = lm.experiment_id WHERE lm.id = ${modelId}`;
   const r = rows[0];
-  if (!r || r.lifecycle_stage !== "active") return null;
-  return { view: toView(ctx, r), experimentId: r.experiment_id, ownerId: r.owner_id, grant: r.grant_level };
+  if (!r) return null;
+  return { view: toView(ctx, r), facts: { experimentId: r.experiment_id, ownerId: r.owner_id, grant: r.grant_level, lifecycleStage: r.lifecycle_stage } };
 }
 
 function toView(ctx: Ctx, r: Row): LoggedModelView {

@@ -8,10 +8,9 @@ import { assertExperimentActive, loadExperiment } from "../experiments.ts";
 import { findRun } from "../run-access.ts";
 import { generateRunName } from "../run-names.ts";
 import type { TagView } from "../types.ts";
-import { dedupeTags, pyRepr, validateKey, validateLength, validateTag, validateValue } from "../validate.ts";
-import { findLoggedModel, loggedModelNotFound } from "./access.ts";
+import { byKey, dedupeTags, pyRepr, validateKey, validateLength, validateTag, validateValue } from "../validate.ts";
+import { assertLoggedModelLevel, findLoggedModel, loggedModelNotFound, queryableModelId } from "./access.ts";
 import { loadLoggedModelViews, loadLoggedModelWithAccess } from "./load.ts";
-import { levelAtLeast, resolveExperimentLevel } from "../../auth/permissions.ts";
 import type { LoggedModelView } from "./types.ts";
 
 // MLflow 3's LoggedModel lifecycle: created PENDING in an experiment (EDIT), files uploaded under
@@ -64,8 +63,6 @@ async function viewOf(ctx: Ctx, pk: bigint): Promise<LoggedModelView> {
   return view;
 }
 
-const byKey = <T extends { key: string }>(a: T, b: T) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
-
 /**
  * EDIT on the experiment (active); the source run, when named, must be readable. One statement
  * writes the model, its tags and params and the audit event; the answer is built from what was
@@ -114,10 +111,9 @@ export async function createLoggedModel(ctx: Ctx, input: CreateLoggedModelInput)
 
 /** READ on the model's experiment; one round trip (the model, its data and the access facts together). */
 export async function getLoggedModel(ctx: Ctx, modelId: string): Promise<LoggedModelView> {
-  const found = modelId.length > 64 || modelId.includes("\u0000") ? null : await loadLoggedModelWithAccess(ctx, modelId);
-  const level = found && resolveExperimentLevel(ctx.actor, { experimentId: found.experimentId, ownerId: found.ownerId, grant: found.grant });
-  if (!found || !levelAtLeast(level ?? null, "READ")) throw loggedModelNotFound(modelId);
-  return found.view;
+  const found = queryableModelId(modelId) ? await loadLoggedModelWithAccess(ctx, modelId) : null;
+  assertLoggedModelLevel(ctx, modelId, found?.facts ?? null, "READ");
+  return found!.view;
 }
 
 const FINAL_STATUSES: Record<string, "READY" | "UPLOAD_FAILED"> = {
@@ -195,11 +191,10 @@ export async function deleteLoggedModelTag(ctx: Ctx, input: { model_id: string; 
 
 /** More params (the client sends those past the first 100 here). The same value again is a no-op; another value is refused and nothing is written. */
 export async function logLoggedModelParams(ctx: Ctx, input: { model_id: string; params: TagView[] }): Promise<void> {
-  const params = checkParams(input.params);
+  const sorted = checkParams(input.params).sort(byKey);
   const m = await findLoggedModel(ctx, input.model_id, "EDIT");
-  if (!params.length) return;
+  if (!sorted.length) return;
   await ctx.db.$transaction(async (tx) => {
-    const sorted = [...params].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     const stored = await tx.$queryRaw<TagView[]>`
       INSERT INTO logged_model_param AS p (model_pk, key, value)
       SELECT ${m.pk}, k, v FROM unnest(${sorted.map((p) => p.key)}::text[], ${sorted.map((p) => p.value)}::text[]) AS x(k, v)

@@ -32,11 +32,19 @@ export async function logOutputs(ctx: Ctx, input: { run_id: string; models: Mode
   });
 }
 
-/** log-inputs' `models`: model ids a run used, kept as sent (a logged model the caller may read). */
-export async function linkModelInputs(ctx: Ctx, tx: Prisma.TransactionClient, runPk: bigint, modelIds: readonly string[]) {
+/**
+ * log-inputs' `models`: model ids a run used, kept as sent. Each must be a logged model the caller
+ * may read, checked before the caller's transaction (no second pool connection while it holds one).
+ */
+export async function checkModelInputs(ctx: Ctx, modelIds: readonly string[]): Promise<string[]> {
   const ids = [...new Set(modelIds)].sort();
-  for (const id of ids) await findLoggedModel(ctx, id, "READ");
+  await Promise.all(ids.map((id) => findLoggedModel(ctx, id, "READ")));
+  return ids;
+}
+
+/** Links checked model ids (checkModelInputs) to the run, inside the caller's transaction. */
+export async function linkModelInputs(tx: Prisma.TransactionClient, runPk: bigint, ids: readonly string[]) {
   if (!ids.length) return;
   await tx.$executeRaw`
-    INSERT INTO run_model_input (run_pk, model_id) SELECT ${runPk}, x FROM unnest(${ids}::text[]) AS x ON CONFLICT DO NOTHING`;
+    INSERT INTO run_model_input (run_pk, model_id) SELECT ${runPk}, x FROM unnest(${[...ids]}::text[]) AS x ON CONFLICT DO NOTHING`;
 }

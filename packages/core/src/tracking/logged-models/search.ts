@@ -143,10 +143,8 @@ function datasetCondition(datasets: readonly DatasetFilter[], alias: string): Pr
 /** `ids`: the readable experiments searched (a metric row carries its model's experiment, so the index on (experiment_id, key, value) answers a metric clause as one range). */
 function clauseSql(c: Clause, datasets: readonly DatasetFilter[], ids: Prisma.Sql): Prisma.Sql {
   switch (c.entity) {
-    case "attribute": {
-      const col = Prisma.raw(c.column);
-      return c.numeric ? compare(col, c.op, c.value) : compare(col, c.op, c.value);
-    }
+    case "attribute":
+      return compare(Prisma.raw(c.column), c.op, c.value);
     case "metric": {
       const ds = datasets.length ? Prisma.sql`AND (${datasetCondition(datasets, "x")})` : Prisma.empty;
       return Prisma.sql`m.pk IN (SELECT x.model_pk FROM logged_model_metric x WHERE x.experiment_id = ANY(${ids}) AND x.key = ${c.key} AND ${compare(Prisma.sql`x.value`, c.op, c.value)} ${ds})`;
@@ -191,11 +189,9 @@ function orderPlan(orderBy: readonly LoggedModelOrderBy[]): OrderPlan {
       terms.push(Prisma.sql`(${alias}.value IS NULL) ASC, ${alias}.value ${dir}`);
       return;
     }
-    const ds: Prisma.Sql[] = [];
-    if (ob.dataset_name) ds.push(Prisma.sql`AND x.dataset_name = ${ob.dataset_name}`);
-    if (ob.dataset_digest) ds.push(Prisma.sql`AND x.dataset_digest = ${ob.dataset_digest}`);
-    // the model's latest value for the key: latest timestamp, then step (MLflow's rank), then the higher value on a tie
-    joins.push(Prisma.sql`LEFT JOIN LATERAL (SELECT x.value FROM logged_model_metric x WHERE x.model_pk = m.pk AND x.key = ${key} ${joinAll(ds, " ")}
+    const digest = ob.dataset_digest ? Prisma.sql`AND x.dataset_digest = ${ob.dataset_digest}` : Prisma.empty;
+    // the model's latest value for the key on that dataset: latest timestamp, then step (MLflow's rank), then the higher value on a tie
+    joins.push(Prisma.sql`LEFT JOIN LATERAL (SELECT x.value FROM logged_model_metric x WHERE x.model_pk = m.pk AND x.key = ${key} AND x.dataset_name = ${ob.dataset_name} ${digest}
       ORDER BY x.timestamp DESC, x.step DESC, x.value DESC LIMIT 1) ${alias} ON TRUE`);
     terms.push(Prisma.sql`(${alias}.value IS NULL) ASC, ${alias}.value ${dir}`);
   });
