@@ -96,5 +96,22 @@ test("A requests Production, B approves from the inbox, A sees the result; A can
   await expect(rules.last().getByTestId("rule-stage")).toHaveValue("Production");
   await expect(rules.last().getByTestId("rule-protected")).toBeChecked();
   await shot(adminPage, "49-policy-rule-added");
+
+  // an MLflow 3 webhook created in the portal is listed with its name, API and events
+  await adminPage.goto("/admin/webhooks");
+  await adminPage.getByRole("button", { name: "New webhook" }).click();
+  const form = adminPage.getByRole("form", { name: "New MLflow webhook" });
+  const hookName = `deploy-${model.slice(-6)}`;
+  await form.getByRole("textbox", { name: "Name", exact: true }).fill(hookName);
+  await form.getByRole("textbox", { name: "URL", exact: true }).fill("https://93.184.216.34/modelgate");
+  await form.getByLabel("model_version.created").check();
+  await form.getByLabel("model_version_alias.created").check();
+  await shot(adminPage, "47b-webhook-form");
+  await form.getByRole("button", { name: "Create webhook" }).click();
+  await expect(form).toBeHidden();
+  const hookRow = adminPage.locator("[data-testid^=webhook-row-]").filter({ hasText: hookName });
+  await expect(hookRow).toContainText("MLflow");
+  await expect(hookRow).toContainText("model_version.created");
+  await shot(adminPage, "47c-webhook-mlflow-listed");
   await Promise.all([adminCtx.close(), anaCtx.close(), benCtx.close()]);
 });

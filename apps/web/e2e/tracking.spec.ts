@@ -169,6 +169,7 @@ test("the runs table groups nested runs, sorts and pages on the server, chooses 
   await page.getByTestId("column-chooser").getByLabel("team").check();
   await page.keyboard.press("Escape");
   await expect(page.getByRole("columnheader", { name: /team/ })).toBeVisible();
+  await expect(page.getByTestId("column-chooser")).toBeHidden();
   await shot(page, "28-runs-sorted-columns");
 
   // the parent run: an MLmodel shown as flavors, signature and input example; an image; a long history drawn downsampled

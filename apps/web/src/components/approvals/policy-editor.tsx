@@ -153,7 +153,7 @@ function RuleEditor({ index, rule, groupNames, onChange, onRemove }: { index: nu
               <Group gap="xs" grow align="flex-start">
                 <TextInput
                   label="Logged model filter"
-                  description="On the version's logged model, e.g. metrics.accuracy >= 0.9"
+                  description="e.g. metrics.accuracy >= 0.9"
                   size="xs"
                   value={gates.model_filter ?? ""}
                   onChange={(e) => setGates({ model_filter: e.currentTarget.value })}
@@ -161,7 +161,7 @@ function RuleEditor({ index, rule, groupNames, onChange, onRemove }: { index: nu
                 />
                 <TextInput
                   label="On dataset"
-                  description="Only metrics of this dataset count (optional)"
+                  description="optional"
                   size="xs"
                   value={gates.model_dataset ?? ""}
                   onChange={(e) => setGates({ model_dataset: e.currentTarget.value })}
