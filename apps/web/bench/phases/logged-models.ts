@@ -8,6 +8,7 @@
 //   `mlflow.sklearn.log_model(..., registered_model_name=...)` inside a run, file uploads excluded:
 //   the same sequence sent to the parse-only server in the same run costs the transport alone, and
 //   the difference is the server's time.
+import { spawn } from "node:child_process";
 import type { BenchContext, Phase, Target } from "../lib/context.ts";
 import { withPg } from "../lib/database.ts";
 import { errorText } from "../lib/harness.ts";
@@ -263,6 +264,37 @@ async function sequenceRow(ctx: BenchContext, t: Target): Promise<Row> {
   };
 }
 
+/**
+ * The same sequence from the client users run: mlflow 3.x's own log_model with registration, its
+ * server time read from the server's request-duration histogram (an information row; it runs only
+ * when BENCH_MLFLOW_PYTHONPATH points at an mlflow 3.x client, see shared/tools/mlflow-client).
+ */
+async function realClientRow(ctx: BenchContext): Promise<Row> {
+  const t = { target: "log_model, real mlflow 3.x client, server time", required: "-" };
+  const pythonPath = process.env.BENCH_MLFLOW_PYTHONPATH;
+  if (!pythonPath) return { ...t, measured: "not measured: set BENCH_MLFLOW_PYTHONPATH to an mlflow 3.x client", ceiling: "-", ratio: "-", pass: null };
+  const script = new URL("../mlflow-log-model.py", import.meta.url).pathname;
+  const env = { ...process.env, PYTHONPATH: pythonPath, MLFLOW_DISABLE_TELEMETRY: "true", MLFLOW_TRACKING_URI: ctx.api().baseUrl, MLFLOW_TRACKING_TOKEN: ctx.api().token };
+  const out = await new Promise<string>((resolve, reject) => {
+    const p = spawn(process.env.BENCH_MLFLOW_PYTHON ?? "/usr/bin/python3", [script], { env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    p.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    p.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    p.on("error", reject);
+    p.on("close", (code) => (code === 0 ? resolve(stdout) : reject(new Error(`mlflow-log-model.py exited ${code}: ${stderr.slice(-500)}`))));
+  });
+  const r = JSON.parse(out.trim().split("\n").pop() ?? "{}") as { server_ms: number[]; calls: number[]; wall_ms: number[]; version: string };
+  return {
+    ...t,
+    measured: fmtMs(median(r.server_ms)),
+    ceiling: "-",
+    ratio: "-",
+    pass: null,
+    note: `mlflow ${r.version}: mlflow.sklearn.log_model(..., registered_model_name=...) in a run, ${median(r.calls)} calls besides the uploads; server time from the server's own request histogram (/metrics), median of ${r.server_ms.length}; the client's wall time for the call, uploads and its own work included: ${fmtMs(median(r.wall_ms))}`,
+  };
+}
+
 async function run(ctx: BenchContext): Promise<Row[]> {
   const [searchT, sequenceT] = targets();
   const rows: Row[] = [];
@@ -275,6 +307,11 @@ async function run(ctx: BenchContext): Promise<Row[]> {
     rows.push(await sequenceRow(ctx, sequenceT!));
   } catch (e) {
     rows.push(notMeasured(sequenceT!, errorText(e)));
+  }
+  try {
+    rows.push(await realClientRow(ctx));
+  } catch (e) {
+    rows.push({ target: "log_model, real mlflow 3.x client, server time", required: "-", measured: "not measured: error", ceiling: "-", ratio: "-", pass: null, note: errorText(e) });
   }
   return rows;
 }
