@@ -1,7 +1,7 @@
 import crypto from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import type { ArtifactStore } from "@modelgate/artifacts";
-import { isScoped, type Actor } from "@modelgate/core";
+import { isScoped, watchCredentials, type Actor } from "@modelgate/core";
 import type { Db } from "@modelgate/db";
 import { authenticateRequest } from "./authenticate.ts";
 import { sendMlflowError, toMlflowError } from "./errors.ts";
@@ -80,6 +80,10 @@ export async function registerDataPlane(app: FastifyInstance, opts: DataPlaneOpt
   const metrics = createMetrics();
 
   app.decorateRequest("actor", null);
+
+  // credentials checked once stay in memory until a user or token changes (core's credential cache)
+  const credentials = watchCredentials(db, (msg) => app.log.warn(msg));
+  app.addHook("onClose", () => credentials.stop());
 
   app.addHook("onRequest", async (req, reply) => {
     reply.header("x-request-id", req.id);

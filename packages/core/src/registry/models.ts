@@ -1,4 +1,4 @@
-import { Prisma } from "@modelgate/db";
+import { Prisma, sqlQuery } from "@modelgate/db";
 import { type Ctx, actorUserId } from "../context.ts";
 import { authorize } from "../auth/permissions.ts";
 import { recordAudit, type DbOrTx } from "../audit/record-audit.ts";
@@ -22,9 +22,12 @@ interface ModelAccessRow {
 
 /** The model (by name) and the actor's level on it, null level below READ; null when missing. */
 async function modelAccess(ctx: Ctx, name: string, db: DbOrTx, forUpdate: boolean): Promise<{ ref: Omit<ModelRef, "level">; level: ModelPermissionLevel | null } | null> {
-  const rows = await db.$queryRaw<ModelAccessRow[]>`
-    SELECT m.id, m.name, m.owner_id::text AS owner_id, ${modelGrantSql(ctx.actor)} AS grant_level
-    FROM registered_model m WHERE m.name = ${name} ${forUpdate ? Prisma.sql`FOR UPDATE` : Prisma.empty}`;
+  const rows = await sqlQuery<ModelAccessRow>(
+    db,
+    Prisma.sql`SELECT m.id, m.name, m.owner_id::text AS owner_id, ${modelGrantSql(ctx.actor)} AS grant_level
+    FROM registered_model m WHERE m.name = ${name} ${forUpdate ? Prisma.sql`FOR UPDATE` : Prisma.empty}`,
+    { prepare: true },
+  );
   const row = rows[0];
   if (!row) return null;
   return { ref: { id: row.id, name: row.name, ownerId: row.owner_id }, level: resolveModelLevel(ctx.actor, { ownerId: row.owner_id, grant: row.grant_level }) };

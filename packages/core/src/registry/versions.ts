@@ -1,5 +1,5 @@
 import { pyJson } from "../py-json.ts";
-import { Prisma } from "@modelgate/db";
+import { Prisma, sqlQuery } from "@modelgate/db";
 import { type Ctx, actorName, actorUserId } from "../context.ts";
 import { auditInsertSql, recordAudit, type DbOrTx } from "../audit/record-audit.ts";
 import { invalid, isDomainError } from "../errors.ts";
@@ -10,7 +10,7 @@ import type { MlmodelView } from "./mlmodel.ts";
 import { readMlmodel, type RegistrationResult } from "./registration.ts";
 import { loadModel } from "./models.ts";
 import { resolveSource, type ModelUriRef, type ResolvedSource } from "./source.ts";
-import { PROMPT_TAG, type ModelPermissionLevel, type ModelVersionDetail, type ModelVersionView, type RegistryTagView, type VersionRef } from "./types.ts";
+import { PROMPT_TAG, type ModelPermissionLevel, type Stage, type ModelVersionDetail, type ModelVersionView, type RegistryTagView, type VersionRef } from "./types.ts";
 import { canonicalStage, parseVersion, validateDescription, validateRegistryTag } from "./validate.ts";
 import { latestVersionViews, loadVersionViews } from "./views.ts";
 import { closeRequestsOfVersion } from "../approvals/close.ts";
@@ -24,9 +24,13 @@ import { emitRegistryEvent, hasSubscribedWebhooks } from "../webhooks/events.ts"
 export async function loadVersion(ctx: Ctx, name: string, version: string | number, needed: ModelPermissionLevel, db: DbOrTx = ctx.db, forUpdate = false): Promise<VersionRef> {
   const n = parseVersion(version);
   const model = await loadModel(ctx, name, needed, db, forUpdate);
-  const v = await db.modelVersion.findFirst({ where: { modelId: model.id, version: n, deletedTimestamp: null }, select: { pk: true, currentStage: true, storageLocation: true } });
+  const [v] = await sqlQuery<{ pk: bigint; stage: Stage; storage_location: string }>(
+    db,
+    Prisma.sql`SELECT pk, current_stage::text AS stage, storage_location FROM model_version WHERE model_id = ${model.id}::int AND version = ${n}::int AND deleted_timestamp IS NULL`,
+    { prepare: true },
+  );
   if (!v) throw versionNotFound(name, n);
-  return { pk: v.pk, version: n, model, stage: v.currentStage, storageLocation: v.storageLocation };
+  return { pk: v.pk, version: n, model, stage: v.stage, storageLocation: v.storage_location };
 }
 
 async function versionView(ctx: Ctx, pk: bigint): Promise<ModelVersionView> {
@@ -165,7 +169,11 @@ export async function createModelVersion(ctx: Ctx, input: CreateModelVersionInpu
   const ownerId = actorUserId(ctx.actor);
   const recordedBy = actorName(ctx.actor);
   const mlmodel = registration.mlmodel === null ? null : JSON.stringify(registration.mlmodel);
-  const insert = (db: DbOrTx) => db.$queryRaw<{ pk: bigint; version: number }[]>`
+  // prepared: a fixed text (tags as arrays), planned once per connection
+  const insert = (db: DbOrTx) =>
+    sqlQuery<{ pk: bigint; version: number }>(
+      db,
+      Prisma.sql`
     WITH n AS (
       UPDATE registered_model SET next_version = next_version + 1, last_updated_timestamp = ${now}
       WHERE id = ${model.id} RETURNING next_version - 1 AS version),
@@ -189,7 +197,9 @@ export async function createModelVersion(ctx: Ctx, input: CreateModelVersionInpu
       after: Prisma.sql`jsonb_build_object('name', ${model.name}::text, 'version', v.version, 'source', ${input.source}::text, 'run_id', ${resolved.runId}::text, 'status', ${registration.status}::text)`,
       from: Prisma.sql`v`,
     })})
-    SELECT pk, version FROM v`;
+    SELECT pk, version FROM v`,
+      { prepare: true },
+    );
   const emit = await hooked;
   const rows = !emit
     ? await insert(ctx.db)

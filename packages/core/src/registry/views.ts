@@ -1,4 +1,4 @@
-import { Prisma } from "@modelgate/db";
+import { Prisma, sqlQuery } from "@modelgate/db";
 import type { DbOrTx } from "../audit/record-audit.ts";
 import type { ModelVersionStatus, ModelVersionView, RegisteredModelView, RegistryTagView, Stage } from "./types.ts";
 import { STAGES } from "./types.ts";
@@ -56,7 +56,7 @@ const versionSelect = Prisma.sql`
 /** Views of the given versions, in the order of `pks` (missing ones skipped). */
 export async function loadVersionViews(db: DbOrTx, pks: readonly bigint[]): Promise<ModelVersionView[]> {
   if (pks.length === 0) return [];
-  const rows = await db.$queryRaw<VersionRow[]>`${versionSelect} WHERE v.pk = ANY(${pks.map(String)}::bigint[])`;
+  const rows = await sqlQuery<VersionRow>(db, Prisma.sql`${versionSelect} WHERE v.pk = ANY(${pks.map(String)}::bigint[])`, { prepare: true });
   const byPk = new Map(rows.map((r) => [r.pk, r]));
   return pks.flatMap((pk) => {
     const r = byPk.get(pk);
@@ -71,13 +71,17 @@ export async function loadVersionViews(db: DbOrTx, pks: readonly bigint[]): Prom
 export async function latestVersionViews(db: DbOrTx, modelIds: readonly number[], stages: readonly Stage[] = STAGES): Promise<Map<number, ModelVersionView[]>> {
   const out = new Map<number, ModelVersionView[]>();
   if (modelIds.length === 0 || stages.length === 0) return out;
-  const rows = await db.$queryRaw<VersionRow[]>`${versionSelect}
+  const rows = await sqlQuery<VersionRow>(
+    db,
+    Prisma.sql`${versionSelect}
     WHERE v.pk IN (
       SELECT DISTINCT ON (x.model_id, x.current_stage) x.pk FROM model_version x
       WHERE x.model_id = ANY(${[...modelIds]}::int[]) AND x.deleted_timestamp IS NULL AND x.status = 'READY'
         AND x.current_stage::text = ANY(${[...stages]}::text[])
       ORDER BY x.model_id, x.current_stage, x.version DESC)
-    ORDER BY v.model_id, v.current_stage`;
+    ORDER BY v.model_id, v.current_stage`,
+    { prepare: true },
+  );
   for (const r of rows) {
     const list = out.get(r.model_id) ?? [];
     list.push(toVersionView(r));
@@ -100,12 +104,16 @@ interface ModelRow {
 export async function loadModelViews(db: DbOrTx, ids: readonly number[]): Promise<RegisteredModelView[]> {
   if (ids.length === 0) return [];
   const [rows, latest] = await Promise.all([
-    db.$queryRaw<ModelRow[]>`
+    sqlQuery<ModelRow>(
+      db,
+      Prisma.sql`
       SELECT m.id, m.name, m.description, m.creation_timestamp, m.last_updated_timestamp,
         (SELECT json_agg(json_build_object('key', t.key, 'value', t.value) ORDER BY t.key COLLATE "C") FROM registered_model_tag t WHERE t.model_id = m.id) AS tags,
         (SELECT json_agg(json_build_object('alias', a.alias, 'version', v.version::text) ORDER BY a.alias COLLATE "C")
            FROM registered_model_alias a JOIN model_version v ON v.pk = a.version_pk WHERE a.model_id = m.id) AS aliases
       FROM registered_model m WHERE m.id = ANY(${[...ids]}::int[])`,
+      { prepare: true },
+    ),
     latestVersionViews(db, ids),
   ]);
   const byId = new Map(rows.map((r) => [r.id, r]));

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { AccessToken } from "@modelgate/db";
 import type { Ctx } from "../context.ts";
+import { credentialTx } from "../auth/credential-cache.ts";
 import { authorize, requireUser } from "../auth/permissions.ts";
 import { recordAudit } from "../audit/record-audit.ts";
 import { notFound } from "../errors.ts";
@@ -75,7 +76,7 @@ export async function revokeToken(ctx: Ctx, input: { tokenId: string }): Promise
   authorize(ctx.actor, "tokens:manage-own");
   const me = requireUser(ctx.actor);
   const { tokenId } = parseInput(z.object({ tokenId: z.uuid("Invalid token id") }), input);
-  return ctx.db.$transaction(async (tx) => {
+  return credentialTx(ctx.db, async (tx) => {
     const before = await tx.accessToken.findUnique({ where: { id: tokenId } });
     // someone else's token looks exactly like a missing one, unless the caller is an admin
     if (!before || (before.userId !== me.userId && me.role !== "ADMIN")) throw notFound(`Token with id=${tokenId} not found`);

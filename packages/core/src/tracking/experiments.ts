@@ -1,14 +1,42 @@
-import { Prisma } from "@modelgate/db";
+import { Prisma, sqlQuery } from "@modelgate/db";
 import { type Ctx, actorUserId } from "../context.ts";
-import { assertExperimentLevel, authorize, experimentLevel, experimentNotFound } from "../auth/permissions.ts";
+import { assertExperimentLevel, authorize, experimentNotFound, grantSql, resolveExperimentLevel } from "../auth/permissions.ts";
 import { recordAudit } from "../audit/record-audit.ts";
 import { alreadyExists, invalid, notFound } from "../errors.ts";
-import type { ExperimentView, PermissionLevel, TagView } from "./types.ts";
+import type { ExperimentView, LifecycleStage, PermissionLevel, TagView } from "./types.ts";
 import { MAX_EXPERIMENT_NAME_LENGTH, dedupeTags, experimentPk, validateExperimentIdPattern, validateKey, validateTag, validateValue } from "./validate.ts";
 
-const withTags = { tags: { orderBy: { key: "asc" } } } satisfies Prisma.ExperimentInclude;
+/** An experiment with its tags (in key order), as loadExperiment reads it. */
+export interface ExperimentRow {
+  id: number;
+  name: string;
+  artifactLocation: string;
+  lifecycleStage: LifecycleStage;
+  creationTime: bigint;
+  lastUpdateTime: bigint;
+  ownerId: string | null;
+  tags: TagView[];
+}
 
-type ExperimentRow = Prisma.ExperimentGetPayload<{ include: typeof withTags }>;
+/**
+ * The experiment with its tags and the actor's grant on it, by id or by name, in one prepared
+ * statement (experiments/get and every run creation start here).
+ */
+async function experimentWithGrant(ctx: Ctx, where: { id: number } | { name: string }): Promise<{ e: ExperimentRow; level: PermissionLevel | null } | null> {
+  const cond = "id" in where ? Prisma.sql`e.id = ${where.id}::int` : Prisma.sql`e.name = ${where.name}`;
+  const [row] = await sqlQuery<ExperimentRow & { grant_level: string | null }>(
+    ctx.db,
+    Prisma.sql`SELECT e.id, e.name, e.artifact_location AS "artifactLocation", e.lifecycle_stage::text AS "lifecycleStage",
+      e.creation_time AS "creationTime", e.last_update_time AS "lastUpdateTime", e.owner_id::text AS "ownerId",
+      COALESCE((SELECT json_agg(json_build_object('key', t.key, 'value', t.value) ORDER BY t.key) FROM experiment_tag t WHERE t.experiment_id = e.id), '[]') AS tags,
+      ${grantSql(ctx.actor, "e")} AS grant_level
+    FROM experiment e WHERE ${cond}`,
+    { prepare: true },
+  );
+  if (!row) return null;
+  const { grant_level, ...e } = row;
+  return { e, level: resolveExperimentLevel(ctx.actor, { experimentId: e.id, ownerId: e.ownerId, grant: grant_level }) };
+}
 
 export function toExperimentView(e: ExperimentRow): ExperimentView {
   return {
@@ -26,10 +54,10 @@ export function toExperimentView(e: ExperimentRow): ExperimentView {
 export async function loadExperiment(ctx: Ctx, experimentId: string, needed: PermissionLevel): Promise<ExperimentRow> {
   validateExperimentIdPattern(experimentId);
   const id = experimentPk(experimentId);
-  const [e, level] = id === null ? [null, null] : await Promise.all([ctx.db.experiment.findUnique({ where: { id }, include: withTags }), experimentLevel(ctx, id)]);
-  if (!e) throw experimentNotFound(experimentId);
-  assertExperimentLevel(level, needed, experimentId);
-  return e;
+  const found = id === null ? null : await experimentWithGrant(ctx, { id });
+  if (!found) throw experimentNotFound(experimentId);
+  assertExperimentLevel(found.level, needed, experimentId);
+  return found.e;
 }
 
 export function assertExperimentActive(e: { id: number; lifecycleStage: string }) {
@@ -91,9 +119,9 @@ export async function getExperiment(ctx: Ctx, experimentId: string): Promise<Exp
 }
 
 export async function getExperimentByName(ctx: Ctx, name: string): Promise<ExperimentView> {
-  const e = name.includes("\u0000") ? null : await ctx.db.experiment.findUnique({ where: { name }, include: withTags });
-  if (!e || !(await experimentLevel(ctx, e.id))) throw notFound(`Could not find experiment with name '${name}'`);
-  return toExperimentView(e);
+  const found = name.includes("\u0000") ? null : await experimentWithGrant(ctx, { name });
+  if (!found?.level) throw notFound(`Could not find experiment with name '${name}'`);
+  return toExperimentView(found.e);
 }
 
 export async function updateExperiment(ctx: Ctx, input: { experiment_id: string; new_name: string }): Promise<void> {

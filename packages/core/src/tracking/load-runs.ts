@@ -1,4 +1,4 @@
-import { Prisma } from "@modelgate/db";
+import { Prisma, sqlQuery } from "@modelgate/db";
 import type { DbOrTx } from "../audit/record-audit.ts";
 import type { DatasetInputView, LifecycleStage, MetricView, RunInfoView, RunStatus, RunView } from "./types.ts";
 import { byKey } from "./validate.ts";
@@ -100,9 +100,13 @@ export async function loadRunViewsByPk(db: DbOrTx, runPks: readonly bigint[], op
     const values = await Promise.all(names.map((n) => db.$queryRaw<{ v: string | null }[]>`SELECT (${parts[n]}) AS v`.then((r) => r[0]?.v ?? null)));
     texts = Object.fromEntries(names.map((n, i) => [n, values[i]!])) as Texts;
   } else {
-    const rows = await db.$queryRaw<Texts[]>`
-      SELECT (${parts.runs}) AS runs, (${parts.metrics}) AS metrics, (${parts.params}) AS params, (${parts.tags}) AS tags, (${parts.inputs}) AS inputs,
-        (${parts.models}) AS models`;
+    // prepared (the keys are one array parameter): runs/get and small pages plan it once per connection
+    const rows = await sqlQuery<Texts>(
+      db,
+      Prisma.sql`SELECT (${parts.runs}) AS runs, (${parts.metrics}) AS metrics, (${parts.params}) AS params, (${parts.tags}) AS tags, (${parts.inputs}) AS inputs,
+        (${parts.models}) AS models`,
+      { prepare: true },
+    );
     texts = rows[0] ?? { runs: null, metrics: null, params: null, tags: null, inputs: null, models: null };
   }
   const row = texts;

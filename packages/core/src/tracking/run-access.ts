@@ -1,4 +1,4 @@
-import { Prisma } from "@modelgate/db";
+import { Prisma, sqlQuery } from "@modelgate/db";
 import type { Ctx } from "../context.ts";
 import { denied, invalid, notFound } from "../errors.ts";
 import { grantSql, levelAtLeast, resolveExperimentLevel } from "../auth/permissions.ts";
@@ -35,10 +35,13 @@ interface AccessRow {
  */
 export async function findRun(ctx: Ctx, runId: string, needed: PermissionLevel): Promise<RunRef> {
   validateRunId(runId);
-  const rows = await ctx.db.$queryRaw<AccessRow[]>`
-    SELECT r.pk, r.id, r.experiment_id, r.name, r.lifecycle_stage::text AS lifecycle_stage, r.view_version, e.owner_id::text AS owner_id,
+  const rows = await sqlQuery<AccessRow>(
+    ctx.db,
+    Prisma.sql`SELECT r.pk, r.id, r.experiment_id, r.name, r.lifecycle_stage::text AS lifecycle_stage, r.view_version, e.owner_id::text AS owner_id,
       ${grantSql(ctx.actor, "e")} AS grant_level
-    FROM run r JOIN experiment e ON e.id = r.experiment_id WHERE r.id = ${runId}`;
+    FROM run r JOIN experiment e ON e.id = r.experiment_id WHERE r.id = ${runId}`,
+    { prepare: true },
+  );
   const row = rows[0];
   const level = row ? resolveExperimentLevel(ctx.actor, { experimentId: row.experiment_id, ownerId: row.owner_id, grant: row.grant_level }) : null;
   if (!row || !levelAtLeast(level, "READ")) throw runNotFound(runId);

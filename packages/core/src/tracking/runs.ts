@@ -1,4 +1,4 @@
-import { Prisma } from "@modelgate/db";
+import { Prisma, sqlQuery } from "@modelgate/db";
 import { recordAudit, type DbOrTx } from "../audit/record-audit.ts";
 import { type Ctx, actorUserId } from "../context.ts";
 import { invalid, notFound } from "../errors.ts";
@@ -9,7 +9,7 @@ import { generateRunName, newRunId } from "./run-names.ts";
 import { runBodies } from "./run-wire.ts";
 import { WireJson } from "../wire-json.ts";
 import type { RunInfoView, RunStatus, RunView, TagView } from "./types.ts";
-import { dedupeTags, validateKey, validateTag, validateTimestamp, validateValue } from "./validate.ts";
+import { byKey, dedupeTags, validateKey, validateTag, validateTimestamp, validateValue } from "./validate.ts";
 
 export const RUN_NAME_TAG = "mlflow.runName";
 const STATUSES: readonly RunStatus[] = ["RUNNING", "SCHEDULED", "FINISHED", "FAILED", "KILLED"];
@@ -43,21 +43,19 @@ export async function createRun(ctx: Ctx, input: CreateRunInput): Promise<RunVie
   validateValue("Run name", name);
   const tags = [...given.filter((t) => t.key !== RUN_NAME_TAG), { key: RUN_NAME_TAG, value: name }];
   const id = newRunId();
-  const run = await ctx.db.run.create({
-    data: {
-      id,
-      experimentId: exp.id,
-      name,
-      userId: input.user_id ?? (ctx.actor.kind === "user" ? ctx.actor.username : ""),
-      ownerId: actorUserId(ctx.actor),
-      startTime: BigInt(input.start_time ?? 0),
-      artifactUri: `${exp.artifactLocation.replace(/\/+$/, "")}/${id}/artifacts`,
-      tags: { create: tags },
-    },
-    select: { pk: true },
-  });
-  const [view] = await loadRunViews(ctx.db, [run.pk]);
-  return view!;
+  // one statement: the run and its tags land together, and the answer is built from what was written
+  const [row] = await sqlQuery<RunRow>(
+    ctx.db,
+    Prisma.sql`WITH ins_run AS (
+        INSERT INTO run AS r (id, experiment_id, name, user_id, owner_id, start_time, artifact_uri)
+        VALUES (${id}, ${exp.id}::int, ${name}, ${input.user_id ?? (ctx.actor.kind === "user" ? ctx.actor.username : "")}, ${actorUserId(ctx.actor)}::uuid,
+          ${input.start_time ?? 0}::bigint, ${`${exp.artifactLocation.replace(/\/+$/, "")}/${id}/artifacts`})
+        RETURNING ${RUN_COLUMNS}),
+      ins_tags AS (INSERT INTO run_tag (run_pk, key, value) SELECT ins_run.pk, x.k, x.v FROM ins_run, unnest(${tags.map((t) => t.key)}::text[], ${tags.map((t) => t.value)}::text[]) AS x(k, v))
+    SELECT * FROM ins_run`,
+    { prepare: true },
+  );
+  return { info: toRunInfoView(row!), data: { tags: [...tags].sort(byKey) }, inputs: {} };
 }
 
 export async function getRun(ctx: Ctx, runId: string): Promise<RunView> {
@@ -90,14 +88,21 @@ export async function updateRun(ctx: Ctx, input: UpdateRunInput): Promise<RunInf
   if (input.end_time !== undefined) validateTimestamp("end_time", input.end_time);
   const name = input.run_name || null;
   if (name) validateValue("Run name", name);
-  return ctx.db.$transaction(async (tx) => {
-    const [row] = await tx.$queryRaw<RunRow[]>`
-      UPDATE run r SET status = COALESCE(${status}::"RunStatus", r.status), end_time = COALESCE(${input.end_time ?? null}::bigint, r.end_time),
-        name = COALESCE(${name}::text, r.name)
-      WHERE r.pk = ${run.pk} RETURNING ${RUN_COLUMNS}`;
-    if (name) await upsertTags(tx, run, [{ key: RUN_NAME_TAG, value: name }]);
-    return toRunInfoView(row!);
-  });
+  // one statement (the run's row first, then its name tag): no transaction round trips
+  const [row] = await sqlQuery<RunRow>(
+    ctx.db,
+    Prisma.sql`WITH upd AS (
+        UPDATE run r SET status = COALESCE(${status}::"RunStatus", r.status), end_time = COALESCE(${input.end_time ?? null}::bigint, r.end_time),
+          name = COALESCE(${name}::text, r.name)
+        WHERE r.pk = ${run.pk} RETURNING ${RUN_COLUMNS}),
+      name_tag AS (
+        INSERT INTO run_tag (run_pk, key, value) SELECT upd.pk, ${RUN_NAME_TAG}, ${name}::text FROM upd WHERE ${name}::text IS NOT NULL
+        ON CONFLICT (run_pk, key) DO UPDATE SET value = excluded.value)
+    SELECT * FROM upd`,
+    { prepare: true },
+  );
+  if (!row) throw runNotFound(run.id);
+  return toRunInfoView(row);
 }
 
 /**
@@ -151,8 +156,12 @@ export async function runWrites(db: DbOrTx, run: Pick<RunRef, "pk" | "id">, ...w
   if (!ctes.length) return;
   const rename = writes.find((w) => w.rename !== undefined)?.rename;
   const checks = writes.flatMap((w) => w.checks ?? []).map((name) => `, (SELECT count(*) FROM ${name})`);
-  const [row] = await db.$queryRaw<{ found: number }[]>`
-    WITH ${Prisma.join([bumpCte(run.pk, rename), ...ctes], ", ")} SELECT (SELECT count(*) FROM bump)::int AS found${Prisma.raw(checks.join(""))}`;
+  // prepared: the text is one of a fixed set (which writes, in which order), the data are parameters
+  const [row] = await sqlQuery<{ found: number }>(
+    db,
+    Prisma.sql`WITH ${Prisma.join([bumpCte(run.pk, rename), ...ctes], ", ")} SELECT (SELECT count(*) FROM bump)::int AS found${Prisma.raw(checks.join(""))}`,
+    { prepare: true },
+  );
   if (!row?.found) throw runNotFound(run.id);
 }
 
@@ -190,9 +199,13 @@ export async function deleteTag(ctx: Ctx, input: { run_id: string; key: string }
   validateKey("tag", input.key);
   const run = await findRun(ctx, input.run_id, "EDIT");
   assertRunActive(run);
-  const count = await ctx.db.$executeRaw`
-    WITH ${bumpCte(run.pk, undefined)} DELETE FROM run_tag t USING bump WHERE t.run_pk = bump.pk AND t.key = ${input.key}`;
-  if (count === 0) throw notFound(`No tag with name: ${input.key} in run with id ${input.run_id}`);
+  const [deleted] = await sqlQuery<{ count: number }>(
+    ctx.db,
+    Prisma.sql`WITH ${bumpCte(run.pk, undefined)}, del AS (DELETE FROM run_tag t USING bump WHERE t.run_pk = bump.pk AND t.key = ${input.key} RETURNING 1)
+    SELECT count(*)::int AS count FROM del`,
+    { prepare: true },
+  );
+  if (!deleted?.count) throw notFound(`No tag with name: ${input.key} in run with id ${input.run_id}`);
 }
 
 export const LOG_MODEL_HISTORY_TAG = "mlflow.log-model.history";

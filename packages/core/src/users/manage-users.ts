@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { Prisma } from "@modelgate/db";
 import type { Ctx } from "../context.ts";
+import { credentialTx } from "../auth/credential-cache.ts";
 import { authorize, can, requireUser } from "../auth/permissions.ts";
 import { recordAudit } from "../audit/record-audit.ts";
 import { alreadyExists, denied, invalid, notFound } from "../errors.ts";
@@ -74,7 +75,7 @@ export async function setUserActive(ctx: Ctx, input: { userId: string; active: b
   const { userId } = parseInput(userIdInput, input);
   const active = parseInput(z.object({ active: z.boolean() }), input).active;
   if (!active && ctx.actor.kind === "user" && ctx.actor.userId === userId) throw invalid("You cannot deactivate your own account");
-  return ctx.db.$transaction(async (tx) => {
+  return credentialTx(ctx.db, async (tx) => {
     const before = await loadUser(tx, userId);
     if (before.active === active) return toUserView(before);
     const user = await tx.user.update({
@@ -96,7 +97,7 @@ export async function setUserRole(ctx: Ctx, input: { userId: string; role: "ADMI
   authorize(ctx.actor, "users:manage");
   const q = parseInput(userIdInput.extend({ role: z.enum(["ADMIN", "USER"]) }), input);
   if (ctx.actor.kind === "user" && ctx.actor.userId === q.userId && q.role !== "ADMIN") throw invalid("You cannot remove your own admin role");
-  return ctx.db.$transaction(async (tx) => {
+  return credentialTx(ctx.db, async (tx) => {
     const before = await loadUser(tx, q.userId);
     if (before.role === q.role) return toUserView(before);
     const user = await tx.user.update({ where: { id: q.userId }, data: { role: q.role, sessionVersion: { increment: 1 } } });
@@ -109,7 +110,7 @@ export async function setUserRole(ctx: Ctx, input: { userId: string; role: "ADMI
 export async function resetPassword(ctx: Ctx, input: { userId: string; password: string }): Promise<UserView> {
   authorize(ctx.actor, "users:manage");
   const q = parseInput(userIdInput.extend({ password: z.string() }), input);
-  return ctx.db.$transaction(async (tx) => {
+  return credentialTx(ctx.db, async (tx) => {
     const before = await loadUser(tx, q.userId);
     assertPasswordPolicy(q.password, before.username);
     const user = await tx.user.update({
@@ -126,7 +127,7 @@ export async function changeOwnPassword(ctx: Ctx, input: { currentPassword: stri
   authorize(ctx.actor, "self:read");
   const me = requireUser(ctx.actor);
   const q = parseInput(z.object({ currentPassword: z.string(), newPassword: z.string() }), input);
-  await ctx.db.$transaction(async (tx) => {
+  await credentialTx(ctx.db, async (tx) => {
     const user = await loadUser(tx, me.userId);
     if (!(await verifyPassword(user.passwordHash, q.currentPassword))) throw invalid("Current password is incorrect");
     assertPasswordPolicy(q.newPassword, user.username);
@@ -188,7 +189,7 @@ export async function setPasswordByName(ctx: Ctx, input: { username: string; pas
   const q = parseInput(z.object({ username: z.string(), password: z.string() }), input);
   assertAdminOrSelf(ctx, q.username);
   const self = ctx.actor.kind === "user" && ctx.actor.username === q.username;
-  await ctx.db.$transaction(async (tx) => {
+  await credentialTx(ctx.db, async (tx) => {
     const found = await userByName(tx, q.username);
     const user = await loadUser(tx, found.id);
     assertPasswordPolicy(q.password, user.username);

@@ -1,0 +1,142 @@
+# The single calls a training script makes, one request each, as the mlflow client sends them
+# (python3 + requests.Session, keep-alive, JSON bodies on POST, query strings on GET), timed against
+# Modelgate and against the parse-only server in the same rounds: each round sends every call to
+# both, in alternating order, with the very same bytes (ids come from Modelgate's answers; the
+# parse-only server answers {} and ignores them). A call's time is the client's: send, wait, read
+# and json-decode the answer.
+#
+# Input (stdin): {"modelgate": {"baseUrl", "token"}, "ceiling": {"baseUrl", "token"},
+#                 "rounds": int, "warmup": int, "stamp": str}
+# Output (stdout): {"calls": [{"name", "modelgate": [ms...], "ceiling": [ms...]}], "error": str | null}
+import json
+import sys
+import time
+
+import requests
+
+API = "/api/2.0/mlflow/"
+
+
+class Target:
+    def __init__(self, spec):
+        self.base = spec["baseUrl"]
+        self.session = requests.Session()
+        self.session.headers["Authorization"] = "Bearer " + spec["token"]
+
+    def call(self, method, path, body=None, query=None, data=None, url=None):
+        t0 = time.perf_counter()
+        if method == "GET":
+            r = self.session.get(url or self.base + API + path, params=query)
+        elif data is not None:
+            r = self.session.request(method, url or self.base + API + path, data=data, headers={"Content-Type": "application/json"})
+        else:
+            r = self.session.request(method, url or self.base + API + path, json=body)
+        out = r.json() if r.content else {}
+        ms = (time.perf_counter() - t0) * 1000
+        if r.status_code != 200:
+            raise RuntimeError(f"{method} {path}: HTTP {r.status_code}: {r.text[:300]}")
+        return out, ms
+
+
+def main() -> None:
+    spec = json.load(sys.stdin)
+    mg, ceiling = Target(spec["modelgate"]), Target(spec["ceiling"])
+    stamp = spec["stamp"]
+    rounds, warmup = spec["rounds"], spec["warmup"]
+
+    # set-up through Modelgate, untimed: an experiment, a registered model, one artifact
+    exp_name = f"py-calls-{stamp}"
+    exp_id = mg.call("POST", "experiments/create", {"name": exp_name})[0]["experiment_id"]
+    model = f"py-calls-model-{stamp}"
+    mg.call("POST", "registered-models/create", {"name": model})
+    now = int(time.time() * 1000)
+    batch_body = json.dumps(
+        {
+            "metrics": [{"key": f"m{i % 10}", "value": i * 0.5, "timestamp": now, "step": i // 10} for i in range(500)],
+            "params": [],
+            "tags": [],
+        }
+    )
+
+    names = [
+        "runs/create",
+        "runs/log-parameter",
+        "runs/log-metric",
+        "runs/set-tag",
+        "runs/delete-tag",
+        "runs/log-batch (500 points)",
+        "runs/get",
+        "artifacts/list",
+        "runs/update",
+        "experiments/get",
+        "experiments/get-by-name",
+        "registered-models/get",
+        "model-versions/create",
+        "model-versions/get",
+        "registered-models/get-latest-versions",
+    ]
+    times = {n: {"modelgate": [], "ceiling": []} for n in names}
+
+    def one_round(i: int, record: bool) -> None:
+        # Modelgate first on even rounds, the parse-only server first on odd ones
+        order = [(mg, "modelgate"), (ceiling, "ceiling")] if i % 2 == 0 else [(ceiling, "ceiling"), (mg, "modelgate")]
+        state = {}
+
+        def both(name, method, path, body=None, query=None, data=None, url=None):
+            for target, label in order:
+                out, ms = target.call(method, path, body, query, data, url and url.replace("{base}", target.base))
+                if label == "modelgate":
+                    state[name] = out
+                if record:
+                    times[name][label].append(ms)
+            return state[name]
+
+        ts = int(time.time() * 1000)
+        run = both(
+            "runs/create",
+            "POST",
+            "runs/create",
+            {
+                "experiment_id": exp_id,
+                "user_id": "bench",
+                "start_time": ts,
+                "tags": [
+                    {"key": "mlflow.user", "value": "bench"},
+                    {"key": "mlflow.source.name", "value": "train.py"},
+                    {"key": "mlflow.source.type", "value": "LOCAL"},
+                    {"key": "mlflow.runName", "value": f"round-{i}"},
+                ],
+            },
+        )
+        run_id = run["run"]["info"]["run_id"]
+        both("runs/log-parameter", "POST", "runs/log-parameter", {"run_id": run_id, "run_uuid": run_id, "key": "lr", "value": "0.01"})
+        both("runs/log-metric", "POST", "runs/log-metric", {"run_id": run_id, "run_uuid": run_id, "key": "loss", "value": 0.5, "timestamp": ts, "step": 0})
+        both("runs/set-tag", "POST", "runs/set-tag", {"run_id": run_id, "run_uuid": run_id, "key": "phase", "value": "train"})
+        both("runs/delete-tag", "POST", "runs/delete-tag", {"run_id": run_id, "key": "phase"})
+        both("runs/log-batch (500 points)", "POST", "runs/log-batch", data=('{"run_id":"' + run_id + '",' + batch_body[1:]).encode())
+        both("runs/get", "GET", "runs/get", query={"run_id": run_id})
+        # a file for the listing to find (untimed, Modelgate only)
+        mg.call("PUT", "", data=b"flavors: {}\n", url=f"{mg.base}/api/2.0/mlflow-artifacts/artifacts/{exp_id}/{run_id}/artifacts/model/MLmodel")
+        both("artifacts/list", "GET", "artifacts/list", query={"run_id": run_id, "path": "model"})
+        both("runs/update", "POST", "runs/update", {"run_id": run_id, "run_uuid": run_id, "status": "FINISHED", "end_time": ts + 1})
+        both("experiments/get", "GET", "experiments/get", query={"experiment_id": exp_id})
+        both("experiments/get-by-name", "GET", "experiments/get-by-name", query={"experiment_name": exp_name})
+        both("registered-models/get", "GET", "registered-models/get", query={"name": model})
+        source = f"mlflow-artifacts:/{exp_id}/{run_id}/artifacts/model"
+        mv = both("model-versions/create", "POST", "model-versions/create", {"name": model, "source": source, "run_id": run_id})
+        both("model-versions/get", "GET", "model-versions/get", query={"name": model, "version": mv["model_version"]["version"]})
+        both("registered-models/get-latest-versions", "POST", "registered-models/get-latest-versions", {"name": model, "stages": []})
+
+    try:
+        for i in range(warmup):
+            one_round(i, False)
+        for i in range(rounds):
+            one_round(i, True)
+        error = None
+    except Exception as e:  # noqa: BLE001 - reported to the bench
+        error = repr(e)
+    calls = [{"name": n, **times[n]} for n in names]
+    json.dump({"calls": calls, "error": error}, sys.stdout)
+
+
+main()
