@@ -1,16 +1,28 @@
 // The ceiling: a bare node:http server that reads each request body, JSON-parses it and answers {}
 // without touching a database. Run as its own process so it gets a core of its own, like the real
 // server. PORT comes from the environment.
+//
+// `PUT /__bench/canned?path=<path>` stores a body to answer on <path> instead of {} (the runs/search
+// ceiling answers the very bytes Modelgate answered, so the client reads and decodes as much).
 import http from "node:http";
+
+const canned = new Map<string, Buffer>();
 
 const server = http.createServer((req, res) => {
   const chunks: Buffer[] = [];
   req.on("data", (c: Buffer) => chunks.push(c));
   req.on("end", () => {
+    const url = new URL(req.url ?? "/", "http://x");
+    const body = Buffer.concat(chunks);
+    if (req.method === "PUT" && url.pathname === "/__bench/canned") {
+      canned.set(url.searchParams.get("path") ?? "", body);
+      res.writeHead(204).end();
+      return;
+    }
     try {
-      if (chunks.length) JSON.parse(Buffer.concat(chunks).toString("utf8"));
+      if (chunks.length) JSON.parse(body.toString("utf8"));
       res.writeHead(200, { "content-type": "application/json" });
-      res.end("{}");
+      res.end(canned.get(url.pathname) ?? "{}");
     } catch {
       res.writeHead(400, { "content-type": "application/json" });
       res.end('{"error_code":"INVALID_PARAMETER_VALUE","message":"Malformed JSON"}');

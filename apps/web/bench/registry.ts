@@ -2,18 +2,19 @@
 // concurrent version creation on one model (rate, and gap-free numbers), and the two searches over
 // 10 000 models x 10 versions. Prints target vs measured and exits 1 on a miss.
 //
-//   --only=create,search           run some phases
+//   --only=create,search,python    run some phases
 //   --server=data-plane|full       the data-plane app as `npm start` builds it (default), or
 //                                  server/main.ts with both planes (needs apps/web/.next)
 //   --quick                        small sizes to try the bench out (never passes)
 import { benchToken } from "./lib/bench-token.ts";
 import { exitWith, finish, log, logMachine, parseBenchArgs, runPhases, secondsSince, withBenchEnv } from "./lib/harness.ts";
-import { startModelgate } from "./lib/processes.ts";
+import { startModelgate, startParseOnly } from "./lib/processes.ts";
 import { REGISTRY_FULL_SIZES, REGISTRY_QUICK_SIZES, type RegistryContext, type RegistryPhase } from "./lib/registry-context.ts";
 import { registryCreatePhase } from "./phases/registry-create.ts";
 import { registrySearchPhase } from "./phases/registry-search.ts";
+import { pythonRegistryPhase } from "./phases/python-registry.ts";
 
-const PHASES: Record<string, RegistryPhase> = { create: registryCreatePhase, search: registrySearchPhase };
+const PHASES: Record<string, RegistryPhase> = { create: registryCreatePhase, search: registrySearchPhase, python: pythonRegistryPhase };
 /** createDb's max in data-plane-server.ts (and server/main.ts). */
 const SERVER_POOL_SIZE = 10;
 
@@ -27,10 +28,12 @@ async function main() {
     ]);
     const token = await benchToken(db.url);
 
-    const server = await startModelgate(mode, db.url, workDir);
+    const server = await startModelgate(mode, db.url, workDir, { artifacts: true });
     env.onCleanup(() => server.stop());
-    log(`server up after ${secondsSince(env.t0)} s (modelgate pid ${server.pid})`);
-    const ctx: RegistryContext = { api: { baseUrl: server.url, token }, serverPid: server.pid, databaseUrl: db.url, serverPoolSize: SERVER_POOL_SIZE, sizes, stamp: Date.now().toString(36), log };
+    const parseOnly = await startParseOnly(workDir);
+    env.onCleanup(parseOnly.stop);
+    log(`servers up after ${secondsSince(env.t0)} s (modelgate pid ${server.pid}, parse-only pid ${parseOnly.pid})`);
+    const ctx: RegistryContext = { api: { baseUrl: server.url, token }, ceiling: { baseUrl: parseOnly.url, token }, serverPid: server.pid, databaseUrl: db.url, serverPoolSize: SERVER_POOL_SIZE, sizes, stamp: Date.now().toString(36), log };
     return [...rows, ...(await runPhases(PHASES, only, ctx))];
   });
   return finish(rows, quick, t0);

@@ -2,7 +2,7 @@
 // protocol, next to a parse-only ceiling measured in the same run (server, clients and Postgres
 // share the machine, so only the ratio travels). Prints target vs measured and exits 1 on a miss.
 //
-//   --only=ingest,search,history,logged-models   run some phases
+//   --only=ingest,search,history,logged-models,python   run some phases
 //   --server=data-plane|full       the data-plane app as `npm start` builds it (default), or
 //                                  server/main.ts with both planes (needs apps/web/.next)
 //   --quick                        small sizes to try the bench out (never passes)
@@ -15,9 +15,10 @@ import { historyPhase } from "./phases/history.ts";
 import { ingestPhase } from "./phases/ingest.ts";
 import { searchPhase } from "./phases/search.ts";
 import { loggedModelsPhase } from "./phases/logged-models.ts";
+import { pythonTrackingPhase } from "./phases/python-tracking.ts";
 
 const CLIENTS = 4;
-const PHASES: Record<string, Phase> = { ingest: ingestPhase, search: searchPhase, history: historyPhase, "logged-models": loggedModelsPhase };
+const PHASES: Record<string, Phase> = { ingest: ingestPhase, search: searchPhase, history: historyPhase, "logged-models": loggedModelsPhase, python: pythonTrackingPhase };
 
 async function main() {
   const { quick, only, mode } = parseBenchArgs(PHASES);

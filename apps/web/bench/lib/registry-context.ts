@@ -20,6 +20,8 @@ export const REGISTRY_QUICK_SIZES: RegistrySizes = { createVersions: 400, create
 
 export interface RegistryContext {
   api: Endpoint;
+  /** The parse-only server (bench/parse-only-server.ts), the Python rows' ceiling. */
+  ceiling: Endpoint;
   /** The server process (for its CPU time). */
   serverPid: number;
   databaseUrl: string;

@@ -82,6 +82,36 @@ function explicitOrDefaultLevel(actor: Actor, facts: { ownerId: string | null; g
 }
 
 /**
+ * A SQL condition, true exactly where resolveExperimentLevel gives this actor at least `needed`,
+ * over columns of `alias`: grant_level (grantSql), owner_id (text) and experiment_id. It is that
+ * function's truth table, evaluated here for every case it distinguishes (grant, owner or not,
+ * the Default experiment or not), so a statement can check access and write in one round trip and
+ * still decide exactly as the code that explains a refusal.
+ */
+export function experimentLevelAtLeastSql(actor: Actor, needed: PermissionLevel, alias: string): Prisma.Sql {
+  const a = ident(alias);
+  const cases: Prisma.Sql[] = [];
+  let all = true;
+  for (const grant of [null, "READ", "EDIT", "MANAGE"] as const) {
+    for (const owner of actor.kind === "user" ? [false, true] : [false]) {
+      for (const isDefault of [false, true]) {
+        const facts = { experimentId: isDefault ? DEFAULT_EXPERIMENT_ID : DEFAULT_EXPERIMENT_ID + 1, ownerId: owner && actor.kind === "user" ? actor.userId : null, grant };
+        if (!levelAtLeast(resolveExperimentLevel(actor, facts), needed)) {
+          all = false;
+          continue;
+        }
+        const g = grant === null ? Prisma.sql`${a}.grant_level IS NULL` : Prisma.sql`${a}.grant_level = ${Prisma.raw(`'${grant}'`)}`;
+        const o = actor.kind !== "user" ? Prisma.empty : owner ? Prisma.sql` AND ${a}.owner_id = ${actor.userId}` : Prisma.sql` AND ${a}.owner_id IS DISTINCT FROM ${actor.userId}`;
+        const d = Prisma.sql` AND ${a}.experiment_id ${Prisma.raw(isDefault ? "=" : "<>")} ${Prisma.raw(String(DEFAULT_EXPERIMENT_ID))}`;
+        cases.push(Prisma.sql`(${g}${o}${d})`);
+      }
+    }
+  }
+  if (all) return Prisma.sql`TRUE`;
+  return cases.length ? Prisma.sql`(${Prisma.join(cases, " OR ")})` : Prisma.sql`FALSE`;
+}
+
+/**
  * SQL for the actor's grant on experiment `e` (null when none): a scalar subquery, the highest of
  * the user's own grant and their groups' grants (enum order is level order).
  */

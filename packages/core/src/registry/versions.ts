@@ -144,13 +144,11 @@ export async function createModelVersion(ctx: Ctx, input: CreateModelVersionInpu
   tags.forEach((t) => validateRegistryTag(t.key, t.value));
   if (input.description) validateDescription(input.description);
   if (input.run_link) validateValue("Run link", input.run_link);
-  const model = await loadModel(ctx, input.name, "EDIT");
-  // the event costs a transaction only when a webhook listens; the check overlaps source resolution
-  // (a webhook created between this check and the insert may miss this one version: it raced it)
-  const hooked = hasSubscribedWebhooks(ctx.db, model.id, "MODEL_VERSION_CREATED");
-  hooked.catch(() => undefined); // awaited below; no unhandled rejection if resolution throws first
   const isPrompt = tags.some((t) => t.key === PROMPT_TAG);
-  const resolved = await resolveSource(
+  // the model and the source are found at once (two round trips overlapped); the model's error,
+  // when there is one, is the answer, as if it had been checked first
+  const modelFound = loadModel(ctx, input.name, "EDIT");
+  const resolving = resolveSource(
     ctx,
     input.source,
     input.run_id || undefined,
@@ -160,6 +158,15 @@ export async function createModelVersion(ctx: Ctx, input: CreateModelVersionInpu
     },
     { isPrompt, modelId: input.model_id || undefined },
   );
+  const [modelResult, sourceResult] = await Promise.allSettled([modelFound, resolving]);
+  if (modelResult.status === "rejected") throw modelResult.reason;
+  if (sourceResult.status === "rejected") throw sourceResult.reason;
+  const model = modelResult.value;
+  const resolved = sourceResult.value;
+  // the event costs a transaction only when a webhook listens (a webhook created between this check
+  // and the insert may miss this one version: it raced it)
+  const hooked = hasSubscribedWebhooks(ctx.db, model.id, "MODEL_VERSION_CREATED");
+  hooked.catch(() => undefined); // awaited below; no unhandled rejection if reading the MLmodel throws first
   const loggedModelId = resolved.loggedModel?.id ?? null;
   const tagRead = loggedModelId ? registrationTagOf(ctx.db, loggedModelId) : null;
   tagRead?.catch(() => undefined); // awaited after the insert; no unhandled rejection before it

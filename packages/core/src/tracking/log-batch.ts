@@ -2,7 +2,7 @@ import { Prisma } from "@modelgate/db";
 import type { Ctx } from "../context.ts";
 import { invalid } from "../errors.ts";
 import { assertRunActive, findRun, type RunRef } from "./run-access.ts";
-import { runWrites, tagWrite, type RunWrite } from "./runs.ts";
+import { guardedRunWrites, runWrites, tagWrite, type RunWrite } from "./runs.ts";
 import { byKey, validateTag } from "./validate.ts";
 import { findLoggedModel } from "./logged-models/access.ts";
 import type { MetricView, TagView } from "./types.ts";
@@ -15,9 +15,8 @@ import {
   validateValue,
 } from "./validate.ts";
 
-// The hot path of every MLflow client: one query to find the run and check access, then one
-// transaction with one statement per table (metric history, latest metric, params, tags), so a
-// batch either lands whole or not at all.
+// The hot path of every MLflow client: one statement that checks access and writes every table
+// (metric history, latest metric, params, tags), so a batch either lands whole or not at all.
 
 export interface MetricInput {
   key: string;
@@ -165,7 +164,7 @@ export type BatchModels = ReadonlyMap<string, { pk: bigint; experimentId: number
  * the model's id when it logs a model) is not stored twice: it only links the model. Each
  * model-linked point is one of the model's metrics (logged_model_metric).
  */
-function metricWrite(metrics: MetricView[], run: Pick<RunRef, "pk" | "id">, models: BatchModels): RunWrite {
+function metricWrite(metrics: MetricView[], run: Pick<RunRef, "pk" | "id"> | null, models: BatchModels): RunWrite {
   if (!metrics.length) return { ctes: [] };
   const plain = metrics.filter((m) => !isLinked(m));
   const linked = metrics.filter(isLinked);
@@ -179,6 +178,7 @@ function metricWrite(metrics: MetricView[], run: Pick<RunRef, "pk" | "id">, mode
         SELECT bump.pk, x.k, x.s, x.t, x.v::float8 FROM bump, json_to_recordset(${rows}::json) AS x(k text, s bigint, t bigint, v text))`);
   }
   if (linked.length) {
+    if (!run) throw new Error("model-linked metrics are written for a run already found");
     const rows = JSON.stringify(linked.map((m) => ({ k: m.key, s: m.step, t: m.timestamp, v: String(m.value), ...linkOf(m) })));
     ctes.push(
       Prisma.sql`new_linked AS MATERIALIZED (
@@ -268,7 +268,7 @@ async function paramConflict(ctx: Ctx, run: RunRef, params: TagView[]): Promise<
 const isParamConflict = (e: unknown) => e instanceof Error && e.message.includes("modelgate_param_conflict");
 
 /** The whole batch is one statement: it lands whole or not at all, with no transaction round trips. */
-async function writeBatch(ctx: Ctx, run: RunRef, metrics: MetricView[], params: TagView[], tags: TagView[], models: BatchModels) {
+async function writeBatch(ctx: Ctx, run: RunRef, metrics: MetricView[], params: TagView[], tags: TagView[], models: BatchModels): Promise<void> {
   const writes = [metricWrite(metrics, run, models), tagWrite(tags), paramWrite(params)];
   try {
     await runWrites(ctx.db, run, ...writes);
@@ -288,8 +288,10 @@ const normalise = (m: MetricInput): MetricView => ({
   ...(m.dataset_digest ? { dataset_digest: m.dataset_digest } : {}),
 });
 
+const NO_MODELS: BatchModels = new Map();
+
 /** The models a batch's metrics name: each must be live, and linking metrics to it changes it (EDIT on its experiment). */
-async function batchModels(ctx: Ctx, metrics: readonly MetricInput[]): Promise<BatchModels> {
+async function batchModels(ctx: Ctx, metrics: readonly MetricView[]): Promise<BatchModels> {
   const ids = [...new Set(metrics.flatMap((m) => (m.model_id ? [m.model_id] : [])))];
   const out = new Map<string, { pk: bigint; experimentId: number }>();
   for (const id of ids) {
@@ -301,9 +303,23 @@ async function batchModels(ctx: Ctx, metrics: readonly MetricInput[]): Promise<B
 
 export async function logBatch(ctx: Ctx, input: LogBatchInput): Promise<void> {
   validateBatch(input);
-  const [run, models] = await Promise.all([findRun(ctx, input.run_id, "EDIT"), batchModels(ctx, input.metrics ?? [])]);
-  assertRunActive(run);
-  await writeBatch(ctx, run, (input.metrics ?? []).map(normalise), input.params ?? [], input.tags ?? [], models);
+  const metrics = (input.metrics ?? []).map(normalise);
+  const params = input.params ?? [];
+  const tags = input.tags ?? [];
+  if (metrics.some(isLinked)) {
+    // MLflow 3's model-linked points: their models are checked first, and the statement probes the
+    // run's history by its key, so the run is found before
+    const [run, models] = await Promise.all([findRun(ctx, input.run_id, "EDIT"), batchModels(ctx, metrics)]);
+    assertRunActive(run);
+    return writeBatch(ctx, run, metrics, params, tags, models);
+  }
+  // the training loop's calls: access check and write in one statement, one round trip
+  try {
+    await guardedRunWrites(ctx, input.run_id, "EDIT", [metricWrite(metrics, null, NO_MODELS), tagWrite(tags), paramWrite(params)]);
+  } catch (e) {
+    if (!isParamConflict(e)) throw e;
+    throw (await paramConflict(ctx, await findRun(ctx, input.run_id, "EDIT"), params)) ?? e;
+  }
 }
 
 export async function logMetric(ctx: Ctx, input: MetricInput & { run_id: string }): Promise<void> {

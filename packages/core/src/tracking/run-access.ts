@@ -18,7 +18,7 @@ export interface RunRef {
 
 export const runNotFound = (runId: string) => notFound(`Run with id=${runId} not found`);
 
-interface AccessRow {
+export interface AccessRow {
   pk: bigint;
   id: string;
   experiment_id: number;
@@ -30,23 +30,31 @@ interface AccessRow {
 }
 
 /**
+ * The run and the actor's level facts as SQL (one row when the run exists): findRun's query, and
+ * the `access` CTE of a write that checks and writes in one statement (runs.ts guardedRunWrites).
+ */
+export function runAccessSql(ctx: Pick<Ctx, "actor">, runId: string): Prisma.Sql {
+  return Prisma.sql`SELECT r.pk, r.id, r.experiment_id, r.name, r.lifecycle_stage::text AS lifecycle_stage, r.view_version, e.owner_id::text AS owner_id,
+      ${grantSql(ctx.actor, "e")} AS grant_level
+    FROM run r JOIN experiment e ON e.id = r.experiment_id WHERE r.id = ${runId}`;
+}
+
+/** The run from its access row, or the error: unreadable exactly like missing, 403 below `needed`. */
+export function checkRunAccess(ctx: Pick<Ctx, "actor">, runId: string, row: AccessRow | undefined, needed: PermissionLevel): RunRef {
+  const level = row ? resolveExperimentLevel(ctx.actor, { experimentId: row.experiment_id, ownerId: row.owner_id, grant: row.grant_level }) : null;
+  if (!row || !levelAtLeast(level, "READ")) throw runNotFound(runId);
+  if (!levelAtLeast(level, needed)) throw denied(`Permission denied: requires ${needed} on experiment ${row.experiment_id}`);
+  return { pk: row.pk, id: row.id, experimentId: row.experiment_id, name: row.name, lifecycleStage: row.lifecycle_stage, viewVersion: row.view_version };
+}
+
+/**
  * The run and the actor's level on its experiment in one query (the hot path of every log call).
  * A run the actor may not read is reported exactly like a missing one; below `needed` is a 403.
  */
 export async function findRun(ctx: Ctx, runId: string, needed: PermissionLevel): Promise<RunRef> {
   validateRunId(runId);
-  const rows = await sqlQuery<AccessRow>(
-    ctx.db,
-    Prisma.sql`SELECT r.pk, r.id, r.experiment_id, r.name, r.lifecycle_stage::text AS lifecycle_stage, r.view_version, e.owner_id::text AS owner_id,
-      ${grantSql(ctx.actor, "e")} AS grant_level
-    FROM run r JOIN experiment e ON e.id = r.experiment_id WHERE r.id = ${runId}`,
-    { prepare: true },
-  );
-  const row = rows[0];
-  const level = row ? resolveExperimentLevel(ctx.actor, { experimentId: row.experiment_id, ownerId: row.owner_id, grant: row.grant_level }) : null;
-  if (!row || !levelAtLeast(level, "READ")) throw runNotFound(runId);
-  if (!levelAtLeast(level, needed)) throw denied(`Permission denied: requires ${needed} on experiment ${row.experiment_id}`);
-  return { pk: row.pk, id: row.id, experimentId: row.experiment_id, name: row.name, lifecycleStage: row.lifecycle_stage, viewVersion: row.view_version };
+  const [row] = await sqlQuery<AccessRow>(ctx.db, runAccessSql(ctx, runId), { prepare: true });
+  return checkRunAccess(ctx, runId, row, needed);
 }
 
 /** Several runs at once (bulk metric reads): every id must exist and be readable. */

@@ -2,14 +2,15 @@ import { Prisma, sqlQuery } from "@modelgate/db";
 import { recordAudit, type DbOrTx } from "../audit/record-audit.ts";
 import { type Ctx, actorUserId } from "../context.ts";
 import { invalid, notFound } from "../errors.ts";
+import { experimentLevelAtLeastSql } from "../auth/permissions.ts";
 import { assertExperimentActive, loadExperiment } from "./experiments.ts";
 import { loadRunViews, RUN_COLUMNS, toRunInfoView, type RunRow } from "./load-runs.ts";
-import { assertRunActive, findRun, runNotFound, type RunRef } from "./run-access.ts";
+import { assertRunActive, checkRunAccess, findRun, runAccessSql, runNotFound, type AccessRow, type RunRef } from "./run-access.ts";
 import { generateRunName, newRunId } from "./run-names.ts";
 import { runBodies } from "./run-wire.ts";
 import { WireJson } from "../wire-json.ts";
-import type { RunInfoView, RunStatus, RunView, TagView } from "./types.ts";
-import { byKey, dedupeTags, validateKey, validateTag, validateTimestamp, validateValue } from "./validate.ts";
+import type { PermissionLevel, RunInfoView, RunStatus, RunView, TagView } from "./types.ts";
+import { byKey, dedupeTags, validateKey, validateRunId, validateTag, validateTimestamp, validateValue } from "./validate.ts";
 
 export const RUN_NAME_TAG = "mlflow.runName";
 const STATUSES: readonly RunStatus[] = ["RUNNING", "SCHEDULED", "FINISHED", "FAILED", "KILLED"];
@@ -82,26 +83,18 @@ export interface UpdateRunInput {
 }
 
 export async function updateRun(ctx: Ctx, input: UpdateRunInput): Promise<RunInfoView> {
-  const run = await findRun(ctx, input.run_id, "EDIT");
-  assertRunActive(run);
   const status = STATUSES.includes(input.status as RunStatus) ? (input.status as RunStatus) : null;
   if (input.end_time !== undefined) validateTimestamp("end_time", input.end_time);
   const name = input.run_name || null;
   if (name) validateValue("Run name", name);
-  // one statement (the run's row first, then its name tag): no transaction round trips
-  const [row] = await sqlQuery<RunRow>(
-    ctx.db,
-    Prisma.sql`WITH upd AS (
-        UPDATE run r SET status = COALESCE(${status}::"RunStatus", r.status), end_time = COALESCE(${input.end_time ?? null}::bigint, r.end_time),
-          name = COALESCE(${name}::text, r.name)
-        WHERE r.pk = ${run.pk} RETURNING ${RUN_COLUMNS}),
-      name_tag AS (
-        INSERT INTO run_tag (run_pk, key, value) SELECT upd.pk, ${RUN_NAME_TAG}, ${name}::text FROM upd WHERE ${name}::text IS NOT NULL
-        ON CONFLICT (run_pk, key) DO UPDATE SET value = excluded.value)
-    SELECT * FROM upd`,
-    { prepare: true },
+  // one statement: access, the run's row (status, end time, name) and its name tag
+  const { row } = await guardedRunWrites(
+    ctx,
+    input.run_id,
+    "EDIT",
+    name ? [tagWrite([{ key: RUN_NAME_TAG, value: name }])] : [],
+    Prisma.sql`, status = COALESCE(${status}::"RunStatus", r.status), end_time = COALESCE(${input.end_time ?? null}::bigint, r.end_time)`,
   );
-  if (!row) throw runNotFound(run.id);
   return toRunInfoView(row);
 }
 
@@ -146,6 +139,9 @@ export function tagWrite(tags: TagView[]): RunWrite {
   };
 }
 
+/** The checks' counts, as columns named after them. */
+const checkColumns = (writes: RunWrite[]) => Prisma.raw(writes.flatMap((w) => w.checks ?? []).map((name) => `, (SELECT count(*) FROM ${name})::int AS ${name}`).join(""));
+
 /**
  * Runs a run's writes as one statement after its bump: atomic on its own, no transaction needed.
  * A run removed since it was found (its experiment purged) is a 404, not a write acknowledged and
@@ -155,14 +151,55 @@ export async function runWrites(db: DbOrTx, run: Pick<RunRef, "pk" | "id">, ...w
   const ctes = writes.flatMap((w) => w.ctes);
   if (!ctes.length) return;
   const rename = writes.find((w) => w.rename !== undefined)?.rename;
-  const checks = writes.flatMap((w) => w.checks ?? []).map((name) => `, (SELECT count(*) FROM ${name})`);
   // prepared: the text is one of a fixed set (which writes, in which order), the data are parameters
   const [row] = await sqlQuery<{ found: number }>(
     db,
-    Prisma.sql`WITH ${Prisma.join([bumpCte(run.pk, rename), ...ctes], ", ")} SELECT (SELECT count(*) FROM bump)::int AS found${Prisma.raw(checks.join(""))}`,
+    Prisma.sql`WITH ${Prisma.join([bumpCte(run.pk, rename), ...ctes], ", ")} SELECT (SELECT count(*) FROM bump)::int AS found${checkColumns(writes)}`,
     { prepare: true },
   );
   if (!row?.found) throw runNotFound(run.id);
+}
+
+const WRITTEN_COLUMNS = ["pk", "id", "experiment_id", "name", "user_id", "status", "start_time", "end_time", "artifact_uri", "lifecycle_stage"] as const satisfies readonly (keyof RunRow)[];
+
+/** What guardedRunWrites read and wrote: the run, the run's row after the write, the checks' counts. */
+export interface GuardedWrite {
+  run: RunRef;
+  /** The run's row as the write left it (RUN_COLUMNS). */
+  row: RunRow;
+  counts: Record<string, number>;
+}
+
+/**
+ * findRun and runWrites in one statement (one round trip for a log call): the `access` CTE reads
+ * the run and the actor's grant, the bump happens only where experimentLevelAtLeastSql (the same
+ * rule findRun applies) allows `needed` and the run is active, and the writes hang off the bump
+ * as always. When nothing was written, the access row explains why with findRun's own errors.
+ * `set`: more assignments for the run's row itself (runs/update).
+ */
+export async function guardedRunWrites(ctx: Ctx, runId: string, needed: PermissionLevel, writes: RunWrite[], set: Prisma.Sql = Prisma.empty): Promise<GuardedWrite> {
+  validateRunId(runId);
+  const rename = writes.find((w) => w.rename !== undefined)?.rename;
+  const name = rename === undefined ? Prisma.empty : Prisma.sql`, name = ${rename}`;
+  const ctes = writes.flatMap((w) => w.ctes);
+  const rows = await sqlQuery<AccessRow & Record<`w_${keyof RunRow}`, unknown> & Record<string, number>>(
+    ctx.db,
+    Prisma.sql`WITH access AS (${runAccessSql(ctx, runId)}),
+      bump AS (UPDATE run r SET view_version = r.view_version + 1${name}${set}
+        WHERE r.pk = (SELECT a.pk FROM access a WHERE a.lifecycle_stage = 'active' AND ${experimentLevelAtLeastSql(ctx.actor, needed, "a")})
+        RETURNING ${RUN_COLUMNS})${ctes.length ? Prisma.sql`, ${Prisma.join(ctes, ", ")}` : Prisma.empty}
+    SELECT a.*, ${Prisma.raw(WRITTEN_COLUMNS.map((c) => `b.${c} AS w_${c}`).join(", "))}${checkColumns(writes)} FROM access a LEFT JOIN bump b ON TRUE`,
+    { prepare: true },
+  );
+  const row = rows[0];
+  const run = checkRunAccess(ctx, runId, row, needed);
+  assertRunActive(run);
+  // allowed and active, yet not written: the run went away in between
+  if (row?.w_pk == null) throw runNotFound(runId);
+  const written = Object.fromEntries(WRITTEN_COLUMNS.map((c) => [c, row[`w_${c}`]])) as unknown as RunRow;
+  const counts: Record<string, number> = {};
+  for (const name of writes.flatMap((x) => x.checks ?? [])) counts[name] = Number(row[name]);
+  return { run, row: written, counts };
 }
 
 export const upsertTags = (db: DbOrTx, run: Pick<RunRef, "pk" | "id">, tags: TagView[]) => runWrites(db, run, tagWrite(tags));
@@ -190,22 +227,15 @@ export const restoreRun = (ctx: Ctx, input: { run_id: string }) => setRunStage(c
 /** Setting mlflow.runName renames the run. */
 export async function setTag(ctx: Ctx, input: { run_id: string; key: string; value: string }): Promise<void> {
   validateTag(input);
-  const run = await findRun(ctx, input.run_id, "EDIT");
-  assertRunActive(run);
-  await upsertTags(ctx.db, run, [{ key: input.key, value: input.value }]);
+  await guardedRunWrites(ctx, input.run_id, "EDIT", [tagWrite([{ key: input.key, value: input.value }])]);
 }
 
 export async function deleteTag(ctx: Ctx, input: { run_id: string; key: string }): Promise<void> {
   validateKey("tag", input.key);
-  const run = await findRun(ctx, input.run_id, "EDIT");
-  assertRunActive(run);
-  const [deleted] = await sqlQuery<{ count: number }>(
-    ctx.db,
-    Prisma.sql`WITH ${bumpCte(run.pk, undefined)}, del AS (DELETE FROM run_tag t USING bump WHERE t.run_pk = bump.pk AND t.key = ${input.key} RETURNING 1)
-    SELECT count(*)::int AS count FROM del`,
-    { prepare: true },
-  );
-  if (!deleted?.count) throw notFound(`No tag with name: ${input.key} in run with id ${input.run_id}`);
+  const { counts } = await guardedRunWrites(ctx, input.run_id, "EDIT", [
+    { ctes: [Prisma.sql`del AS (DELETE FROM run_tag t USING bump WHERE t.run_pk = bump.pk AND t.key = ${input.key} RETURNING 1)`], checks: ["del"] },
+  ]);
+  if (!counts.del) throw notFound(`No tag with name: ${input.key} in run with id ${input.run_id}`);
 }
 
 export const LOG_MODEL_HISTORY_TAG = "mlflow.log-model.history";
