@@ -108,7 +108,8 @@ export function experimentLevelAtLeastSql(actor: Actor, needed: PermissionLevel,
     }
   }
   if (all) return Prisma.sql`TRUE`;
-  return cases.length ? Prisma.sql`(${Prisma.join(cases, " OR ")})` : Prisma.sql`FALSE`;
+  // never NULL (a NULL grant compared is NULL): false wherever no case holds
+  return cases.length ? Prisma.sql`COALESCE(${Prisma.join(cases, " OR ")}, FALSE)` : Prisma.sql`FALSE`;
 }
 
 /**
