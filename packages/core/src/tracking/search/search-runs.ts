@@ -1,5 +1,5 @@
 import { LRUCache } from "lru-cache";
-import { Prisma } from "@modelgate/db";
+import { Prisma, sqlQuery } from "@modelgate/db";
 import type { Ctx } from "../../context.ts";
 import { invalid } from "../../errors.ts";
 import { readableExperimentsSql } from "../../auth/permissions.ts";
@@ -156,13 +156,18 @@ export interface RunColumns {
   tags: string[];
 }
 
-/** Distinct metric, param and tag keys of the active runs in these experiments (the portal's column chooser). */
+/** Metric, param and tag keys given to runs of these experiments (the portal's column chooser); a key that only a deleted run or a deleted tag held stays listed. */
 export async function listRunColumns(ctx: Ctx, experimentIds: readonly string[]): Promise<RunColumns> {
   const ids = (await readableScope(ctx, experimentIds, "ACTIVE_ONLY")).experimentIds;
   if (ids.length === 0) return { metrics: [], params: [], tags: [] };
-  const runs = Prisma.sql`SELECT r.pk FROM run r WHERE r.experiment_id = ANY(${ids.map(String)}::text[]::int[]) AND r.lifecycle_stage = 'active'`;
-  const keys = (table: string) =>
-    ctx.db.$queryRaw<{ key: string }[]>`SELECT DISTINCT t.key FROM ${Prisma.raw(table)} t WHERE t.run_pk IN (${runs}) ORDER BY t.key`.then((rs) => rs.map((r) => r.key));
-  const [metrics, params, tags] = await Promise.all([keys("latest_metric"), keys("param"), keys("run_tag")]);
+  // the keys the experiments' runs were ever given (experiment_column, kept by triggers): a read of
+  // a few rows, not a distinct over every run's metrics, params and tags
+  const rows = await sqlQuery<{ kind: string; key: string }>(
+    ctx.db,
+    Prisma.sql`SELECT DISTINCT kind, key FROM experiment_column WHERE experiment_id = ANY(${ids.map(String)}::text[]::int[]) ORDER BY kind, key`,
+    { prepare: true },
+  );
+  const of = (kind: string) => rows.filter((r) => r.kind === kind).map((r) => r.key);
+  const [metrics, params, tags] = [of("m"), of("p"), of("t")];
   return { metrics, params, tags };
 }
