@@ -10,7 +10,7 @@ import {
   type ArtifactStore,
   type UploadedPart,
 } from "@modelgate/artifacts";
-import { artifactStorePath, authorizeArtifactPath, denied, getLoggedModel, getRun, invalid, notFound, type Ctx, type PermissionLevel } from "@modelgate/core";
+import { artifactStorePath, authorizeArtifactPath, denied, findRun, getLoggedModel, invalid, notFound, type Ctx, type PermissionLevel } from "@modelgate/core";
 import type { Db } from "@modelgate/db";
 import { MLFLOW_PREFIXES, ctxOf, mlflowRoute, pathParam } from "./mlflow-route.ts";
 import { runIdOf } from "./tracking/fields.ts";
@@ -122,7 +122,8 @@ export async function registerArtifactRoutes(app: FastifyInstance, opts: Artifac
     };
 
     // The UI's listing of a run.
-    mlflowRoute(scope, db, "GET", "/artifacts/list", async ({ ctx, input }) => listUnder(ctx, (await getRun(ctx, runIdOf(input))).info.artifact_uri, optString(input, "path") ?? ""));
+    // the run's root from the one access query every run read starts with (no whole view loaded)
+    mlflowRoute(scope, db, "GET", "/artifacts/list", async ({ ctx, input }) => listUnder(ctx, (await findRun(ctx, runIdOf(input), "READ")).artifactUri, optString(input, "path") ?? ""));
 
     // MLflow 3's ListLoggedModelArtifacts, and the UI's download of one of a logged model's files.
     mlflowRoute(scope, db, "GET", "/logged-models/:model_id/artifacts/directories", async ({ ctx, input, req }) =>

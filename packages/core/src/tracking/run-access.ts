@@ -14,6 +14,7 @@ export interface RunRef {
   lifecycleStage: string;
   /** The run's view_version when it was read (the key of its cached wire JSON, see run-wire.ts). */
   viewVersion: bigint;
+  artifactUri: string;
 }
 
 export const runNotFound = (runId: string) => notFound(`Run with id=${runId} not found`);
@@ -25,6 +26,7 @@ export interface AccessRow {
   name: string;
   lifecycle_stage: string;
   view_version: bigint;
+  artifact_uri: string;
   owner_id: string | null;
   grant_level: string | null;
 }
@@ -34,7 +36,7 @@ export interface AccessRow {
  * the `access` CTE of a write that checks and writes in one statement (runs.ts guardedRunWrites).
  */
 export function runAccessSql(ctx: Pick<Ctx, "actor">, runId: string): Prisma.Sql {
-  return Prisma.sql`SELECT r.pk, r.id, r.experiment_id, r.name, r.lifecycle_stage::text AS lifecycle_stage, r.view_version, e.owner_id::text AS owner_id,
+  return Prisma.sql`SELECT r.pk, r.id, r.experiment_id, r.name, r.lifecycle_stage::text AS lifecycle_stage, r.view_version, r.artifact_uri, e.owner_id::text AS owner_id,
       ${grantSql(ctx.actor, "e")} AS grant_level
     FROM run r JOIN experiment e ON e.id = r.experiment_id WHERE r.id = ${runId}`;
 }
@@ -44,7 +46,7 @@ export function checkRunAccess(ctx: Pick<Ctx, "actor">, runId: string, row: Acce
   const level = row ? resolveExperimentLevel(ctx.actor, { experimentId: row.experiment_id, ownerId: row.owner_id, grant: row.grant_level }) : null;
   if (!row || !levelAtLeast(level, "READ")) throw runNotFound(runId);
   if (!levelAtLeast(level, needed)) throw denied(`Permission denied: requires ${needed} on experiment ${row.experiment_id}`);
-  return { pk: row.pk, id: row.id, experimentId: row.experiment_id, name: row.name, lifecycleStage: row.lifecycle_stage, viewVersion: row.view_version };
+  return { pk: row.pk, id: row.id, experimentId: row.experiment_id, name: row.name, lifecycleStage: row.lifecycle_stage, viewVersion: row.view_version, artifactUri: row.artifact_uri };
 }
 
 /**
@@ -61,13 +63,13 @@ export async function findRun(ctx: Ctx, runId: string, needed: PermissionLevel):
 export async function findReadableRuns(ctx: Ctx, runIds: readonly string[]): Promise<Map<string, RunRef>> {
   runIds.forEach(validateRunId);
   const rows = await ctx.db.$queryRaw<AccessRow[]>`
-    SELECT r.pk, r.id, r.experiment_id, r.name, r.lifecycle_stage::text AS lifecycle_stage, r.view_version, e.owner_id::text AS owner_id,
+    SELECT r.pk, r.id, r.experiment_id, r.name, r.lifecycle_stage::text AS lifecycle_stage, r.view_version, r.artifact_uri, e.owner_id::text AS owner_id,
       ${grantSql(ctx.actor, "e")} AS grant_level
     FROM run r JOIN experiment e ON e.id = r.experiment_id WHERE r.id = ANY(${Prisma.sql`${[...runIds]}::text[]`})`;
   const out = new Map<string, RunRef>();
   for (const row of rows) {
     if (!levelAtLeast(resolveExperimentLevel(ctx.actor, { experimentId: row.experiment_id, ownerId: row.owner_id, grant: row.grant_level }), "READ")) continue;
-    out.set(row.id, { pk: row.pk, id: row.id, experimentId: row.experiment_id, name: row.name, lifecycleStage: row.lifecycle_stage, viewVersion: row.view_version });
+    out.set(row.id, { pk: row.pk, id: row.id, experimentId: row.experiment_id, name: row.name, lifecycleStage: row.lifecycle_stage, viewVersion: row.view_version, artifactUri: row.artifact_uri });
   }
   return out;
 }
