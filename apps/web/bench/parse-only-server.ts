@@ -3,7 +3,8 @@
 // server. PORT comes from the environment.
 //
 // `PUT /__bench/canned?path=<path>` stores a body to answer on <path> instead of {} (the runs/search
-// ceiling answers the very bytes Modelgate answered, so the client reads and decodes as much).
+// ceiling answers the very bytes Modelgate answered, so the client reads and decodes as much); an
+// empty body forgets it.
 import http from "node:http";
 
 const canned = new Map<string, Buffer>();
@@ -15,7 +16,9 @@ const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://x");
     const body = Buffer.concat(chunks);
     if (req.method === "PUT" && url.pathname === "/__bench/canned") {
-      canned.set(url.searchParams.get("path") ?? "", body);
+      const at = url.searchParams.get("path") ?? "";
+      if (body.length) canned.set(at, body);
+      else canned.delete(at); // an empty body: back to {}
       res.writeHead(204).end();
       return;
     }
