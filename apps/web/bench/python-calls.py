@@ -9,6 +9,9 @@
 # - "calls": the per-call table. Input: {"modelgate": {"baseUrl", "token"}, "ceiling": {...},
 #   "group": "tracking" | "registry", "rounds", "warmup", "stamp"}.
 #   Output: {"calls": [{"name", "modelgate": [ms...], "ceiling": [ms...]}], "error"}.
+# - "batches": log-batch bodies from N threads, in order, one request in flight each, serialised
+#   beforehand (the fastest a Python requests client sends). Input: {"target", "bodies": [[body,
+#   ...] per thread]}. Output: {"seconds", "requests", "error"}.
 # - "ingest": bench:tracking's ingest shape from N threads (a Session each): per run runs/create,
 #   then its log-batch bodies (serialised beforehand with the run id as "__RUN_ID__", which the
 #   thread replaces with the id runs/create answered), then runs/update. Input: {"target",
@@ -176,6 +179,20 @@ def threads_run(n: int, work) -> tuple[float, list[str]]:
 CEILING_RUN_ID = "0" * 32
 
 
+def batches(spec) -> None:
+    per_thread = spec["bodies"]
+    targets = [Target(spec["target"]) for _ in per_thread]
+    counts = [0] * len(per_thread)
+
+    def work(i: int) -> None:
+        for body in per_thread[i]:
+            targets[i].call("POST", "runs/log-batch", data=body.encode())
+            counts[i] += 1
+
+    seconds, errors = threads_run(len(per_thread), work)
+    json.dump({"seconds": seconds, "requests": sum(counts), "error": errors[0] if errors else None}, sys.stdout)
+
+
 def ingest(spec) -> None:
     per_thread = spec["threads"]
     targets = [Target(spec["target"]) for _ in per_thread]
@@ -231,7 +248,7 @@ def search(spec) -> None:
 
 def main() -> None:
     spec = json.load(sys.stdin)
-    {"calls": calls, "ingest": ingest, "versions": versions, "search": search}[spec["mode"]](spec)
+    {"calls": calls, "batches": batches, "ingest": ingest, "versions": versions, "search": search}[spec["mode"]](spec)
 
 
 main()

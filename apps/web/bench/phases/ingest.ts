@@ -100,7 +100,7 @@ async function pythonRow(ctx: BenchContext, experimentId: string): Promise<Row> 
     pass: null,
     note:
       stored ??
-      `python-client.py: python3 + requests, ${pool.size} threads, one Session each, bodies serialised before the clock; against the ceiling (best of 3) and the server, in this run`,
+      `python-calls.py (batches): python3 + requests, ${pool.size} threads, one Session each, bodies serialised before the clock; against the ceiling (best of 3) and the server, in this run`,
   };
 }
 

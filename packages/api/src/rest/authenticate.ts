@@ -7,8 +7,8 @@ import type { Db } from "@modelgate/db";
  * What the mlflow client sends: `Authorization: Bearer <token>` (MLFLOW_TRACKING_TOKEN) or
  * `Authorization: Basic base64(user:password-or-token)` (MLFLOW_TRACKING_USERNAME/PASSWORD).
  */
-export async function authenticateRequest(db: Db, req: FastifyRequest, opts: { authSecret?: string | undefined; cached?: boolean } = {}): Promise<Actor | null> {
-  return authenticateHeader(db, req, req.headers.authorization, opts.authSecret, { staleMs: opts.cached ? SCORING_STALE_MS : 0 });
+export async function authenticateRequest(db: Db, req: FastifyRequest, opts: { authSecret?: string | undefined; scoring?: boolean } = {}): Promise<Actor | null> {
+  return authenticateHeader(db, req, req.headers.authorization, opts.authSecret, { staleMs: opts.scoring ? SCORING_STALE_MS : 0 });
 }
 
 // Credentials are answered from core's credential cache, which empties on any change to a user or

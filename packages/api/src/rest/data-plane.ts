@@ -89,7 +89,7 @@ export async function registerDataPlane(app: FastifyInstance, opts: DataPlaneOpt
     reply.header("x-request-id", req.id);
     const auth = req.routeOptions.config?.auth ?? "user";
     if (auth === "public") return;
-    req.actor = await authenticateRequest(db, req, { authSecret: opts.authSecret, cached: auth === "scoring" });
+    req.actor = await authenticateRequest(db, req, { authSecret: opts.authSecret, scoring: auth === "scoring" });
     // a token scoped to a serving endpoint scores it and nothing else (core checks which endpoint)
     if (req.actor && isScoped(req.actor) && auth !== "scoring") {
       return sendMlflowError(reply, "PERMISSION_DENIED", "This token is scoped to one serving endpoint: it may only call /serving-endpoints/<name>/invocations, ping, health and version");

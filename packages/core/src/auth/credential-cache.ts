@@ -3,6 +3,7 @@ import { LRUCache } from "lru-cache";
 import pg from "pg";
 import { poolOf, type Db } from "@modelgate/db";
 import type { Actor } from "../context.ts";
+import { transactionThen, type Tx } from "../transaction.ts";
 
 /**
  * Credentials (a token, a username and password, a portal session) checked against the database
@@ -206,10 +207,4 @@ function listen(db: Db, log: (msg: string) => void): CredentialWatch {
  * A transaction that changes credentials (users, tokens): once it has committed, this process's
  * cache is emptied before the caller answers; other processes empty theirs on the trigger's NOTIFY.
  */
-export async function credentialTx<T>(db: Db, fn: (tx: Parameters<Parameters<Db["$transaction"]>[0]>[0]) => Promise<T>): Promise<T> {
-  try {
-    return await db.$transaction(fn);
-  } finally {
-    credentialsChanged(db);
-  }
-}
+export const credentialTx = <T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<T> => transactionThen(db, fn, () => credentialsChanged(db));

@@ -36,18 +36,34 @@ export interface AccessRow {
  * the `access` CTE of a write that checks and writes in one statement (runs.ts guardedRunWrites).
  */
 export function runAccessSql(ctx: Pick<Ctx, "actor">, runId: string): Prisma.Sql {
-  return Prisma.sql`SELECT r.pk, r.id, r.experiment_id, r.name, r.lifecycle_stage::text AS lifecycle_stage, r.view_version, r.artifact_uri, e.owner_id::text AS owner_id,
-      ${grantSql(ctx.actor, "e")} AS grant_level
-    FROM run r JOIN experiment e ON e.id = r.experiment_id WHERE r.id = ${runId}`;
+  return Prisma.sql`${accessSelect(ctx)} WHERE r.id = ${runId}`;
 }
 
 /** The run from its access row, or the error: unreadable exactly like missing, 403 below `needed`. */
 export function checkRunAccess(ctx: Pick<Ctx, "actor">, runId: string, row: AccessRow | undefined, needed: PermissionLevel): RunRef {
-  const level = row ? resolveExperimentLevel(ctx.actor, { experimentId: row.experiment_id, ownerId: row.owner_id, grant: row.grant_level }) : null;
+  const level = row ? levelOf(ctx, row) : null;
   if (!row || !levelAtLeast(level, "READ")) throw runNotFound(runId);
   if (!levelAtLeast(level, needed)) throw denied(`Permission denied: requires ${needed} on experiment ${row.experiment_id}`);
-  return { pk: row.pk, id: row.id, experimentId: row.experiment_id, name: row.name, lifecycleStage: row.lifecycle_stage, viewVersion: row.view_version, artifactUri: row.artifact_uri };
+  return refOf(row);
 }
+
+/** Runs with their experiment's owner and the actor's grant; a WHERE on `r` follows. */
+const accessSelect = (ctx: Pick<Ctx, "actor">) =>
+  Prisma.sql`SELECT r.pk, r.id, r.experiment_id, r.name, r.lifecycle_stage::text AS lifecycle_stage, r.view_version, r.artifact_uri, e.owner_id::text AS owner_id,
+      ${grantSql(ctx.actor, "e")} AS grant_level
+    FROM run r JOIN experiment e ON e.id = r.experiment_id`;
+
+const levelOf = (ctx: Pick<Ctx, "actor">, row: AccessRow) => resolveExperimentLevel(ctx.actor, { experimentId: row.experiment_id, ownerId: row.owner_id, grant: row.grant_level });
+
+const refOf = (row: AccessRow): RunRef => ({
+  pk: row.pk,
+  id: row.id,
+  experimentId: row.experiment_id,
+  name: row.name,
+  lifecycleStage: row.lifecycle_stage,
+  viewVersion: row.view_version,
+  artifactUri: row.artifact_uri,
+});
 
 /**
  * The run and the actor's level on its experiment in one query (the hot path of every log call).
@@ -62,15 +78,9 @@ export async function findRun(ctx: Ctx, runId: string, needed: PermissionLevel):
 /** Several runs at once (bulk metric reads): every id must exist and be readable. */
 export async function findReadableRuns(ctx: Ctx, runIds: readonly string[]): Promise<Map<string, RunRef>> {
   runIds.forEach(validateRunId);
-  const rows = await ctx.db.$queryRaw<AccessRow[]>`
-    SELECT r.pk, r.id, r.experiment_id, r.name, r.lifecycle_stage::text AS lifecycle_stage, r.view_version, r.artifact_uri, e.owner_id::text AS owner_id,
-      ${grantSql(ctx.actor, "e")} AS grant_level
-    FROM run r JOIN experiment e ON e.id = r.experiment_id WHERE r.id = ANY(${Prisma.sql`${[...runIds]}::text[]`})`;
+  const rows = await ctx.db.$queryRaw<AccessRow[]>`${accessSelect(ctx)} WHERE r.id = ANY(${[...runIds]}::text[])`;
   const out = new Map<string, RunRef>();
-  for (const row of rows) {
-    if (!levelAtLeast(resolveExperimentLevel(ctx.actor, { experimentId: row.experiment_id, ownerId: row.owner_id, grant: row.grant_level }), "READ")) continue;
-    out.set(row.id, { pk: row.pk, id: row.id, experimentId: row.experiment_id, name: row.name, lifecycleStage: row.lifecycle_stage, viewVersion: row.view_version, artifactUri: row.artifact_uri });
-  }
+  for (const row of rows) if (levelAtLeast(levelOf(ctx, row), "READ")) out.set(row.id, refOf(row));
   return out;
 }
 

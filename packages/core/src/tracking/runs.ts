@@ -105,9 +105,9 @@ export async function updateRun(ctx: Ctx, input: UpdateRunInput): Promise<RunInf
  * run cannot deadlock. The other CTEs read `bump`, which makes PostgreSQL run it first; a rename
  * goes into the same UPDATE (a row cannot be updated twice in one statement).
  */
-function bumpCte(runPk: bigint, rename: string | undefined): Prisma.Sql {
+function bumpCte(runPk: Prisma.Sql | bigint, rename: string | undefined, { set = Prisma.empty, returning = Prisma.sql`r.pk` }: { set?: Prisma.Sql; returning?: Prisma.Sql } = {}): Prisma.Sql {
   const name = rename === undefined ? Prisma.empty : Prisma.sql`, name = ${rename}`;
-  return Prisma.sql`bump AS (UPDATE run SET view_version = view_version + 1${name} WHERE pk = ${runPk} RETURNING pk)`;
+  return Prisma.sql`bump AS (UPDATE run r SET view_version = r.view_version + 1${name}${set} WHERE r.pk = ${runPk} RETURNING ${returning})`;
 }
 
 /** Locks a run's row for a transaction that writes its data in several statements (see bumpCte). */
@@ -180,14 +180,10 @@ export interface GuardedWrite {
 export async function guardedRunWrites(ctx: Ctx, runId: string, needed: PermissionLevel, writes: RunWrite[], set: Prisma.Sql = Prisma.empty): Promise<GuardedWrite> {
   validateRunId(runId);
   const rename = writes.find((w) => w.rename !== undefined)?.rename;
-  const name = rename === undefined ? Prisma.empty : Prisma.sql`, name = ${rename}`;
-  const ctes = writes.flatMap((w) => w.ctes);
+  const allowed = Prisma.sql`(SELECT a.pk FROM access a WHERE a.lifecycle_stage = 'active' AND ${experimentLevelAtLeastSql(ctx.actor, needed, "a")})`;
   const rows = await sqlQuery<AccessRow & Record<`w_${keyof RunRow}`, unknown> & Record<string, number>>(
     ctx.db,
-    Prisma.sql`WITH access AS (${runAccessSql(ctx, runId)}),
-      bump AS (UPDATE run r SET view_version = r.view_version + 1${name}${set}
-        WHERE r.pk = (SELECT a.pk FROM access a WHERE a.lifecycle_stage = 'active' AND ${experimentLevelAtLeastSql(ctx.actor, needed, "a")})
-        RETURNING ${RUN_COLUMNS})${ctes.length ? Prisma.sql`, ${Prisma.join(ctes, ", ")}` : Prisma.empty}
+    Prisma.sql`WITH ${Prisma.join([Prisma.sql`access AS (${runAccessSql(ctx, runId)})`, bumpCte(allowed, rename, { set, returning: RUN_COLUMNS }), ...writes.flatMap((w) => w.ctes)], ", ")}
     SELECT a.*, ${Prisma.raw(WRITTEN_COLUMNS.map((c) => `b.${c} AS w_${c}`).join(", "))}${checkColumns(writes)} FROM access a LEFT JOIN bump b ON TRUE`,
     { prepare: true },
   );

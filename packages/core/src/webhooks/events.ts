@@ -1,5 +1,5 @@
 import crypto from "node:crypto";
-import type { Prisma } from "@modelgate/db";
+import type { Db, Prisma } from "@modelgate/db";
 import type { Ctx } from "../context.ts";
 import type { DbOrTx } from "../audit/record-audit.ts";
 import { webhookConfig } from "./config.ts";
@@ -7,6 +7,7 @@ import { isDatabricksEvent, WEBHOOK_EVENTS, type RegistryEvent, type RegistryEve
 import { PROMPT_TAG } from "../registry/types.ts";
 import { decidedByOwnTags, mlflowCandidates, mlflowEnvelope, toMlflowDelivery } from "./mlflow-events.ts";
 import { buildPayload } from "./payload.ts";
+import { transactionThen, type Tx } from "../transaction.ts";
 
 // Registry events that webhooks subscribe to. Core calls `emitRegistryEvent` inside the
 // transaction of the change it reports, so an event exists exactly when its change does; delivery
@@ -90,11 +91,14 @@ const KEY = Symbol.for("modelgate.webhookSubscriptions");
 const store = globalThis as unknown as Record<symbol, Subscriptions | undefined>;
 const subscriptions: Subscriptions = (store[KEY] ??= { at: 0, hooks: null, loaded: null });
 
-/** Called after any webhook is created, changed or deleted in this process. */
-export function invalidateWebhookSubscriptions() {
+/** After any webhook is created, changed or deleted in this process (webhookTx). */
+function invalidateWebhookSubscriptions() {
   subscriptions.hooks = null;
   subscriptions.loaded = null;
 }
+
+/** A transaction that creates, changes or deletes webhooks; this process's snapshot is dropped once it ends. */
+export const webhookTx = <T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<T> => transactionThen(db, fn, invalidateWebhookSubscriptions);
 
 /** What a fresh, already loaded snapshot says (undefined when there is none). */
 function snapshotSays(modelId: number, event: RegistryEventName): boolean | undefined {

@@ -1,5 +1,5 @@
 import crypto from "node:crypto";
-import { invalidateWebhookSubscriptions } from "./events.ts";
+import { webhookTx } from "./events.ts";
 import { z } from "zod";
 import type { Prisma } from "@modelgate/db";
 import { type Ctx, actorUserId } from "../context.ts";
@@ -127,7 +127,7 @@ export async function createWebhook(ctx: Ctx, raw: CreateWebhookInput): Promise<
   const url = await checkUrl(input.url, input.allowPrivate ?? false);
   const id = newWebhookId();
   const now = BigInt(Date.now());
-  const view = await ctx.db.$transaction(async (tx) => {
+  const view = await webhookTx(ctx.db, async (tx) => {
     const w = await tx.webhook.create({
       data: {
         id,
@@ -149,7 +149,6 @@ export async function createWebhook(ctx: Ctx, raw: CreateWebhookInput): Promise<
     await recordAudit(ctx, tx, { action: "webhook.create", resourceType: "webhook", resourceId: id, after: auditView(v) });
     return v;
   });
-  invalidateWebhookSubscriptions();
   return view;
 }
 
@@ -177,7 +176,7 @@ export async function updateWebhook(ctx: Ctx, raw: UpdateWebhookInput): Promise<
   const allowPrivate = input.allowPrivate ?? (urlChanges && !isAdmin(ctx.actor) ? false : before.allowPrivate);
   if (allowPrivate !== before.allowPrivate) data.allowPrivate = allowPrivate;
   if (urlChanges || (before.allowPrivate && !allowPrivate)) data.url = await checkUrl(input.url ?? before.url, allowPrivate);
-  const updated = await ctx.db.$transaction(async (tx) => {
+  const updated = await webhookTx(ctx.db, async (tx) => {
     const w = await tx.webhook.update({ where: { id: access.id }, data });
     const v = toWebhookView(w, access.modelName);
     await recordAudit(ctx, tx, {
@@ -189,19 +188,17 @@ export async function updateWebhook(ctx: Ctx, raw: UpdateWebhookInput): Promise<
     });
     return v;
   });
-  invalidateWebhookSubscriptions();
   return updated;
 }
 
 export async function deleteWebhook(ctx: Ctx, input: { id: string }): Promise<void> {
   const access = await loadWebhookAccess(ctx, input.id, ctx.db, "DATABRICKS");
-  await ctx.db.$transaction(async (tx) => {
+  await webhookTx(ctx.db, async (tx) => {
     const w = await tx.webhook.findUnique({ where: { id: access.id } });
     if (!w) return;
     await tx.webhook.delete({ where: { id: access.id } });
     await recordAudit(ctx, tx, { action: "webhook.delete", resourceType: "webhook", resourceId: access.id, before: auditView(toWebhookView(w, access.modelName)) });
   });
-  invalidateWebhookSubscriptions();
 }
 
 export const listWebhooksInput = z.object({

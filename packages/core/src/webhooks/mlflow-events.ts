@@ -16,8 +16,8 @@ import type { RegistryEvent, RegistryEventName } from "./event-types.ts";
 // MLflow's own client cannot parse these three in an answer (its protobuf enums lack them): a
 // webhook that subscribes to them is for Modelgate's REST API and portal.
 
-/** Actions per entity: MLflow's, then ours. */
-const ACTIONS: Record<string, readonly string[]> = {
+/** Actions per entity: MLflow's, then ours (the last three). */
+const ACTIONS = {
   registered_model: ["created"],
   model_version: ["created"],
   model_version_tag: ["set", "deleted"],
@@ -30,29 +30,13 @@ const ACTIONS: Record<string, readonly string[]> = {
   model_version_stage: ["transitioned"],
   transition_request: ["created"],
   comment: ["created"],
-};
+} as const satisfies Record<string, readonly string[]>;
 
-export const MLFLOW_WEBHOOK_EVENTS = [
-  "registered_model.created",
-  "model_version.created",
-  "model_version_tag.set",
-  "model_version_tag.deleted",
-  "model_version_alias.created",
-  "model_version_alias.deleted",
-  "prompt.created",
-  "prompt_version.created",
-  "prompt_tag.set",
-  "prompt_tag.deleted",
-  "prompt_version_tag.set",
-  "prompt_version_tag.deleted",
-  "prompt_alias.created",
-  "prompt_alias.deleted",
-  // Modelgate's
-  "model_version_stage.transitioned",
-  "transition_request.created",
-  "comment.created",
-] as const;
-export type MlflowWebhookEvent = (typeof MLFLOW_WEBHOOK_EVENTS)[number];
+type Entity = keyof typeof ACTIONS;
+export type MlflowWebhookEvent = { [E in Entity]: `${E}.${(typeof ACTIONS)[E][number]}` }[Entity];
+
+/** Every event, "entity.action", in the catalogue's order. */
+export const MLFLOW_WEBHOOK_EVENTS: readonly MlflowWebhookEvent[] = Object.entries(ACTIONS).flatMap(([e, actions]) => actions.map((a) => `${e}.${a}` as MlflowWebhookEvent));
 
 /** The tags that carry a prompt's type and template (mlflow/prompt/constants.py); PROMPT_TAG marks one. */
 const PROMPT_TYPE_TAG = "_mlflow_prompt_type";
@@ -65,7 +49,7 @@ const PROMPT_TEXT_TAG = "mlflow.prompt.text";
 export function mlflowWebhookEvent(entity: string, action: string): MlflowWebhookEvent {
   const e = entity.toLowerCase();
   const a = action.toLowerCase();
-  const valid = ACTIONS[e];
+  const valid: readonly string[] | undefined = ACTIONS[e as Entity];
   if (!valid) throw invalid(`Invalid webhook entity '${entity}'. Valid entities are: ${Object.keys(ACTIONS).join(", ")}`);
   if (!valid.includes(a)) throw invalid(`Invalid action '${a}' for entity '${e}'. Valid actions are: [${[...valid].sort().map((x) => `'${x}'`).join(", ")}]`);
   return `${e}.${a}` as MlflowWebhookEvent;

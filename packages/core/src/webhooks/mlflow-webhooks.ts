@@ -7,7 +7,7 @@ import { recordAudit, type DbOrTx } from "../audit/record-audit.ts";
 import { denied, invalid, notFound } from "../errors.ts";
 import { parseInput } from "../validation.ts";
 import { sendRecordedOnce } from "./deliver.ts";
-import { invalidateWebhookSubscriptions } from "./events.ts";
+import { webhookTx } from "./events.ts";
 import { checkUrl } from "./manage-webhooks.ts";
 import { mlflowEnvelope, mlflowExampleData, parseMlflowWebhookEvent, type MlflowWebhookEvent } from "./mlflow-events.ts";
 import { encryptSecret } from "./secrets.ts";
@@ -129,7 +129,7 @@ export async function createMlflowWebhook(ctx: Ctx, raw: CreateMlflowWebhookInpu
   const url = await checkUrl(input.url, input.allowPrivate ?? false);
   const id = crypto.randomBytes(16).toString("hex");
   const now = BigInt(Date.now());
-  const view = await ctx.db.$transaction(async (tx) => {
+  const view = await webhookTx(ctx.db, async (tx) => {
     const w = await tx.webhook.create({
       data: {
         id,
@@ -152,7 +152,6 @@ export async function createMlflowWebhook(ctx: Ctx, raw: CreateMlflowWebhookInpu
     await recordAudit(ctx, tx, { action: "webhook.create", resourceType: "webhook", resourceId: id, after: auditView(v) });
     return v;
   });
-  invalidateWebhookSubscriptions();
   return view;
 }
 
@@ -204,7 +203,7 @@ export async function updateMlflowWebhook(ctx: Ctx, raw: UpdateMlflowWebhookInpu
   if (allowPrivate !== before.allowPrivate) data.allowPrivate = allowPrivate;
   // a new URL, or a private target no longer allowed, is checked again
   if ((input.url !== undefined && input.url !== before.url) || (before.allowPrivate && !allowPrivate)) data.url = await checkUrl(input.url ?? before.url, allowPrivate);
-  const updated = await ctx.db.$transaction(async (tx) => {
+  const updated = await webhookTx(ctx.db, async (tx) => {
     const w = await tx.webhook.update({ where: { id: before.id }, data });
     const v = toMlflowWebhookView(w);
     await recordAudit(ctx, tx, {
@@ -216,19 +215,17 @@ export async function updateMlflowWebhook(ctx: Ctx, raw: UpdateMlflowWebhookInpu
     });
     return v;
   });
-  invalidateWebhookSubscriptions();
   return updated;
 }
 
 export async function deleteMlflowWebhook(ctx: Ctx, raw: z.input<typeof mlflowWebhookIdInput>): Promise<void> {
   assertAdmin(ctx);
   const input = parseInput(mlflowWebhookIdInput, raw);
-  await ctx.db.$transaction(async (tx) => {
+  await webhookTx(ctx.db, async (tx) => {
     const w = await loadMlflowWebhook(tx, input.id);
     await tx.webhook.delete({ where: { id: w.id } });
     await recordAudit(ctx, tx, { action: "webhook.delete", resourceType: "webhook", resourceId: w.id, before: auditView(toMlflowWebhookView(w)) });
   });
-  invalidateWebhookSubscriptions();
 }
 
 export interface MlflowWebhookTestResult {

@@ -224,15 +224,7 @@ function MlflowWebhookForm({ onClose, onCreated }: { onClose: () => void; onCrea
         allowPrivate: f.get("allowPrivate") === "on",
         status: f.get("active") === "on" ? "ACTIVE" : "DISABLED",
       },
-      {
-        onSuccess: () => {
-          notifications.show({ color: "green", message: "Webhook created" });
-          onCreated();
-          create.reset();
-          setEvents([]);
-          onClose();
-        },
-      },
+      afterCreate(create, () => setEvents([]), onCreated, onClose),
     );
   }
   return (
@@ -260,6 +252,19 @@ function MlflowWebhookForm({ onClose, onCreated }: { onClose: () => void; onCrea
   );
 }
 
+/** When a form's webhook is created: say so, refresh the list, clear the form and close it. */
+function afterCreate(create: { reset: () => void }, clear: () => void, onCreated: () => void, onClose: () => void) {
+  return {
+    onSuccess: () => {
+      notifications.show({ color: "green", message: "Webhook created" });
+      onCreated();
+      create.reset();
+      clear();
+      onClose();
+    },
+  };
+}
+
 function DatabricksWebhookForm({ onClose, onCreated }: { onClose: () => void; onCreated: () => void }) {
   const trpc = useTRPC();
   const known = useQuery(trpc.webhooks.events.queryOptions());
@@ -282,15 +287,7 @@ function DatabricksWebhookForm({ onClose, onCreated }: { onClose: () => void; on
         allowPrivate: f.get("allowPrivate") === "on",
         status: status === "DISABLED" || status === "TEST_MODE" ? status : "ACTIVE",
       },
-      {
-        onSuccess: () => {
-          notifications.show({ color: "green", message: "Webhook created" });
-          onCreated();
-          create.reset();
-          setEvents([]);
-          onClose();
-        },
-      },
+      afterCreate(create, () => setEvents([]), onCreated, onClose),
     );
   }
   return (
