@@ -2,7 +2,7 @@
 // deactivated user, a changed role, a removed grant, a run that is no longer writable.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { useTestDatabase } from "@modelgate/db/test-db";
-import { createDb, type Db } from "@modelgate/db";
+import { createDb, Prisma, sqlQuery, type Db } from "@modelgate/db";
 import {
   authenticateToken,
   configureTracking,
@@ -181,5 +181,19 @@ describe("run writes that check access in the same statement", () => {
     expect(tags[0]!.n).toBe(0);
     await deleteRun(owner.ctx, { run_id: runId });
     await expect(logMetric(owner.ctx, { run_id: runId, key: "m", value: 4, timestamp: 4, step: 3 })).rejects.toMatchObject({ code: "INVALID_PARAMETER_VALUE" });
+  });
+});
+
+describe("a Db used only through sqlQuery", () => {
+  it("outlives PostgreSQL closing its idle connections, and $disconnect ends its pool", async () => {
+    const d = createDb({ url, max: 2 });
+    expect(await sqlQuery<{ n: number }>(d, Prisma.sql`SELECT 1::int AS n`, { prepare: true })).toEqual([{ n: 1 }]);
+    const [me] = await sqlQuery<{ pid: number }>(d, Prisma.sql`SELECT pg_backend_pid() AS pid`);
+    // as a restart or a dropped database would: the pool hears an error on an idle connection
+    await db.$executeRaw`SELECT pg_terminate_backend(${me!.pid}::int)`;
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await sqlQuery<{ n: number }>(d, Prisma.sql`SELECT 2::int AS n`, { prepare: true })).toEqual([{ n: 2 }]);
+    await d.$disconnect();
+    await expect(sqlQuery(d, Prisma.sql`SELECT 1`)).rejects.toThrow();
   });
 });

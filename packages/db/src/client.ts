@@ -19,11 +19,20 @@ const pools = new WeakMap<Db, pg.Pool>();
 /** A Prisma client over node-postgres (Prisma 7's Rust-free client needs a driver adapter). */
 export function createDb({ url, max = 10 }: CreateDbOptions): Db {
   const pool = new pg.Pool({ connectionString: url, max });
-  // $disconnect() ends the pool, as it would end a pool of the adapter's own
-  const adapter = new PrismaPg(pool, { disposeExternalPool: true });
+  // An idle connection that PostgreSQL closes (a restart, a dropped database, a network cut) is an
+  // 'error' on the pool, which drops that connection; unheard, it would end the process. Prisma
+  // listens only once it has connected itself, and a Db used only through sqlQuery never has.
+  pool.on("error", () => {});
+  const adapter = new PrismaPg(pool);
   // Prisma's defaults (2 s to get a connection, 5 s to finish) turn a burst of writes queued on
   // one row into errors on a small shared pool; waiting longer is what the caller wants.
   const db = new PrismaClient({ adapter, transactionOptions: { maxWait: 15_000, timeout: 30_000 } });
+  // $disconnect() ends the pool too, whether or not Prisma ever connected through it
+  const disconnect = db.$disconnect.bind(db);
+  db.$disconnect = async () => {
+    await disconnect();
+    if (!pool.ended) await pool.end();
+  };
   pools.set(db, pool);
   return db;
 }
