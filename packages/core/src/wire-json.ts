@@ -1,9 +1,19 @@
 // MLflow's JSON (proto3 JSON as its server writes it), shared by the REST edge and by core's cache
 // of serialized runs (tracking/run-wire.ts), so both write byte-for-byte the same thing.
 
-/** A response already serialized as wire JSON: the REST edge sends `text` as it is. */
+/**
+ * A response already serialized as wire JSON, as UTF-8 bytes the REST edge sends as they are.
+ * Built from parts (strings, and cached bodies kept as bytes) so a 1 MB search page is one copy of
+ * its runs' cached bytes, not a string joined and then encoded again for the socket.
+ */
 export class WireJson {
-  constructor(readonly text: string) {}
+  readonly bytes: Buffer;
+  constructor(...parts: readonly (string | Buffer)[]) {
+    this.bytes = parts.length === 1 && typeof parts[0] === "string" ? Buffer.from(parts[0]) : Buffer.concat(parts.map((p) => (typeof p === "string" ? Buffer.from(p) : p)));
+  }
+  get text(): string {
+    return this.bytes.toString("utf8");
+  }
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { toWireJson } from "../src/wire-json.ts";
+import { toWireJson, WireJson } from "../src/wire-json.ts";
 
 describe("toWireJson", () => {
   it("writes non-finite metric values as MLflow does, on both the fast and the exact path", () => {
@@ -18,5 +18,13 @@ describe("toWireJson", () => {
     expect(toWireJson({ runs: [], next_page_token: undefined })).toBe("{}");
     expect(toWireJson({ run: { data: { metrics: [], tags: [{ key: "[]", value: "" }] } } })).toBe('{"run":{"data":{"tags":[{"key":"[]","value":""}]}}}');
     expect(toWireJson({ nested: [[], [1]] })).toBe('{"nested":[[],[1]]}');
+  });
+
+  it("sends parts (text and cached UTF-8 bodies) as one UTF-8 body", () => {
+    const body = Buffer.from(toWireJson({ name: "café ✓ 模型" }));
+    const wire = new WireJson('{"run":', body, "}");
+    expect(wire.text).toBe('{"run":{"name":"café ✓ 模型"}}');
+    expect(wire.bytes.length).toBe(Buffer.byteLength('{"run":{"name":"café ✓ 模型"}}'));
+    expect(new WireJson("{}").text).toBe("{}");
   });
 });

@@ -54,6 +54,19 @@ const parsers: Record<number, (v: string) => unknown> = {
 };
 const types = { getTypeParser: (oid: number, format?: string) => parsers[oid] ?? pg.types.getTypeParser(oid, format as "text") };
 
+// Statement names by text: hashing a long statement on every call costs more than finding it here.
+// The texts come from a fixed set of shapes, so this stays small; the bound is a safety net.
+const statementNames = new Map<string, string>();
+function statementName(text: string): string {
+  let name = statementNames.get(text);
+  if (name === undefined) {
+    if (statementNames.size >= 10_000) statementNames.clear();
+    name = `mg_${crypto.createHash("sha1").update(text).digest("base64url")}`;
+    statementNames.set(text, name);
+  }
+  return name;
+}
+
 /**
  * One statement straight through node-postgres, for the per-request hot paths (authentication,
  * finding a run, a log call's write). Prisma's $queryRaw costs two to four times a driver call here
@@ -71,7 +84,7 @@ export async function sqlQuery<T>(db: Db | Prisma.TransactionClient, sql: Prisma
   const pool = pools.get(db as Db);
   if (!pool) return db.$queryRaw<T[]>(sql);
   const text = sql.text;
-  const name = prepare ? `mg_${crypto.createHash("sha1").update(text).digest("base64url")}` : undefined;
+  const name = prepare ? statementName(text) : undefined;
   const result = await pool.query<T & pg.QueryResultRow>({ text, values: sql.values as unknown[], types, ...(name ? { name } : {}) });
   return result.rows;
 }

@@ -50,7 +50,7 @@ export function wireRoute(app: FastifyInstance, db: Db, methods: HttpMethod | Ht
       const input = req.method === "GET" ? queryInput(req.query) : bodyInput(req.body);
       const out = await handler({ ctx, input, req, reply });
       if (reply.sent) return reply;
-      return reply.type("application/json").send(out instanceof WireJson ? out.text : toWireJson(out ?? {}));
+      return reply.type("application/json").send(out instanceof WireJson ? out.bytes : toWireJson(out ?? {}));
     },
   });
 }

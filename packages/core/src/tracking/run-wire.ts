@@ -18,7 +18,8 @@ import { loadRunViewsByPk } from "./load-runs.ts";
 
 interface Entry {
   version: bigint;
-  body: string;
+  /** The run's wire JSON as UTF-8: sent as it is, never encoded again. */
+  body: Buffer;
 }
 
 export interface RunWireCacheStats {
@@ -28,10 +29,10 @@ export interface RunWireCacheStats {
   bytes: number;
 }
 
-/** Bodies up to this many UTF-16 code units in all (about twice as many bytes of memory). */
-const MAX_CACHED_CHARS = 32 * 1024 * 1024;
+/** Bodies up to this many bytes in all. */
+const MAX_CACHED_BYTES = 64 * 1024 * 1024;
 
-const cache = new LRUCache<string, Entry>({ maxSize: MAX_CACHED_CHARS, sizeCalculation: (e) => Math.max(1, e.body.length) });
+const cache = new LRUCache<string, Entry>({ maxSize: MAX_CACHED_BYTES, sizeCalculation: (e) => Math.max(1, e.body.length) });
 const counters = { hits: 0, misses: 0 };
 
 // One cache for the process, keyed per database client as well as per run (run keys of two
@@ -45,7 +46,7 @@ function keyOf(db: Db, pk: bigint): string {
 }
 
 export function runWireCacheStats(): RunWireCacheStats {
-  return { ...counters, entries: cache.size, bytes: cache.calculatedSize * 2 };
+  return { ...counters, entries: cache.size, bytes: cache.calculatedSize };
 }
 
 /** A run key and the view_version read with it. */
@@ -75,8 +76,8 @@ export function parseRunVersions(text: string | null | undefined): VersionedRun[
  * The wire JSON of each run, in the same order; runs deleted meanwhile are left out. No permission
  * check: the caller has already decided which runs this actor may see.
  */
-export async function runBodies(db: Db, runs: readonly VersionedRun[]): Promise<string[]> {
-  const bodies: (string | undefined)[] = runs.map((r) => {
+export async function runBodies(db: Db, runs: readonly VersionedRun[]): Promise<Buffer[]> {
+  const bodies: (Buffer | undefined)[] = runs.map((r) => {
     const hit = cache.get(keyOf(db, r.pk));
     return hit && hit.version === r.version ? hit.body : undefined;
   });
@@ -89,7 +90,7 @@ export async function runBodies(db: Db, runs: readonly VersionedRun[]): Promise<
       if (bodies[i] !== undefined) return;
       const view = views.get(String(r.pk));
       if (!view) return; // deleted since its version was read
-      const body = toWireJson(view);
+      const body = Buffer.from(toWireJson(view));
       bodies[i] = body;
       // a slower builder of an older version must not replace a newer body
       const key = keyOf(db, r.pk);

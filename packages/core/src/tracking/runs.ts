@@ -71,7 +71,7 @@ export async function getRunWire(ctx: Ctx, runId: string): Promise<WireJson> {
   const run = await findRun(ctx, runId, "READ");
   const [body] = await runBodies(ctx.db, [{ pk: run.pk, version: run.viewVersion }]);
   if (!body) throw runNotFound(runId);
-  return new WireJson(`{"run":${body}}`);
+  return new WireJson('{"run":', body, "}");
 }
 
 export interface UpdateRunInput {

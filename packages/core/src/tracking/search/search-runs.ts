@@ -131,6 +131,8 @@ export async function searchRuns(ctx: Ctx, input: SearchRunsInput): Promise<Sear
   return next_page_token ? { runs, next_page_token } : { runs };
 }
 
+const COMMA = Buffer.from(",");
+
 /**
  * searchRuns as the REST response itself, `{"runs": [...], "next_page_token": ...}`, from the
  * runs' cached wire JSON (tracking/run-wire.ts): the same bytes toWireJson would write.
@@ -138,8 +140,18 @@ export async function searchRuns(ctx: Ctx, input: SearchRunsInput): Promise<Sear
 export async function searchRunsWire(ctx: Ctx, input: SearchRunsInput): Promise<WireJson> {
   const { page, next_page_token } = await searchRunPage(ctx, input);
   const bodies = await runBodies(ctx.db, page);
-  const parts = [...(bodies.length ? [`"runs":[${bodies.join(",")}]`] : []), ...(next_page_token ? [`"next_page_token":${JSON.stringify(next_page_token)}`] : [])];
-  return new WireJson(`{${parts.join(",")}}`);
+  const parts: (string | Buffer)[] = ["{"];
+  if (bodies.length) {
+    parts.push('"runs":[');
+    for (let i = 0; i < bodies.length; i++) {
+      if (i) parts.push(COMMA);
+      parts.push(bodies[i]!);
+    }
+    parts.push("]");
+  }
+  if (next_page_token) parts.push(`${bodies.length ? "," : ""}"next_page_token":${JSON.stringify(next_page_token)}`);
+  parts.push("}");
+  return new WireJson(...parts);
 }
 
 /** How many runs the same filter matches (for the portal's result count). */
