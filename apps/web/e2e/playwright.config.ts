@@ -26,7 +26,7 @@ export default defineConfig({
   },
   projects: [{ name: "chromium", use: { browserName: "chromium" } }],
   webServer: {
-    command: `${process.execPath} ${path.resolve(appDir, "../../node_modules/tsx/dist/cli.mjs")} server/start.ts`,
+    command: `${process.execPath} server/start.mjs`,
     cwd: appDir,
     url: `http://localhost:${port}/health`,
     reuseExistingServer: false,

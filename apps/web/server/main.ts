@@ -5,14 +5,15 @@ import http from "node:http";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import next from "next";
-import { createDataPlaneApp, isDataPlanePath, newRequestId } from "@modelgate/api/rest";
+import { createDataPlaneApp, isDataPlanePath, newRequestId, replicaReadiness } from "@modelgate/api/rest";
 import { createServingService, installServingService, startBatchScoring, startJobQueue, startWebhookDelivery, storeFileReader } from "@modelgate/api";
-import { createArtifactStore } from "@modelgate/artifacts";
+import { createArtifactStore, partUrlKeyFrom } from "@modelgate/artifacts";
 import { ensureAuthSecret } from "@modelgate/auth";
-import { configureRegistry, configureTracking, configureWebhooks, ensureFirstAdmin, webhookSecretKey } from "@modelgate/core";
+import { checkSharedSecret, configureRegistry, configureTracking, configureWebhooks, ensureFirstAdmin, webhookSecretKey } from "@modelgate/core";
 import { createDb } from "@modelgate/db";
 import { startEmbeddedPostgres } from "@modelgate/db/embedded";
 import { applyMigrations } from "@modelgate/db/migrate";
+import { createDrain } from "./drain.ts";
 import { createModelRuntime } from "@modelgate/serving";
 import { readEnv } from "../src/env.ts";
 
@@ -25,7 +26,12 @@ const MUTATING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
 export interface StartedServer {
   url: string;
+  /** Stops at once: closes both planes, the pools and an embedded database. */
   close: () => Promise<void>;
+  /** SIGTERM's path: not ready, keep serving for the delay, stop accepting, finish what is in flight (bounded), then close. */
+  drainAndClose: () => Promise<void>;
+  /** The longest drainAndClose may take before it cuts connections. */
+  drainBudgetMs: number;
 }
 
 export async function startServer({ dev = false }: { dev?: boolean } = {}): Promise<StartedServer> {
@@ -49,8 +55,13 @@ export async function startServer({ dev = false }: { dev?: boolean } = {}): Prom
     log(`embedded PostgreSQL running on 127.0.0.1:${pg.port} (data in ${path.join(dataDir, "postgres")})`);
   }
   process.env.DATABASE_URL = databaseUrl;
-  const applied = await applyMigrations(databaseUrl);
-  if (applied.length) log(`applied migrations: ${applied.join(", ")}`);
+  // replicas started together: one applies, the others wait for it (MIGRATION_LOCK), never fail
+  if (env.MIGRATE_ON_START) {
+    const applied = await applyMigrations(databaseUrl, { log });
+    if (applied.length) log(`applied migrations: ${applied.join(", ")}`);
+  } else {
+    log("MIGRATE_ON_START=false: not applying migrations (/ready says which are pending until another step applies them)");
+  }
 
   // 2. secrets and the first admin
   const secret = ensureAuthSecret({ fromEnv: env.AUTH_SECRET, dataDir });
@@ -58,11 +69,20 @@ export async function startServer({ dev = false }: { dev?: boolean } = {}): Prom
   if (secret.source === "generated") log(`generated AUTH_SECRET, kept in ${path.join(dataDir, "auth-secret")} (mode 0600)`);
   configureWebhooks({ secretKey: webhookSecretKey({ webhookSecretKey: env.WEBHOOK_SECRET_KEY, authSecret: secret.secret }) });
   const db = createDb({ url: databaseUrl, max: 10 });
+  // every replica must sign with one secret: a different one is refused here, not as random 401s later
+  const secretCheck = await checkSharedSecret(db, secret.secret, { acceptNew: env.ACCEPT_NEW_AUTH_SECRET }).catch(async (e: unknown) => {
+    await db.$disconnect();
+    await stopDatabase();
+    throw e;
+  });
+  if (secretCheck === "replaced") log("ACCEPT_NEW_AUTH_SECRET: recorded this AUTH_SECRET as the deployment's (sessions and upload URLs made with the old one no longer work)");
   const admin = await ensureFirstAdmin({ db, username: env.ADMIN_USERNAME, password: env.ADMIN_PASSWORD });
   const destination = env.ARTIFACTS_DESTINATION ?? path.join(dataDir, "artifacts");
   const artifacts = createArtifactStore({
     destination: destination.startsWith("s3://") ? destination : path.resolve(repoRoot, destination),
     s3EndpointUrl: env.MLFLOW_S3_ENDPOINT_URL,
+    // a part-upload URL made here may be PUT to any replica
+    partUrlKey: partUrlKeyFrom(secret.secret),
   });
   log(`artifacts stored in ${artifacts.description}`);
 
@@ -75,7 +95,7 @@ export async function startServer({ dev = false }: { dev?: boolean } = {}): Prom
   const runtime = createModelRuntime({ readFile: storeFileReader(artifacts) });
   const serving = createServingService({ db, runtime });
   installServingService(serving);
-  serving.warmUp().catch((e: unknown) => log(`serving warm-up failed: ${(e as Error).message}`));
+  const servingLoaded = serving.warmUp().catch((e: unknown) => log(`serving warm-up failed: ${(e as Error).message}`));
   // batch scoring: a pg-boss worker in this process, sharing the endpoints' loaded sessions
   const batch = await startBatchScoring({ db, jobs, store: artifacts, runtime });
 
@@ -84,9 +104,11 @@ export async function startServer({ dev = false }: { dev?: boolean } = {}): Prom
   const handleNext = nextApp.getRequestHandler();
   await nextApp.prepare();
 
+  const drain = createDrain();
   const app = await createDataPlaneApp({
     db,
     version,
+    readiness: replicaReadiness({ db, databaseUrl, draining: () => drain.draining, servingLoaded }),
     bodyLimit: env.BODY_LIMIT,
     trustProxy: env.TRUST_PROXY,
     logLevel: env.LOG_LEVEL,
@@ -96,6 +118,7 @@ export async function startServer({ dev = false }: { dev?: boolean } = {}): Prom
     servingBodyLimit: env.SERVING_BODY_LIMIT,
     serverFactory: (fastifyHandler) =>
       http.createServer((req, res) => {
+        drain.track(req, res);
         if (isDataPlanePath(req.url ?? "/")) return fastifyHandler(req, res);
         // the portal plane: record the client address and a request id for audit events;
         // client-sent values of these headers are overwritten, never trusted
@@ -140,6 +163,7 @@ export async function startServer({ dev = false }: { dev?: boolean } = {}): Prom
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
+      drain.begin();
       await app.close();
       serving.close();
       installServingService(null);
@@ -150,21 +174,42 @@ export async function startServer({ dev = false }: { dev?: boolean } = {}): Prom
       await db.$disconnect();
       await stopDatabase();
     })());
-  return { url, close };
+  const delayMs = env.SHUTDOWN_DELAY_SECONDS * 1000;
+  const drainMs = env.DRAIN_TIMEOUT_SECONDS * 1000;
+  const drainAndClose = async () => {
+    const left = await drain.run(app.server, { delayMs, drainMs, log });
+    if (left > 0) log(`${left} request(s) still running after ${env.DRAIN_TIMEOUT_SECONDS} s: their connections were closed`);
+    await close();
+  };
+  return { url, close, drainAndClose, drainBudgetMs: delayMs + drainMs };
 }
 
 function log(line: string) {
   console.log(line ? `[modelgate] ${line}` : "");
 }
 
-/** Runs until SIGINT/SIGTERM, then closes both planes and stops an embedded database cleanly. */
+/**
+ * Runs until SIGINT/SIGTERM, then drains (SIGTERM: see drain.ts; SIGINT, a developer's Ctrl-C:
+ * at once), closes both planes and stops an embedded database cleanly. A start that fails says
+ * why in one message and exits 1.
+ */
 export async function runUntilSignal(opts: { dev?: boolean }) {
-  const server = await startServer(opts);
+  let server: StartedServer;
+  try {
+    server = await startServer(opts);
+  } catch (e) {
+    console.error(`[modelgate] could not start: ${(e as Error).message}`);
+    if (!(e instanceof Error) || !/SharedSecretMismatch|EmbeddedPostgresAccess|Invalid environment/.test(`${e.name} ${e.message}`)) console.error(e);
+    process.exit(1);
+  }
   const shutdown = (signal: string) => {
-    log(`${signal}: shutting down`);
-    const force = setTimeout(() => process.exit(1), 15_000);
+    const graceful = signal === "SIGTERM";
+    log(graceful ? `SIGTERM: draining (not ready now; ${server.drainBudgetMs / 1000} s at most), then shutting down` : `${signal}: shutting down`);
+    // a second signal, or a drain that overruns its budget, ends the process
+    const force = setTimeout(() => process.exit(1), (graceful ? server.drainBudgetMs : 0) + 15_000);
     force.unref();
-    server.close().then(
+    process.once(signal as NodeJS.Signals, () => process.exit(1));
+    (graceful ? server.drainAndClose() : server.close()).then(
       () => process.exit(0),
       (e) => {
         console.error(e);
@@ -176,6 +221,10 @@ export async function runUntilSignal(opts: { dev?: boolean }) {
   process.once("SIGTERM", () => shutdown("SIGTERM"));
 }
 
+// run directly: `tsx server/main.ts --dev` (npm run dev), or the compiled `node dist/server.mjs`
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
-  await runUntilSignal({ dev: process.argv.includes("--dev") });
+  const dev = process.argv.includes("--dev");
+  if (!dev) (process.env as Record<string, string>).NODE_ENV ??= "production";
+  process.env.NEXT_TELEMETRY_DISABLED ??= "1";
+  await runUntilSignal({ dev });
 }

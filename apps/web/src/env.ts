@@ -31,6 +31,14 @@ const schema = z.object({
   DEFAULT_EXPERIMENT_PERMISSION: z.enum(["READ", "EDIT", "MANAGE", "NONE"]).default("READ"),
   /** What a user may do on registered models nobody granted them anything on (NONE hides them). */
   DEFAULT_MODEL_PERMISSION: z.enum(["READ", "EDIT", "MANAGE_STAGING_VERSIONS", "MANAGE_PRODUCTION_VERSIONS", "MANAGE", "NONE"]).default("READ"),
+  /** Apply pending migrations at start (false when a separate step applies them, e.g. a Kubernetes init container). */
+  MIGRATE_ON_START: z.stringbool().default(true),
+  /** On SIGTERM: seconds to keep serving while /ready says 503, so load balancers stop sending here first. */
+  SHUTDOWN_DELAY_SECONDS: z.coerce.number().min(0).max(300).default(5),
+  /** On SIGTERM, after the delay: at most this many seconds for the requests in flight to finish. */
+  DRAIN_TIMEOUT_SECONDS: z.coerce.number().min(0).max(3600).default(20),
+  /** Start although AUTH_SECRET differs from the one recorded by earlier replicas (a deliberate rotation). */
+  ACCEPT_NEW_AUTH_SECRET: z.stringbool().default(false),
 });
 
 export type Env = z.infer<typeof schema>;

