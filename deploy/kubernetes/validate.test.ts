@@ -355,7 +355,7 @@ describe("the image (apps/web/Dockerfile)", () => {
 
   it("builds the portal and the compiled server, runs it as a non-root user with a readiness health check", () => {
     expect(instructions.filter((l) => l.startsWith("FROM ")).length).toBeGreaterThanOrEqual(2);
-    expect(dockerfile).toMatch(/npm ci && npm run build/);
+    expect(dockerfile).toMatch(/npm ci && npm run build\b/);
     expect(runtime).toContain('CMD ["node", "apps/web/dist/server.mjs"]');
     expect(runtime.find((l) => l.startsWith("USER "))).toMatch(/^USER (?!root\b|0\b)\S+/);
     expect(runtime).toContain("EXPOSE 3000");

@@ -11,7 +11,7 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: "unit", include: ["{apps,packages}/**/*.test.ts"], exclude: [...exclude, "**/*.int.test.ts"] },
+        test: { name: "unit", include: ["{apps,packages,deploy}/**/*.test.ts"], exclude: [...exclude, "**/*.int.test.ts"] },
       },
       {
         extends: true,

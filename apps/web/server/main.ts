@@ -68,7 +68,7 @@ export async function startServer({ dev = false }: { dev?: boolean } = {}): Prom
   process.env.AUTH_SECRET = secret.secret;
   if (secret.source === "generated") log(`generated AUTH_SECRET, kept in ${path.join(dataDir, "auth-secret")} (mode 0600)`);
   configureWebhooks({ secretKey: webhookSecretKey({ webhookSecretKey: env.WEBHOOK_SECRET_KEY, authSecret: secret.secret }) });
-  const db = createDb({ url: databaseUrl, max: 10 });
+  const db = createDb({ url: databaseUrl, max: env.DATABASE_POOL_MAX });
   // every replica must sign with one secret: a different one is refused here, not as random 401s later
   const secretCheck = await checkSharedSecret(db, secret.secret, { acceptNew: env.ACCEPT_NEW_AUTH_SECRET }).catch(async (e: unknown) => {
     await db.$disconnect();

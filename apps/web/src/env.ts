@@ -31,6 +31,11 @@ const schema = z.object({
   DEFAULT_EXPERIMENT_PERMISSION: z.enum(["READ", "EDIT", "MANAGE", "NONE"]).default("READ"),
   /** What a user may do on registered models nobody granted them anything on (NONE hides them). */
   DEFAULT_MODEL_PERMISSION: z.enum(["READ", "EDIT", "MANAGE_STAGING_VERSIONS", "MANAGE_PRODUCTION_VERSIONS", "MANAGE", "NONE"]).default("READ"),
+  /**
+   * Connections this replica's main pool may open (the job queue keeps up to 5 more, credential
+   * notifications one): replicas x (DATABASE_POOL_MAX + 6) must stay under PostgreSQL's max_connections.
+   */
+  DATABASE_POOL_MAX: z.coerce.number().int().min(2).max(500).default(10),
   /** Apply pending migrations at start (false when a separate step applies them, e.g. a Kubernetes init container). */
   MIGRATE_ON_START: z.stringbool().default(true),
   /** On SIGTERM: seconds to keep serving while /ready says 503, so load balancers stop sending here first. */

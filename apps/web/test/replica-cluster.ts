@@ -84,16 +84,18 @@ function haproxyConfig(port: number, replicas: Replica[]): string {
     "  timeout connect 2s",
     "  timeout client 120s",
     "  timeout server 120s",
-    // a replica that is going away refuses connections or answers 503: the balancer sends the
-    // request to the other one (never a request that reached a handler and got cut off)
+    // the retry policy of deploy/compose/haproxy.cfg: a refused connection is retried on the other
+    // replica for any request; a request already sent is re-sent only if it is a GET (a POST is
+    // never replayed), so zero failures here come from the drain, not from replays
     "  retries 3",
     "  option redispatch 1",
-    "  retry-on conn-failure empty-response 503",
+    "  retry-on conn-failure empty-response response-timeout",
     "frontend modelgate",
     `  bind 127.0.0.1:${port}`,
     "  default_backend replicas",
     "backend replicas",
     "  balance roundrobin",
+    "  http-request disable-l7-retry unless METH_GET || METH_OPTIONS",
     "  option httpchk GET /ready",
     "  http-check expect status 200",
     "  default-server inter 500ms fall 1 rise 2",

@@ -150,20 +150,25 @@ function postgresUser(): { uid: number; gid: number } | null {
   }
 }
 
+/** The folders from `target` up to / that `user` cannot enter, nearest first (empty: it reaches target). A null user is "any other user". */
+export function closedFolders(target: string, user: { uid: number; gid: number } | null): { dir: string; mode: number; uid: number }[] {
+  const closed = [];
+  for (let d = path.resolve(target); ; d = path.dirname(d)) {
+    const st = fs.statSync(d);
+    const enterable = (st.mode & 0o001) !== 0 || (user !== null && ((st.uid === user.uid && (st.mode & 0o100) !== 0) || (st.gid === user.gid && (st.mode & 0o010) !== 0)));
+    if (!enterable) closed.push({ dir: d, mode: st.mode & 0o777, uid: st.uid });
+    if (path.dirname(d) === d) return closed;
+  }
+}
+
 /** As root: every folder above PostgreSQL's programs must be enterable by the postgres user, or initdb fails with EACCES. */
 function assertProgramsReachable() {
   const bin = programsDir();
   if (!bin || !fs.existsSync(bin)) return;
-  const user = postgresUser();
-  for (let d = bin; ; d = path.dirname(d)) {
-    const st = fs.statSync(d);
-    const enterable = (st.mode & 0o001) !== 0 || (user !== null && ((st.uid === user.uid && (st.mode & 0o100) !== 0) || (st.gid === user.gid && (st.mode & 0o010) !== 0)));
-    if (!enterable) {
-      throw new EmbeddedPostgresAccessError(
-        `Its programs are in ${bin}, but ${d} (mode ${(st.mode & 0o777).toString(8)}, owner uid ${st.uid}) is closed to other users.`,
-      );
-    }
-    if (path.dirname(d) === d) return;
+  const closed = closedFolders(bin, postgresUser());
+  if (closed.length) {
+    const list = closed.map((c) => `${c.dir} (mode ${c.mode.toString(8)}, owner uid ${c.uid})`).join(" and ");
+    throw new EmbeddedPostgresAccessError(`Its programs are in ${bin}, but ${list} ${closed.length > 1 ? "are" : "is"} closed to other users.`);
   }
 }
 
