@@ -12,7 +12,7 @@ import { ensureAuthSecret } from "@modelgate/auth";
 import { checkSharedSecret, configureRegistry, configureTracking, configureWebhooks, ensureFirstAdmin, webhookSecretKey } from "@modelgate/core";
 import { createDb } from "@modelgate/db";
 import { startEmbeddedPostgres } from "@modelgate/db/embedded";
-import { applyMigrations } from "@modelgate/db/migrate";
+import { applyMigrations, waitForDatabase } from "@modelgate/db/migrate";
 import { createDrain } from "./drain.ts";
 import { createModelRuntime } from "@modelgate/serving";
 import { readEnv } from "../src/env.ts";
@@ -55,6 +55,7 @@ export async function startServer({ dev = false }: { dev?: boolean } = {}): Prom
     log(`embedded PostgreSQL running on 127.0.0.1:${pg.port} (data in ${path.join(dataDir, "postgres")})`);
   }
   process.env.DATABASE_URL = databaseUrl;
+  await waitForDatabase(databaseUrl, { timeoutMs: env.DATABASE_WAIT_SECONDS * 1000, log });
   // replicas started together: one applies, the others wait for it (MIGRATION_LOCK), never fail
   if (env.MIGRATE_ON_START) {
     const applied = await applyMigrations(databaseUrl, { log });
@@ -199,7 +200,7 @@ export async function runUntilSignal(opts: { dev?: boolean }) {
     server = await startServer(opts);
   } catch (e) {
     console.error(`[modelgate] could not start: ${(e as Error).message}`);
-    if (!(e instanceof Error) || !/SharedSecretMismatch|EmbeddedPostgresAccess|Invalid environment/.test(`${e.name} ${e.message}`)) console.error(e);
+    if (!(e instanceof Error) || !/SharedSecretMismatch|EmbeddedPostgresAccess|Invalid environment|cannot reach the database/.test(`${e.name} ${e.message}`)) console.error(e);
     process.exit(1);
   }
   const shutdown = (signal: string) => {

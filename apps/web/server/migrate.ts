@@ -1,7 +1,7 @@
 // `node apps/web/dist/migrate.mjs`: applies pending migrations to DATABASE_URL and exits, for a
 // deployment step of its own (a Kubernetes init container, a release job). Safe from several
 // processes at once: one applies, the others wait for it (MIGRATION_LOCK) and find nothing left.
-import { applyMigrations } from "@modelgate/db/migrate";
+import { applyMigrations, waitForDatabase } from "@modelgate/db/migrate";
 
 const url = process.env.DATABASE_URL;
 if (!url) {
@@ -10,6 +10,7 @@ if (!url) {
 }
 const log = (line: string) => console.log(`[modelgate] ${line}`);
 try {
+  await waitForDatabase(url, { timeoutMs: Number(process.env.DATABASE_WAIT_SECONDS ?? 60) * 1000, log });
   const applied = await applyMigrations(url, { log });
   log(applied.length ? `applied migrations: ${applied.join(", ")}` : "database schema up to date: nothing to apply");
 } catch (e) {

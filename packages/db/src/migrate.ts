@@ -272,3 +272,37 @@ export async function createMigration(url: string, name: string, opts: { acceptD
 export async function migrationStatus(url: string) {
   return withEngine(url, (engine) => engine.diagnoseMigrationHistory({ migrationsList: listMigrations(), optInToShadowDatabase: false, filters }));
 }
+
+/** Where a URL points, for messages (never its password). */
+export function describeDatabase(url: string): string {
+  const u = new URL(url);
+  return `${u.hostname}:${u.port || 5432}/${u.pathname.slice(1) || "postgres"}`;
+}
+
+/**
+ * Waits until PostgreSQL accepts a connection (a replica may start before its database: a
+ * Kubernetes rollout, a database restarting), saying what it waits for; after `timeoutMs` throws
+ * an error that names the database and the last reason.
+ */
+export async function waitForDatabase(url: string, { timeoutMs = 60_000, log = () => {} }: { timeoutMs?: number; log?: (line: string) => void } = {}): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let said = false;
+  for (;;) {
+    const c = new pg.Client({ ...pgConfigOf(url), connectionTimeoutMillis: 5000 });
+    c.on("error", () => {});
+    try {
+      await c.connect();
+      await c.query("SELECT 1");
+      await c.end();
+      if (said) log(`the database at ${describeDatabase(url)} answers`);
+      return;
+    } catch (e) {
+      await c.end().catch(() => {});
+      const why = (e as Error).message || String(e);
+      if (Date.now() >= deadline) throw new Error(`cannot reach the database at ${describeDatabase(url)} (DATABASE_URL): ${why}`);
+      if (!said) log(`waiting for the database at ${describeDatabase(url)}: ${why}`);
+      said = true;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+}

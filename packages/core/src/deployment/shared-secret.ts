@@ -19,7 +19,8 @@ export class SharedSecretMismatchError extends Error {
         `(its fingerprint was recorded on ${recordedAt.toISOString()}).`,
         "Every replica must be started with the same AUTH_SECRET: sessions and part-upload URLs made by one are checked by the others.",
         "Give this replica the AUTH_SECRET the others have. If you changed the secret on purpose (every session and pending upload URL made",
-        "with the old one stops working), start one replica once with ACCEPT_NEW_AUTH_SECRET=true, then restart the others with the new secret.",
+        "with the old one stops working, and so do stored webhook secrets unless WEBHOOK_SECRET_KEY is set), start one replica once with",
+        "ACCEPT_NEW_AUTH_SECRET=true, then restart the others with the new secret.",
       ].join(" "),
     );
     this.name = "SharedSecretMismatchError";
