@@ -36,6 +36,8 @@ const env: NodeJS.ProcessEnv = {
   ADMIN_USERNAME: "admin",
   ADMIN_PASSWORD: adminPassword,
   E2E_ADMIN_PASSWORD: adminPassword,
+  // SCIM provisioning on, as an identity provider would use it (identity.spec.ts)
+  SCIM_TOKEN: `scim-${crypto.randomBytes(18).toString("base64url")}`,
   CHROMIUM_PATH: chromium,
   NEXT_TELEMETRY_DISABLED: "1",
 };

@@ -117,6 +117,7 @@ export async function startServer({ dev = false }: { dev?: boolean } = {}): Prom
     authSecret: secret.secret,
     serving,
     servingBodyLimit: env.SERVING_BODY_LIMIT,
+    scimToken: env.SCIM_TOKEN,
     serverFactory: (fastifyHandler) =>
       http.createServer((req, res) => {
         drain.track(req, res);

@@ -36,6 +36,8 @@ const schema = z.object({
    * notifications one): replicas x (DATABASE_POOL_MAX + 6) must stay under PostgreSQL's max_connections.
    */
   DATABASE_POOL_MAX: z.coerce.number().int().min(2).max(500).default(10),
+  /** Bearer token of the identity provider's SCIM client: enables provisioning at /scim/v2 (unset: off). */
+  SCIM_TOKEN: z.string().min(24, "SCIM_TOKEN must be at least 24 characters").optional(),
   /** At start: how long to wait for PostgreSQL to accept connections before giving up. */
   DATABASE_WAIT_SECONDS: z.coerce.number().min(0).max(3600).default(60),
   /** Apply pending migrations at start (false when a separate step applies them, e.g. a Kubernetes init container). */

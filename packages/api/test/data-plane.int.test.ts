@@ -25,10 +25,13 @@ beforeAll(async () => {
 afterAll(() => app.close());
 
 describe("data plane", () => {
-  it("health checks the database without credentials; version and metrics are public", async () => {
+  it("health (liveness) and ready (the database answers) need no credentials; version and metrics are public", async () => {
     const health = await app.inject({ url: "/health" });
     expect(health.statusCode).toBe(200);
     expect(health.body).toBe("OK");
+    const ready = await app.inject({ url: "/ready" });
+    expect(ready.statusCode).toBe(200);
+    expect(ready.json()).toEqual({ ready: true, checks: { database: { ok: true } } });
     expect((await app.inject({ url: "/version" })).body).toBe("9.9.9");
     const metrics = await app.inject({ url: "/metrics" });
     expect(metrics.statusCode).toBe(200);

@@ -13,6 +13,24 @@ export { assertPasswordPolicy, hashPassword, verifyPassword, generatePassword, M
 export { createUser, listUsers, setUserActive, setUserRole, resetPassword, changeOwnPassword, getMe, createUserInput } from "./users/manage-users.ts";
 export { getUserGrants, setPasswordByName, setAdminByName, deactivateUserByName, type UserGrantsView } from "./users/manage-users.ts";
 export { ensureFirstAdmin, type FirstAdminResult } from "./users/ensure-first-admin.ts";
+export {
+  provisionUser,
+  getProvisionedUser,
+  listProvisionedUsers,
+  updateProvisionedUser,
+  deprovisionUser,
+  provisionGroup,
+  getProvisionedGroup,
+  listProvisionedGroups,
+  updateProvisionedGroup,
+  deprovisionGroup,
+  IDP_USER_ORIGINS,
+  type ProvisionedUser,
+  type ProvisionedGroup,
+  type ProvisionUserInput,
+  type UserFilter,
+  type GroupChange,
+} from "./users/provisioning.ts";
 export { checkSharedSecret, secretFingerprint, SharedSecretMismatchError, type SharedSecretCheck } from "./deployment/shared-secret.ts";
 export type { UserView } from "./users/user-view.ts";
 export { createToken, listTokens, revokeToken, createTokenInput, type TokenView } from "./tokens/manage-tokens.ts";

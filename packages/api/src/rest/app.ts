@@ -22,6 +22,8 @@ export interface DataPlaneAppOptions {
   servingBodyLimit?: number;
   /** What GET /ready checks (default: the database answers). */
   readiness?: Readiness;
+  /** SCIM_TOKEN: enables /scim/v2 provisioning. */
+  scimToken?: string | undefined;
 }
 
 /** The data-plane Fastify app, as `npm start` serves it and as the tests inject into it. */
@@ -43,6 +45,7 @@ export async function createDataPlaneApp(opts: DataPlaneAppOptions) {
     ...(opts.serving ? { serving: opts.serving } : {}),
     ...(opts.servingBodyLimit ? { servingBodyLimit: opts.servingBodyLimit } : {}),
     ...(opts.readiness ? { readiness: opts.readiness } : {}),
+    ...(opts.scimToken ? { scimToken: opts.scimToken } : {}),
   });
   await app.ready();
   return app;

@@ -16,6 +16,7 @@ import { registerSearchRoutes } from "./search.ts";
 import { registerServingRoutes } from "./serving.ts";
 import type { ServingService } from "../serving/service.ts";
 import { registerTrackingRoutes } from "./tracking/index.ts";
+import { registerScimRoutes, SCIM_PREFIX } from "./scim/routes.ts";
 import { registerWebhookRoutes } from "./webhooks.ts";
 
 /**
@@ -49,6 +50,8 @@ export interface DataPlaneOptions {
   serving?: ServingService;
   /** Largest scoring request body in bytes (SERVING_BODY_LIMIT; 16 MiB by default). */
   servingBodyLimit?: number;
+  /** SCIM_TOKEN: the identity provider's bearer token for /scim/v2; unset, provisioning is off. */
+  scimToken?: string;
 }
 
 /** Path prefixes the custom server hands to the data plane instead of Next.js. */
@@ -60,6 +63,7 @@ export const DATA_PLANE_PREFIXES = [
   "/serving-endpoints",
   "/api/2.0/serving-endpoints",
   "/api/2.0/serving-jobs",
+  "/scim/v2",
 ];
 export const DATA_PLANE_EXACT = ["/health", "/ready", "/version", "/metrics"];
 
@@ -88,7 +92,8 @@ export async function registerDataPlane(app: FastifyInstance, opts: DataPlaneOpt
 
   app.addHook("onRequest", async (req, reply) => {
     reply.header("x-request-id", req.id);
-    const auth = req.routeOptions.config?.auth ?? "user";
+    // /scim/v2 authenticates its one client itself (SCIM_TOKEN, SCIM's error shape)
+    const auth = req.url.startsWith(`${SCIM_PREFIX}/`) || req.url === SCIM_PREFIX ? "public" : (req.routeOptions.config?.auth ?? "user");
     if (auth === "public") return;
     req.actor = await authenticateRequest(db, req, { authSecret: opts.authSecret, scoring: auth === "scoring" });
     // a token scoped to a serving endpoint scores it and nothing else (core checks which endpoint)
@@ -142,6 +147,7 @@ export async function registerDataPlane(app: FastifyInstance, opts: DataPlaneOpt
   await registerApprovalRoutes(app, opts);
   registerAuthAppRoutes(app, opts);
   registerBatchRoutes(app, opts);
+  await registerScimRoutes(app, { db, token: opts.scimToken });
   if (opts.serving) {
     opts.serving.metrics.registerOn(metrics.registry);
     await registerServingRoutes(app, { db, serving: opts.serving, bodyLimit: opts.servingBodyLimit });

@@ -26,6 +26,8 @@ export interface GroupView {
   description: string;
   createdAt: Date;
   memberCount: number;
+  /** "local" (kept by hand here) or "idp" (kept by the identity provider: read-only in the portal). */
+  origin: string;
 }
 
 export interface GroupMemberView {
@@ -47,6 +49,12 @@ async function lockGroup(tx: Tx, name: string) {
   const rows = await tx.$queryRaw<{ id: string }[]>`SELECT id::text AS id FROM user_group WHERE lower(name) = lower(${name}) FOR UPDATE`;
   if (!rows[0]) throw groupNotFound(name);
   return tx.group.findUniqueOrThrow({ where: { id: rows[0].id } });
+}
+
+/** Groups the identity provider keeps (SCIM, sign-in claims) change only there. */
+function assertKeptByHand<G extends { name: string; origin: string }>(g: G): G {
+  if (g.origin === "idp") throw denied(`Group '${g.name}' is managed by your identity provider: change it there`);
+  return g;
 }
 
 async function assertNameFree(tx: Tx, name: string, exceptId?: string) {
@@ -78,7 +86,7 @@ export async function updateGroup(ctx: Ctx, input: { group: string; new_name?: s
   const q = parseInput(z.object({ group: z.string(), new_name: groupNameSchema.optional(), description: descriptionSchema.optional() }), input);
   try {
     return await ctx.db.$transaction(async (tx) => {
-      const before = await lockGroup(tx, q.group);
+      const before = assertKeptByHand(await lockGroup(tx, q.group));
       if (q.new_name !== undefined) await assertNameFree(tx, q.new_name, before.id);
       const g = await tx.group.update({
         where: { id: before.id },
@@ -100,7 +108,7 @@ export async function deleteGroup(ctx: Ctx, input: { group: string }): Promise<v
   authorize(ctx.actor, "users:manage");
   const q = parseInput(z.object({ group: z.string() }), input);
   await ctx.db.$transaction(async (tx) => {
-    const g = await lockGroup(tx, q.group);
+    const g = assertKeptByHand(await lockGroup(tx, q.group));
     const members = await tx.groupMember.findMany({ where: { groupId: g.id }, include: { user: { select: { username: true } } } });
     await tx.group.delete({ where: { id: g.id } });
     await recordAudit(ctx, tx, {
@@ -123,7 +131,7 @@ export async function addGroupMember(ctx: Ctx, input: { group: string; username:
   authorize(ctx.actor, "users:manage");
   const q = parseInput(z.object({ group: z.string(), username: z.string() }), input);
   await ctx.db.$transaction(async (tx) => {
-    const g = await lockGroup(tx, q.group);
+    const g = assertKeptByHand(await lockGroup(tx, q.group));
     const u = await findUser(tx, q.username);
     const added = await tx.groupMember.createMany({ data: [{ groupId: g.id, userId: u.id }], skipDuplicates: true });
     if (added.count) await recordAudit(ctx, tx, { action: "group.member_add", resourceType: "group", resourceId: g.id, after: { group: g.name, username: u.username } });
@@ -135,7 +143,7 @@ export async function removeGroupMember(ctx: Ctx, input: { group: string; userna
   authorize(ctx.actor, "users:manage");
   const q = parseInput(z.object({ group: z.string(), username: z.string() }), input);
   await ctx.db.$transaction(async (tx) => {
-    const g = await lockGroup(tx, q.group);
+    const g = assertKeptByHand(await lockGroup(tx, q.group));
     const u = await findUser(tx, q.username);
     const removed = await tx.groupMember.deleteMany({ where: { groupId: g.id, userId: u.id } });
     if (!removed.count) throw notFound(`User '${u.username}' is not a member of group '${g.name}'`);

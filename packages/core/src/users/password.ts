@@ -21,7 +21,15 @@ export function hashPassword(password: string): Promise<string> {
   return hash(password, options);
 }
 
+/** The password hash of accounts that sign in only through the identity provider (SCIM, OIDC): matches no password. */
+export const NO_PASSWORD = "!";
+
 export async function verifyPassword(passwordHash: string, password: string): Promise<boolean> {
+  if (passwordHash === NO_PASSWORD) {
+    // as long as a real check, so timing does not tell such accounts apart
+    await burnPasswordVerification(password);
+    return false;
+  }
   try {
     return await verify(passwordHash, password);
   } catch {

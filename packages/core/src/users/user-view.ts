@@ -10,6 +10,8 @@ export interface UserView {
   active: boolean;
   createdAt: Date;
   lastSignInAt: Date | null;
+  /** "local", "scim" (provisioned by the identity provider) or "oidc" (created at its first single sign-on). */
+  origin: string;
 }
 
 export function toUserView(u: User): UserView {
@@ -22,8 +24,9 @@ export function toUserView(u: User): UserView {
     active: u.active,
     createdAt: u.createdAt,
     lastSignInAt: u.lastSignInAt,
+    origin: u.origin,
   };
 }
 
 /** The audit log's picture of a user. */
-export const auditUser = (u: User) => ({ username: u.username, email: u.email, role: u.role, active: u.active });
+export const auditUser = (u: User) => ({ username: u.username, email: u.email, role: u.role, active: u.active, ...(u.origin !== "local" ? { origin: u.origin, externalId: u.externalId } : {}) });

@@ -10,7 +10,10 @@ import { EmptyRow } from "@/components/shared/table-parts";
 import { formatDateTime, formOf, type FormSubmit } from "@/lib/format";
 import { useTRPC } from "@/lib/trpc";
 
-type GroupRow = { id: string; name: string; description: string; memberCount: number; createdAt: Date };
+type GroupRow = { id: string; name: string; description: string; memberCount: number; createdAt: Date; origin: string };
+
+/** Groups the identity provider keeps (SCIM): shown, never edited here. */
+const managed = (g: GroupRow) => g.origin === "idp";
 
 /** Admin page: groups of users, their members. Experiments and models are granted to groups from their permission panels. */
 export function GroupsAdmin() {
@@ -56,7 +59,14 @@ export function GroupsAdmin() {
                     bg={g.id === selected ? "var(--mantine-primary-color-light)" : undefined}
                   >
                     <Table.Td>
-                      <Text fw={500} size="sm">{g.name}</Text>
+                      <Group gap={6}>
+                        <Text fw={500} size="sm">{g.name}</Text>
+                        {managed(g) && (
+                          <Badge size="xs" variant="outline" color="teal" title="Kept by your identity provider (SCIM): change it there">
+                            IdP
+                          </Badge>
+                        )}
+                      </Group>
                       {g.description && <Text size="xs" c="dimmed">{g.description}</Text>}
                     </Table.Td>
                     <Table.Td>
@@ -71,8 +81,8 @@ export function GroupsAdmin() {
                           </Button>
                         </Menu.Target>
                         <Menu.Dropdown>
-                          <Menu.Item onClick={() => setEditing(g)}>Rename or describe…</Menu.Item>
-                          <Menu.Item color="red" onClick={() => setDeleting(g)}>Delete…</Menu.Item>
+                          <Menu.Item disabled={managed(g)} onClick={() => setEditing(g)}>Rename or describe…</Menu.Item>
+                          <Menu.Item color="red" disabled={managed(g)} onClick={() => setDeleting(g)}>Delete…</Menu.Item>
                         </Menu.Dropdown>
                       </Menu>
                     </Table.Td>
@@ -120,10 +130,16 @@ function MembersPanel({ group, onChanged }: { group: GroupRow; onChanged: () => 
   return (
     <Card withBorder data-testid="group-members">
       <Text fw={600} mb="sm">Members of {group.name}</Text>
-      <Group component="form" onSubmit={onAdd} align="flex-end" mb="md" aria-label="Add member">
-        <Select label="User" placeholder="Pick a user" searchable data={candidates} value={username} onChange={setUsername} w={240} error={add.error?.message} />
-        <Button type="submit" loading={add.isPending} disabled={!username}>Add</Button>
-      </Group>
+      {managed(group) ? (
+        <Text size="sm" c="dimmed" mb="md" data-testid="group-managed-note">
+          Your identity provider keeps this group and its members (SCIM): change them there.
+        </Text>
+      ) : (
+        <Group component="form" onSubmit={onAdd} align="flex-end" mb="md" aria-label="Add member">
+          <Select label="User" placeholder="Pick a user" searchable data={candidates} value={username} onChange={setUsername} w={240} error={add.error?.message} />
+          <Button type="submit" loading={add.isPending} disabled={!username}>Add</Button>
+        </Group>
+      )}
       <Table verticalSpacing="xs" aria-label={`Members of ${group.name}`}>
         <Table.Tbody>
           {members.data?.map((m) => (
@@ -134,9 +150,11 @@ function MembersPanel({ group, onChanged }: { group: GroupRow; onChanged: () => 
               </Table.Td>
               <Table.Td>{!m.active && <Badge variant="dot" color="red">deactivated</Badge>}</Table.Td>
               <Table.Td ta="right">
-                <Button size="xs" variant="subtle" color="red" aria-label={`Remove ${m.username}`} onClick={() => remove.mutate({ group: group.name, username: m.username })}>
-                  Remove
-                </Button>
+                {!managed(group) && (
+                  <Button size="xs" variant="subtle" color="red" aria-label={`Remove ${m.username}`} onClick={() => remove.mutate({ group: group.name, username: m.username })}>
+                    Remove
+                  </Button>
+                )}
               </Table.Td>
             </Table.Tr>
           ))}

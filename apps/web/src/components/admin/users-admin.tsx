@@ -9,7 +9,14 @@ import { notifyAndRefresh, notifyError } from "@/components/shared/notify";
 import { formatDateTime, formOf, type FormSubmit } from "@/lib/format";
 import { useTRPC } from "@/lib/trpc";
 
-type UserRow = { id: string; username: string; email: string | null; displayName: string | null; role: "ADMIN" | "USER"; active: boolean; createdAt: Date; lastSignInAt: Date | null };
+type UserRow = { id: string; username: string; email: string | null; displayName: string | null; role: "ADMIN" | "USER"; active: boolean; createdAt: Date; lastSignInAt: Date | null; origin: string };
+
+/** Badges keep their text whole; long user names and emails wrap instead. */
+const NO_SHRINK = { minWidth: "max-content" } as const;
+const WRAP = { overflowWrap: "anywhere" } as const;
+
+/** Where an account comes from, as the admin reads it. */
+const ORIGIN_LABEL: Record<string, string> = { local: "local", scim: "SCIM", oidc: "SSO" };
 
 export function UsersAdmin() {
   const trpc = useTRPC();
@@ -43,6 +50,7 @@ export function UsersAdmin() {
                 <Table.Th>Username</Table.Th>
                 <Table.Th>Email</Table.Th>
                 <Table.Th>Role</Table.Th>
+                <Table.Th>Origin</Table.Th>
                 <Table.Th>Status</Table.Th>
                 <Table.Th>Created</Table.Th>
                 <Table.Th>Last sign-in</Table.Th>
@@ -52,16 +60,21 @@ export function UsersAdmin() {
             <Table.Tbody>
               {users.data?.map((u) => (
                 <Table.Tr key={u.id} data-testid={`user-row-${u.username}`}>
-                  <Table.Td>
+                  <Table.Td style={WRAP}>
                     <Text fw={500} size="sm">{u.username}</Text>
                     {u.displayName && <Text size="xs" c="dimmed">{u.displayName}</Text>}
                   </Table.Td>
-                  <Table.Td>{u.email ?? "—"}</Table.Td>
+                  <Table.Td style={WRAP}>{u.email ?? "—"}</Table.Td>
                   <Table.Td>
-                    <Badge variant="light" color={u.role === "ADMIN" ? "indigo" : "gray"}>{u.role.toLowerCase()}</Badge>
+                    <Badge variant="light" style={NO_SHRINK} color={u.role === "ADMIN" ? "indigo" : "gray"}>{u.role.toLowerCase()}</Badge>
                   </Table.Td>
                   <Table.Td>
-                    <Badge variant="dot" color={u.active ? "green" : "red"}>{u.active ? "active" : "deactivated"}</Badge>
+                    <Badge variant="outline" style={NO_SHRINK} color={u.origin === "local" ? "gray" : "teal"} title={u.origin === "local" ? "Made in Modelgate" : "Managed by your identity provider"}>
+                      {ORIGIN_LABEL[u.origin] ?? u.origin}
+                    </Badge>
+                  </Table.Td>
+                  <Table.Td>
+                    <Badge variant="dot" style={NO_SHRINK} color={u.active ? "green" : "red"}>{u.active ? "active" : "deactivated"}</Badge>
                   </Table.Td>
                   <Table.Td>{formatDateTime(u.createdAt)}</Table.Td>
                   <Table.Td>{formatDateTime(u.lastSignInAt)}</Table.Td>
