@@ -55,7 +55,7 @@ const groupNameSchema = z
   .trim()
   .min(1, "displayName is required")
   .max(256, "displayName must be at most 256 characters")
-  .regex(/^[^\u0000-\u001f\u007f]+$/, "displayName may not contain control characters");
+  .refine((v) => ![...v].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f), "displayName may not contain control characters");
 const externalIdSchema = z.string().trim().min(1).max(256).nullable().optional();
 
 export const provisionUserInput = z.object({
