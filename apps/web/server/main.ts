@@ -5,7 +5,7 @@ import http from "node:http";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import next from "next";
-import { createDataPlaneApp, isDataPlanePath, newRequestId, replicaReadiness } from "@modelgate/api/rest";
+import { createDataPlaneApp, createWorkloadVerifier, isDataPlanePath, newRequestId, replicaReadiness } from "@modelgate/api/rest";
 import { createServingService, installServingService, startBatchScoring, startJobQueue, startWebhookDelivery, storeFileReader } from "@modelgate/api";
 import { createArtifactStore, partUrlKeyFrom } from "@modelgate/artifacts";
 import { ensureAuthSecret } from "@modelgate/auth";
@@ -105,6 +105,14 @@ export async function startServer({ dev = false }: { dev?: boolean } = {}): Prom
   const handleNext = nextApp.getRequestHandler();
   await nextApp.prepare();
 
+  // workload identity: pipelines authenticate with JWTs the identity provider issues (client credentials)
+  const workload = env.OIDC_ISSUER && env.OIDC_WORKLOAD_AUDIENCE ? createWorkloadVerifier({ issuer: env.OIDC_ISSUER, audience: env.OIDC_WORKLOAD_AUDIENCE }) : undefined;
+  if (workload) {
+    workload.check().then(
+      () => log(`workload identity: JWTs from ${workload.issuer} for audience '${workload.audience}' accepted`),
+      (e: unknown) => log(`workload identity: ${(e as Error).message} (JWTs are refused until the identity provider answers)`),
+    );
+  }
   const drain = createDrain();
   const app = await createDataPlaneApp({
     db,
@@ -118,6 +126,7 @@ export async function startServer({ dev = false }: { dev?: boolean } = {}): Prom
     serving,
     servingBodyLimit: env.SERVING_BODY_LIMIT,
     scimToken: env.SCIM_TOKEN,
+    workload,
     serverFactory: (fastifyHandler) =>
       http.createServer((req, res) => {
         drain.track(req, res);

@@ -36,6 +36,10 @@ const schema = z.object({
    * notifications one): replicas x (DATABASE_POOL_MAX + 6) must stay under PostgreSQL's max_connections.
    */
   DATABASE_POOL_MAX: z.coerce.number().int().min(2).max(500).default(10),
+  /** The identity provider (OpenID Connect issuer URL; discovery at /.well-known/openid-configuration). */
+  OIDC_ISSUER: z.string().url().optional(),
+  /** Workload identity: JWTs the issuer signs for this audience are accepted as bearer credentials (service users). */
+  OIDC_WORKLOAD_AUDIENCE: z.string().min(1).optional(),
   /** Bearer token of the identity provider's SCIM client: enables provisioning at /scim/v2 (unset: off). */
   SCIM_TOKEN: z.string().min(24, "SCIM_TOKEN must be at least 24 characters").optional(),
   /** At start: how long to wait for PostgreSQL to accept connections before giving up. */

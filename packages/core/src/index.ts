@@ -5,6 +5,7 @@ export { parseInput } from "./validation.ts";
 export { can, authorize, isScoped, requireUser, type Permission } from "./auth/permissions.ts";
 export { verifyCredentials, recordSignIn, throttleDelaySeconds, GENERIC_SIGN_IN_ERROR } from "./auth/sign-in.ts";
 export { authenticateToken, authenticateBasic, authenticateSession, type AuthOptions, type BasicCredentials } from "./auth/authenticate.ts";
+export { authenticateWorkload, type WorkloadClaims } from "./auth/workload.ts";
 export { credentialCache, credentialsChanged, watchCredentials, CREDENTIAL_TTL_MS, type CredentialWatch } from "./auth/credential-cache.ts";
 export { recordAudit, type AuditInput } from "./audit/record-audit.ts";
 export { auditActions, auditResourceTypes, type AuditAction, type AuditResourceType } from "./audit/events.ts";

@@ -6,6 +6,7 @@ import type { ServingService } from "../serving/service.ts";
 import { registryArtifactReader } from "../store-readers.ts";
 import { newRequestId, registerDataPlane } from "./data-plane.ts";
 import type { Readiness } from "./readiness.ts";
+import type { WorkloadVerifier } from "./workload.ts";
 
 export interface DataPlaneAppOptions {
   db: Db;
@@ -24,6 +25,8 @@ export interface DataPlaneAppOptions {
   readiness?: Readiness;
   /** SCIM_TOKEN: enables /scim/v2 provisioning. */
   scimToken?: string | undefined;
+  /** Workload identity (OIDC_ISSUER + OIDC_WORKLOAD_AUDIENCE). */
+  workload?: WorkloadVerifier | undefined;
 }
 
 /** The data-plane Fastify app, as `npm start` serves it and as the tests inject into it. */
@@ -46,6 +49,7 @@ export async function createDataPlaneApp(opts: DataPlaneAppOptions) {
     ...(opts.servingBodyLimit ? { servingBodyLimit: opts.servingBodyLimit } : {}),
     ...(opts.readiness ? { readiness: opts.readiness } : {}),
     ...(opts.scimToken ? { scimToken: opts.scimToken } : {}),
+    ...(opts.workload ? { workload: opts.workload } : {}),
   });
   await app.ready();
   return app;

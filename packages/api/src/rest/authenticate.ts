@@ -1,14 +1,19 @@
 import { getToken } from "@auth/core/jwt";
 import type { FastifyRequest } from "fastify";
-import { authenticateBasic, authenticateSession, authenticateToken, type Actor, type AuthOptions } from "@modelgate/core";
+import { authenticateBasic, authenticateSession, authenticateToken, authenticateWorkload, type Actor, type AuthOptions } from "@modelgate/core";
 import type { Db } from "@modelgate/db";
+import { looksLikeJwt, type WorkloadVerifier } from "./workload.ts";
 
 /**
  * What the mlflow client sends: `Authorization: Bearer <token>` (MLFLOW_TRACKING_TOKEN) or
  * `Authorization: Basic base64(user:password-or-token)` (MLFLOW_TRACKING_USERNAME/PASSWORD).
  */
-export async function authenticateRequest(db: Db, req: FastifyRequest, opts: { authSecret?: string | undefined; scoring?: boolean } = {}): Promise<Actor | null> {
-  return authenticateHeader(db, req, req.headers.authorization, opts.authSecret, { staleMs: opts.scoring ? SCORING_STALE_MS : 0 });
+export async function authenticateRequest(
+  db: Db,
+  req: FastifyRequest,
+  opts: { authSecret?: string | undefined; scoring?: boolean; workload?: WorkloadVerifier | undefined } = {},
+): Promise<Actor | null> {
+  return authenticateHeader(db, req, req.headers.authorization, opts.authSecret, { staleMs: opts.scoring ? SCORING_STALE_MS : 0 }, opts.workload);
 }
 
 // Credentials are answered from core's credential cache, which empties on any change to a user or
@@ -18,13 +23,24 @@ export async function authenticateRequest(db: Db, req: FastifyRequest, opts: { a
 // per second): there a credential that was valid is trusted for up to 5 s.
 const SCORING_STALE_MS = 5_000;
 
-async function authenticateHeader(db: Db, req: FastifyRequest, header: string | undefined, authSecret: string | undefined, opts: AuthOptions): Promise<Actor | null> {
+async function authenticateHeader(db: Db, req: FastifyRequest, header: string | undefined, authSecret: string | undefined, opts: AuthOptions, workload?: WorkloadVerifier): Promise<Actor | null> {
   if (!header) return authSecret ? authenticatePortalSession(db, req, authSecret) : null;
   const space = header.indexOf(" ");
   if (space < 0) return null;
   const scheme = header.slice(0, space).toLowerCase();
   const value = header.slice(space + 1).trim();
-  if (scheme === "bearer") return authenticateToken(db, value, opts);
+  if (scheme === "bearer") {
+    // a JWT from the identity provider (workload identity), when that is configured
+    if (workload && looksLikeJwt(value)) {
+      const v = await workload.verify(value);
+      if (!v.ok) {
+        req.authProblem = `Workload token refused: ${v.reason}`;
+        return null;
+      }
+      return authenticateWorkload(db, v.claims, opts);
+    }
+    return authenticateToken(db, value, opts);
+  }
   if (scheme === "basic") {
     const decoded = Buffer.from(value, "base64").toString("utf8");
     const colon = decoded.indexOf(":");

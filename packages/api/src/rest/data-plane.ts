@@ -5,6 +5,7 @@ import { isScoped, watchCredentials, type Actor } from "@modelgate/core";
 import type { Db } from "@modelgate/db";
 import { authenticateRequest } from "./authenticate.ts";
 import { databaseCheck, type Readiness } from "./readiness.ts";
+import type { WorkloadVerifier } from "./workload.ts";
 import { sendMlflowError, toMlflowError } from "./errors.ts";
 import { createMetrics } from "./metrics.ts";
 import { registerApprovalRoutes } from "./approvals.ts";
@@ -34,6 +35,8 @@ declare module "fastify" {
   }
   interface FastifyRequest {
     actor: Actor | null;
+    /** Why the credential sent was refused, when that helps the caller (a workload token's reason). */
+    authProblem?: string;
   }
 }
 
@@ -52,6 +55,8 @@ export interface DataPlaneOptions {
   servingBodyLimit?: number;
   /** SCIM_TOKEN: the identity provider's bearer token for /scim/v2; unset, provisioning is off. */
   scimToken?: string;
+  /** Workload identity: JWTs from the identity provider accepted as bearer credentials. */
+  workload?: WorkloadVerifier;
 }
 
 /** Path prefixes the custom server hands to the data plane instead of Next.js. */
@@ -95,14 +100,14 @@ export async function registerDataPlane(app: FastifyInstance, opts: DataPlaneOpt
     // /scim/v2 authenticates its one client itself (SCIM_TOKEN, SCIM's error shape)
     const auth = req.url.startsWith(`${SCIM_PREFIX}/`) || req.url === SCIM_PREFIX ? "public" : (req.routeOptions.config?.auth ?? "user");
     if (auth === "public") return;
-    req.actor = await authenticateRequest(db, req, { authSecret: opts.authSecret, scoring: auth === "scoring" });
+    req.actor = await authenticateRequest(db, req, { authSecret: opts.authSecret, scoring: auth === "scoring", workload: opts.workload });
     // a token scoped to a serving endpoint scores it and nothing else (core checks which endpoint)
     if (req.actor && isScoped(req.actor) && auth !== "scoring") {
       return sendMlflowError(reply, "PERMISSION_DENIED", "This token is scoped to one serving endpoint: it may only call /serving-endpoints/<name>/invocations, ping, health and version");
     }
     if (!req.actor) {
       reply.header("www-authenticate", 'Bearer realm="modelgate"');
-      return sendMlflowError(reply, "UNAUTHENTICATED", "Authentication required: send an access token as 'Authorization: Bearer <token>' or basic credentials");
+      return sendMlflowError(reply, "UNAUTHENTICATED", req.authProblem ?? "Authentication required: send an access token as 'Authorization: Bearer <token>' or basic credentials");
     }
   });
 

@@ -12,6 +12,10 @@ export interface AuthOptions {
 }
 
 /** A credential's facts from the cache, or from `check` (stored when it succeeds and nothing changed meanwhile). */
+export async function authenticateCached(db: Db, key: string, opts: AuthOptions, check: () => Promise<CredentialFacts | null>): Promise<Actor | null> {
+  return (await cached(db, key, opts, check))?.actor ?? null;
+}
+
 async function cached(db: Db, key: string, opts: AuthOptions, check: () => Promise<CredentialFacts | null>): Promise<CredentialFacts | null> {
   const cache = credentialCache(db);
   const hit = cache.get(key, opts.staleMs);

@@ -16,7 +16,7 @@ const NO_SHRINK = { minWidth: "max-content" } as const;
 const WRAP = { overflowWrap: "anywhere" } as const;
 
 /** Where an account comes from, as the admin reads it. */
-const ORIGIN_LABEL: Record<string, string> = { local: "local", scim: "SCIM", oidc: "SSO" };
+const ORIGIN_LABEL: Record<string, string> = { local: "local", scim: "SCIM", oidc: "SSO", workload: "workload" };
 
 export function UsersAdmin() {
   const trpc = useTRPC();
