@@ -32,6 +32,7 @@ export {
   type UserFilter,
   type GroupChange,
 } from "./users/provisioning.ts";
+export { signInWithIdp, type IdpProfile, type IdpPolicy, type IdpSignIn } from "./users/idp-sign-in.ts";
 export { checkSharedSecret, secretFingerprint, SharedSecretMismatchError, type SharedSecretCheck } from "./deployment/shared-secret.ts";
 export type { UserView } from "./users/user-view.ts";
 export { createToken, listTokens, revokeToken, createTokenInput, type TokenView } from "./tokens/manage-tokens.ts";
