@@ -1,5 +1,5 @@
 import crypto from "node:crypto";
-import { Prisma, type Db, type User } from "@modelgate/db";
+import type { Db, Prisma, User } from "@modelgate/db";
 import { credentialTx } from "../auth/credential-cache.ts";
 import { recordAudit } from "../audit/record-audit.ts";
 import { systemActor } from "../context.ts";
