@@ -11,7 +11,7 @@ test("a wrong password gets one generic message", async ({ page }) => {
   await shot(page, "01-sign-in");
   await page.getByLabel("Username or email").fill("admin");
   await page.getByRole("textbox", { name: "Password", exact: true }).fill("definitely not it");
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page.getByRole("alert").filter({ hasText: /\S/ })).toHaveText("Invalid username or password");
   await shot(page, "02-sign-in-failed");
 });
@@ -85,7 +85,7 @@ test("admin creates a user; the user gets a token that works until revoked and u
   expect((await search(request, second)).status()).toBe(401);
   await user.goto("/account");
   await expect(user).toHaveURL(/\/sign-in/);
-  await expect(user.getByRole("button", { name: "Sign in" })).toBeVisible();
+  await expect(user.getByRole("button", { name: "Sign in", exact: true })).toBeVisible();
 
   // the audit log shows what happened
   await admin.getByRole("link", { name: "Audit log" }).click();

@@ -13,7 +13,7 @@ export async function signIn(page: Page, username: string, password: string) {
   await page.goto("/sign-in");
   await page.getByLabel("Username or email").fill(username);
   await page.getByRole("textbox", { name: "Password", exact: true }).fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page.getByTestId("current-user")).toHaveText(username);
 }
 

@@ -1,7 +1,7 @@
 // `npm run test:e2e`: make sure Chromium is there, give the server a fresh database and a known
 // admin password, then run Playwright. The database is the DATABASE_URL server when set (a new
 // database on it, dropped afterwards), otherwise an embedded PostgreSQL in a temporary DATA_DIR.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
@@ -43,6 +43,30 @@ const env: NodeJS.ProcessEnv = {
 };
 if (!chromium) delete env.CHROMIUM_PATH;
 
+// the identity provider single sign-on signs in through (e2e/idp.ts, its own process)
+const idpPort = await freePort();
+const idpSecret = crypto.randomBytes(18).toString("base64url");
+const idp = spawn(process.execPath, [path.resolve(appDir, "../../node_modules/tsx/dist/cli.mjs"), "e2e/idp.ts"], {
+  cwd: appDir,
+  env: { ...process.env, IDP_PORT: String(idpPort), IDP_CLIENT_SECRET: idpSecret, IDP_REDIRECT_URI: `http://localhost:${port}/api/auth/callback/oidc` },
+  stdio: ["ignore", "pipe", "inherit"],
+});
+await new Promise<void>((resolve, reject) => {
+  idp.once("exit", (code) => reject(new Error(`the test identity provider exited (${code})`)));
+  idp.stdout!.on("data", (c: Buffer) => {
+    if (c.toString().includes("IDP_READY")) resolve();
+  });
+});
+Object.assign(env, {
+  OIDC_ISSUER: `http://127.0.0.1:${idpPort}`,
+  OIDC_CLIENT_ID: "modelgate",
+  OIDC_CLIENT_SECRET: idpSecret,
+  OIDC_NAME: "Corp SSO",
+  OIDC_SCOPES: "openid email profile groups",
+  OIDC_ADMIN_GROUPS: "ml-admins",
+  OIDC_ALLOWED_GROUPS: "data-science,ml-admins",
+});
+
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "modelgate-e2e-"));
 let cleanup = async () => {};
 if (process.env.DATABASE_URL) {
@@ -62,6 +86,7 @@ const r = spawnSync(process.execPath, [path.resolve(appDir, "../../node_modules/
   stdio: "inherit",
   env,
 });
+idp.kill();
 await cleanup().catch((e) => console.error("[e2e] cleanup:", e));
 fs.rmSync(tmp, { recursive: true, force: true });
 process.exit(r.status ?? 1);

@@ -9,13 +9,13 @@ import { createDataPlaneApp, createWorkloadVerifier, isDataPlanePath, newRequest
 import { createServingService, installServingService, startBatchScoring, startJobQueue, startWebhookDelivery, storeFileReader } from "@modelgate/api";
 import { createArtifactStore, partUrlKeyFrom } from "@modelgate/artifacts";
 import { ensureAuthSecret } from "@modelgate/auth";
-import { checkSharedSecret, configureRegistry, configureTracking, configureWebhooks, ensureFirstAdmin, webhookSecretKey } from "@modelgate/core";
+import { checkSharedSecret, configurePasswordSignIn, configureRegistry, configureTracking, configureWebhooks, ensureFirstAdmin, webhookSecretKey } from "@modelgate/core";
 import { createDb } from "@modelgate/db";
 import { startEmbeddedPostgres } from "@modelgate/db/embedded";
 import { applyMigrations, waitForDatabase } from "@modelgate/db/migrate";
 import { createDrain } from "./drain.ts";
 import { createModelRuntime } from "@modelgate/serving";
-import { readEnv } from "../src/env.ts";
+import { oidcSettings, readEnv } from "../src/env.ts";
 
 const appDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const repoRoot = path.resolve(appDir, "../..");
@@ -37,6 +37,7 @@ export interface StartedServer {
 export async function startServer({ dev = false }: { dev?: boolean } = {}): Promise<StartedServer> {
   const env = readEnv();
   configureTracking({ defaultExperimentPermission: env.DEFAULT_EXPERIMENT_PERMISSION });
+  configurePasswordSignIn({ allowed: env.PASSWORD_SIGN_IN, breakGlassUsername: env.ADMIN_USERNAME });
   configureRegistry({
     defaultModelPermission: env.DEFAULT_MODEL_PERMISSION,
     s3Destination: env.ARTIFACTS_DESTINATION?.startsWith("s3://") ? env.ARTIFACTS_DESTINATION : null,
@@ -105,6 +106,19 @@ export async function startServer({ dev = false }: { dev?: boolean } = {}): Prom
   const handleNext = nextApp.getRequestHandler();
   await nextApp.prepare();
 
+  // single sign-on: say at start whether the issuer answers (the sign-in page says it too)
+  const oidc = oidcSettings(env);
+  if (oidc) {
+    const discovery = `${oidc.issuer.replace(/\/+$/, "")}/.well-known/openid-configuration`;
+    fetch(discovery, { signal: AbortSignal.timeout(5000) })
+      .then(async (r) => {
+        const doc = r.ok ? ((await r.json()) as { issuer?: string }) : null;
+        if (!doc) log(`single sign-on: ${discovery} answered HTTP ${r.status}; the SSO button will fail until it answers`);
+        else if (doc.issuer !== oidc.issuer) log(`single sign-on: ${discovery} names the issuer ${JSON.stringify(doc.issuer)}, not OIDC_ISSUER ${JSON.stringify(oidc.issuer)}`);
+        else log(`single sign-on through ${oidc.issuer} ("${oidc.name}"); redirect URI <base URL>/api/auth/callback/oidc`);
+      })
+      .catch((e: unknown) => log(`single sign-on: ${discovery} could not be reached (${(e as Error).message}); password sign-in ${env.PASSWORD_SIGN_IN ? "still works" : "is off (PASSWORD_SIGN_IN=false)"}`));
+  }
   // workload identity: pipelines authenticate with JWTs the identity provider issues (client credentials)
   const workload = env.OIDC_ISSUER && env.OIDC_WORKLOAD_AUDIENCE ? createWorkloadVerifier({ issuer: env.OIDC_ISSUER, audience: env.OIDC_WORKLOAD_AUDIENCE }) : undefined;
   if (workload) {

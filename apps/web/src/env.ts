@@ -38,6 +38,22 @@ const schema = z.object({
   DATABASE_POOL_MAX: z.coerce.number().int().min(2).max(500).default(10),
   /** The identity provider (OpenID Connect issuer URL; discovery at /.well-known/openid-configuration). */
   OIDC_ISSUER: z.string().url().optional(),
+  /** Single sign-on: the confidential client registered at the issuer (redirect URI <base URL>/api/auth/callback/oidc). */
+  OIDC_CLIENT_ID: z.string().min(1).optional(),
+  OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+  /** The sign-in button's label. */
+  OIDC_NAME: z.string().min(1).default("SSO"),
+  OIDC_SCOPES: z.string().min(1).default("openid email profile"),
+  /** The claim with the user's group names (ID token or userinfo). */
+  OIDC_GROUPS_CLAIM: z.string().min(1).default("groups"),
+  /** Comma list: members are admins (and lose admin when removed). */
+  OIDC_ADMIN_GROUPS: z.string().default(""),
+  /** Comma list: when set, only members may sign in. */
+  OIDC_ALLOWED_GROUPS: z.string().default(""),
+  /** Link a local account to the single sign-on account with the same verified email. */
+  OIDC_LINK_LOCAL_BY_EMAIL: z.stringbool().default(false),
+  /** false: no password form in the portal, and passwords refused on the API except the first admin's (tokens keep working). */
+  PASSWORD_SIGN_IN: z.stringbool().default(true),
   /** Workload identity: JWTs the issuer signs for this audience are accepted as bearer credentials (service users). */
   OIDC_WORKLOAD_AUDIENCE: z.string().min(1).optional(),
   /** Bearer token of the identity provider's SCIM client: enables provisioning at /scim/v2 (unset: off). */
@@ -64,6 +80,22 @@ export function readEnv(source: Record<string, string | undefined> = process.env
     throw new Error(`Invalid environment:\n${lines}`);
   }
   return r.data;
+}
+
+const commaList = (v: string) => v.split(",").map((x) => x.trim()).filter(Boolean);
+
+/** Single sign-on settings, when OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET are all set. */
+export function oidcSettings(env: Env) {
+  if (!env.OIDC_ISSUER || !env.OIDC_CLIENT_ID || !env.OIDC_CLIENT_SECRET) return undefined;
+  return {
+    issuer: env.OIDC_ISSUER,
+    clientId: env.OIDC_CLIENT_ID,
+    clientSecret: env.OIDC_CLIENT_SECRET,
+    name: env.OIDC_NAME,
+    scopes: env.OIDC_SCOPES,
+    groupsClaim: env.OIDC_GROUPS_CLAIM,
+    policy: { adminGroups: commaList(env.OIDC_ADMIN_GROUPS), allowedGroups: commaList(env.OIDC_ALLOWED_GROUPS), linkLocalByEmail: env.OIDC_LINK_LOCAL_BY_EMAIL },
+  };
 }
 
 /** For code running inside Next.js: the server has set these before Next was loaded. */

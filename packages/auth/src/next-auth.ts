@@ -1,7 +1,8 @@
 import NextAuth, { CredentialsSignin, type NextAuthConfig } from "next-auth";
 import Credentials from "next-auth/providers/credentials";
-import { authenticateSession, isDomainError, recordSignIn, verifyCredentials, type Actor } from "@modelgate/core";
+import { authenticateSession, isDomainError, recordSignIn, signInWithIdp, verifyCredentials, type Actor } from "@modelgate/core";
 import type { Db } from "@modelgate/db";
+import { OIDC_PROVIDER_ID, idpProfile, oidcProvider, type OidcSettings } from "./oidc.ts";
 
 class ThrottledSignIn extends CredentialsSignin {
   override code = "throttled";
@@ -14,7 +15,14 @@ function clientIp(request: Request | undefined): string | undefined {
 
 export const SESSION_MAX_AGE_S = 12 * 60 * 60;
 
-export function authConfig({ db, secret }: { db: Db; secret: string }): NextAuthConfig {
+export interface SignInOptions {
+  /** Single sign-on through the team's OpenID Connect provider. */
+  oidc?: OidcSettings | undefined;
+  /** PASSWORD_SIGN_IN: false removes password sign-in from the portal (API tokens keep working). */
+  passwordSignIn?: boolean;
+}
+
+export function authConfig({ db, secret, oidc, passwordSignIn = true }: { db: Db; secret: string } & SignInOptions): NextAuthConfig {
   return {
     secret,
     trustHost: true,
@@ -26,6 +34,7 @@ export function authConfig({ db, secret }: { db: Db; secret: string }): NextAuth
       Credentials({
         credentials: { username: { label: "Username or email" }, password: { label: "Password", type: "password" } },
         async authorize(credentials, request) {
+          if (!passwordSignIn) return null; // PASSWORD_SIGN_IN=false: single sign-on only
           const identifier = typeof credentials?.username === "string" ? credentials.username : "";
           const password = typeof credentials?.password === "string" ? credentials.password : "";
           const ip = clientIp(request);
@@ -40,8 +49,21 @@ export function authConfig({ db, secret }: { db: Db; secret: string }): NextAuth
           }
         },
       }),
+      ...(oidc ? [oidcProvider(oidc)] : []),
     ],
     callbacks: {
+      // single sign-on: the verified claims decide the account, its role and its IdP groups (core);
+      // a refusal goes back to the sign-in page with its reason. Without an adapter Auth.js hands
+      // this same user object to the jwt callback, so the Modelgate account travels on it.
+      async signIn({ user, account, profile }) {
+        if (account?.provider !== OIDC_PROVIDER_ID) return true;
+        if (!oidc || !profile) return "/sign-in?error=sso_failed";
+        const claims = await idpProfile(oidc, profile as Record<string, unknown>, account.access_token);
+        const r = await signInWithIdp(db, claims, oidc.policy);
+        if (!r.ok) return `/sign-in?error=sso_${r.reason}`;
+        Object.assign(user, { id: r.user.id, name: r.user.username, email: r.user.email, role: r.user.role, sv: r.user.sessionVersion });
+        return true;
+      },
       jwt({ token, user }) {
         if (user) {
           const u = user as { id: string; sv: number };
@@ -57,7 +79,7 @@ export function authConfig({ db, secret }: { db: Db; secret: string }): NextAuth
   };
 }
 
-export function createAuth(opts: { db: Db; secret: string }) {
+export function createAuth(opts: { db: Db; secret: string } & SignInOptions) {
   return NextAuth(authConfig(opts));
 }
 

@@ -4,7 +4,7 @@ export { toWireJson, WireJson } from "./wire-json.ts";
 export { parseInput } from "./validation.ts";
 export { can, authorize, isScoped, requireUser, type Permission } from "./auth/permissions.ts";
 export { verifyCredentials, recordSignIn, throttleDelaySeconds, GENERIC_SIGN_IN_ERROR } from "./auth/sign-in.ts";
-export { authenticateToken, authenticateBasic, authenticateSession, type AuthOptions, type BasicCredentials } from "./auth/authenticate.ts";
+export { authenticateToken, authenticateBasic, authenticateSession, configurePasswordSignIn, type AuthOptions, type BasicCredentials } from "./auth/authenticate.ts";
 export { authenticateWorkload, type WorkloadClaims } from "./auth/workload.ts";
 export { credentialCache, credentialsChanged, watchCredentials, CREDENTIAL_TTL_MS, type CredentialWatch } from "./auth/credential-cache.ts";
 export { recordAudit, type AuditInput } from "./audit/record-audit.ts";

@@ -4,7 +4,7 @@
 import crypto from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { useTestDatabase } from "@modelgate/db/test-db";
-import { createUser, provisionUser, setUserActive, signInWithIdp, systemActor, verifyCredentials, type IdpPolicy } from "../src/index.ts";
+import { authenticateBasic, authenticateToken, configurePasswordSignIn, createToken, createUser, provisionUser, setUserActive, signInWithIdp, systemActor, verifyCredentials, type IdpPolicy } from "../src/index.ts";
 
 const { db } = await useTestDatabase();
 const open: IdpPolicy = { adminGroups: [], allowedGroups: [], linkLocalByEmail: false };
@@ -88,5 +88,24 @@ describe("signInWithIdp", () => {
     if (!r.ok) throw new Error("refused");
     expect(r.user.username).toBe(`gone.${t}-2`);
     expect(await groupsOf(r.user.id)).toEqual([]);
+  });
+});
+
+describe("PASSWORD_SIGN_IN=false", () => {
+  it("refuses passwords on the API except the first admin's (break-glass); tokens keep working", async () => {
+    const t = tag();
+    const admin = await createUser({ db, actor: systemActor("test") }, { username: `breakglass-${t}`, password: "correct horse battery staple", role: "ADMIN" });
+    const user = await createUser({ db, actor: systemActor("test") }, { username: `pw-${t}`, password: "correct horse battery staple" });
+    const { secret } = await createToken({ db, actor: { kind: "user", userId: user.id, username: user.username, role: "USER" } }, { name: "ci" });
+    try {
+      configurePasswordSignIn({ allowed: false, breakGlassUsername: admin.username });
+      expect(await authenticateBasic(db, { username: user.username, secret: "correct horse battery staple" })).toBeNull();
+      expect(await authenticateBasic(db, { username: admin.username, secret: "correct horse battery staple" })).toMatchObject({ username: admin.username });
+      expect(await authenticateBasic(db, { username: user.username, secret })).toMatchObject({ username: user.username });
+      expect(await authenticateToken(db, secret)).toMatchObject({ username: user.username });
+    } finally {
+      configurePasswordSignIn({ allowed: true, breakGlassUsername: "" });
+    }
+    expect(await authenticateBasic(db, { username: user.username, secret: "correct horse battery staple" })).toMatchObject({ username: user.username });
   });
 });

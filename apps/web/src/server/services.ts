@@ -1,8 +1,8 @@
 import "server-only";
 import { createDb, type Db } from "@modelgate/db";
 import { createAuth, sessionActor } from "@modelgate/auth/next-auth";
-import type { Actor } from "@modelgate/core";
-import { runtimeEnv } from "../env";
+import { configurePasswordSignIn, type Actor } from "@modelgate/core";
+import { oidcSettings, runtimeEnv } from "../env";
 
 // One database client and one Auth.js instance per process (kept across dev hot reloads).
 const g = globalThis as unknown as { __mgWeb?: { db: Db; auth: ReturnType<typeof createAuth> } };
@@ -11,7 +11,8 @@ function services() {
   if (!g.__mgWeb) {
     const env = runtimeEnv();
     const db = createDb({ url: env.DATABASE_URL, max: 5 });
-    g.__mgWeb = { db, auth: createAuth({ db, secret: env.AUTH_SECRET }) };
+    configurePasswordSignIn({ allowed: env.PASSWORD_SIGN_IN, breakGlassUsername: env.ADMIN_USERNAME });
+    g.__mgWeb = { db, auth: createAuth({ db, secret: env.AUTH_SECRET, oidc: oidcSettings(env), passwordSignIn: env.PASSWORD_SIGN_IN }) };
   }
   return g.__mgWeb;
 }

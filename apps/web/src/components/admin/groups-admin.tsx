@@ -62,7 +62,7 @@ export function GroupsAdmin() {
                       <Group gap={6}>
                         <Text fw={500} size="sm">{g.name}</Text>
                         {managed(g) && (
-                          <Badge size="xs" variant="outline" color="teal" title="Kept by your identity provider (SCIM): change it there">
+                          <Badge size="xs" variant="outline" color="teal" title="Kept by your identity provider (SCIM or sign-in claims): change it there">
                             IdP
                           </Badge>
                         )}
@@ -132,7 +132,7 @@ function MembersPanel({ group, onChanged }: { group: GroupRow; onChanged: () => 
       <Text fw={600} mb="sm">Members of {group.name}</Text>
       {managed(group) ? (
         <Text size="sm" c="dimmed" mb="md" data-testid="group-managed-note">
-          Your identity provider keeps this group and its members (SCIM): change them there.
+          Your identity provider keeps this group and its members (SCIM, or the groups claim at sign-in): change them there.
         </Text>
       ) : (
         <Group component="form" onSubmit={onAdd} align="flex-end" mb="md" aria-label="Add member">
