@@ -1,6 +1,6 @@
 import crypto from "node:crypto";
 import { expect, test } from "@playwright/test";
-import { shot, signInAsAdmin } from "./helpers";
+import { newToken, shot, signInAsAdmin } from "./helpers";
 
 // Users and groups an identity provider keeps through SCIM, as an admin sees them: the origin of
 // each account, IdP groups marked and read-only (no member form, no rename or delete).
@@ -37,4 +37,28 @@ test("SCIM-provisioned users and IdP groups in the admin pages", async ({ page, 
   await expect(page.getByRole("menuitem", { name: "Delete…" })).toBeDisabled();
   await page.keyboard.press("Escape");
   await shot(page, "identity-groups");
+});
+
+test("an admin sees a user's tokens, revokes one, and can end every session", async ({ page, request }) => {
+  await signInAsAdmin(page);
+  const secret = await newToken(page, "revoke-me");
+  const search = () => request.get("/api/2.0/mlflow/experiments/search?max_results=1", { headers: { authorization: `Bearer ${secret}` } });
+  expect((await search()).status()).toBe(200);
+
+  await page.goto("/admin/users");
+  await page.getByRole("button", { name: "Actions for admin" }).click();
+  await page.getByRole("menuitem", { name: "Sessions and tokens…" }).click();
+  const dialog = page.getByRole("dialog", { name: "Sessions and tokens of admin" });
+  const row = dialog.locator('[data-testid^="admin-token-revoke-me-"]').first();
+  await expect(row).toBeVisible();
+  await shot(page, "identity-access");
+  await row.getByRole("button", { name: /^Revoke / }).click();
+  await expect(row).toContainText("revoked");
+  expect((await search()).status()).toBe(401);
+
+  // ending every session of this user (here the admin's own): the next page asks to sign in again
+  await dialog.getByRole("button", { name: "End all sessions" }).click();
+  await expect(page.getByText("Every portal session of admin has ended")).toBeVisible();
+  await page.goto("/admin/users");
+  await expect(page).toHaveURL(/\/sign-in/);
 });

@@ -11,7 +11,7 @@ export { recordAudit, type AuditInput } from "./audit/record-audit.ts";
 export { auditActions, auditResourceTypes, type AuditAction, type AuditResourceType } from "./audit/events.ts";
 export { listAuditEvents, listAuditEventsInput, type AuditEventView, type ListAuditEventsInput } from "./audit/list-audit-events.ts";
 export { assertPasswordPolicy, hashPassword, verifyPassword, generatePassword, MIN_PASSWORD_LENGTH } from "./users/password.ts";
-export { createUser, listUsers, setUserActive, setUserRole, resetPassword, changeOwnPassword, getMe, createUserInput } from "./users/manage-users.ts";
+export { createUser, listUsers, setUserActive, setUserRole, resetPassword, changeOwnPassword, getMe, createUserInput, endUserSessions } from "./users/manage-users.ts";
 export { getUserGrants, setPasswordByName, setAdminByName, deactivateUserByName, type UserGrantsView } from "./users/manage-users.ts";
 export { ensureFirstAdmin, type FirstAdminResult } from "./users/ensure-first-admin.ts";
 export {
@@ -35,7 +35,7 @@ export {
 export { signInWithIdp, type IdpProfile, type IdpPolicy, type IdpSignIn } from "./users/idp-sign-in.ts";
 export { checkSharedSecret, secretFingerprint, SharedSecretMismatchError, type SharedSecretCheck } from "./deployment/shared-secret.ts";
 export type { UserView } from "./users/user-view.ts";
-export { createToken, listTokens, revokeToken, createTokenInput, type TokenView } from "./tokens/manage-tokens.ts";
+export { createToken, listTokens, listUserTokens, revokeToken, createTokenInput, type TokenView } from "./tokens/manage-tokens.ts";
 export { generateTokenSecret, parseTokenSecret, hashTokenSecret, tokenMatches } from "./tokens/token-secret.ts";
 export * from "./tracking/index.ts";
 export * from "./registry/index.ts";

@@ -16,6 +16,7 @@ export const auditActions = [
   "user.provision",
   "user.update",
   "user.deprovision",
+  "user.sessions_end",
   "token.create",
   "token.revoke",
   "group.create",

@@ -86,3 +86,11 @@ export async function revokeToken(ctx: Ctx, input: { tokenId: string }): Promise
     return toTokenView(row);
   });
 }
+
+/** Another user's tokens, for an admin (Admin → Users → Access): revoked ones included, newest first. */
+export async function listUserTokens(ctx: Ctx, input: { userId: string }): Promise<TokenView[]> {
+  authorize(ctx.actor, "users:manage");
+  const { userId } = parseInput(z.object({ userId: z.uuid("Invalid user id") }), input);
+  const rows = await ctx.db.accessToken.findMany({ where: { userId }, orderBy: { createdAt: "desc" }, include: { endpoint: { select: { name: true } } } });
+  return rows.map(toTokenView);
+}

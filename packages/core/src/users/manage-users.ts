@@ -218,3 +218,18 @@ export async function deactivateUserByName(ctx: Ctx, input: { username: string }
   const user = await userByName(ctx.db, q.username);
   return setUserActive(ctx, { userId: user.id, active: false });
 }
+
+/**
+ * Ends every portal session of a user at once (sessions are signed cookies: moving the session
+ * version refuses all that were made before, on every replica). Tokens are revoked one by one.
+ */
+export async function endUserSessions(ctx: Ctx, input: { userId: string }): Promise<UserView> {
+  authorize(ctx.actor, "users:manage");
+  const { userId } = parseInput(userIdInput, input);
+  return credentialTx(ctx.db, async (tx) => {
+    const before = await loadUser(tx, userId);
+    const user = await tx.user.update({ where: { id: userId }, data: { sessionVersion: { increment: 1 } } });
+    await recordAudit(ctx, tx, { action: "user.sessions_end", resourceType: "user", resourceId: userId, before: auditUser(before), after: auditUser(user) });
+    return toUserView(user);
+  });
+}

@@ -26,6 +26,7 @@ export function UsersAdmin() {
   const invalidate = () => queryClient.invalidateQueries({ queryKey: trpc.users.list.queryKey() });
   const [creating, setCreating] = useState(false);
   const [resetting, setResetting] = useState<UserRow | null>(null);
+  const [access, setAccess] = useState<UserRow | null>(null);
   const setActive = useMutation(
     trpc.users.setActive.mutationOptions({ onSuccess: notifyAndRefresh((u) => `${u.username} ${u.active ? "reactivated" : "deactivated"}`, invalidate), onError: notifyError }),
   );
@@ -86,7 +87,8 @@ export function UsersAdmin() {
                         </Button>
                       </Menu.Target>
                       <Menu.Dropdown>
-                        <Menu.Item onClick={() => setResetting(u)}>Reset password…</Menu.Item>
+                        <Menu.Item onClick={() => setAccess(u)}>Sessions and tokens…</Menu.Item>
+                        {u.origin === "local" && <Menu.Item onClick={() => setResetting(u)}>Reset password…</Menu.Item>}
                         {u.id !== me.data?.id && (
                           <>
                             <Menu.Item onClick={() => setRole.mutate({ userId: u.id, role: u.role === "ADMIN" ? "USER" : "ADMIN" })}>
@@ -108,6 +110,7 @@ export function UsersAdmin() {
       </Card>
       <CreateUserModal opened={creating} onClose={() => setCreating(false)} onCreated={invalidate} />
       <ResetPasswordModal user={resetting} onClose={() => setResetting(null)} />
+      <AccessModal user={access} onClose={() => setAccess(null)} />
     </Stack>
   );
 }
@@ -145,6 +148,67 @@ function CreateUserModal({ opened, onClose, onCreated }: { opened: boolean; onCl
           <Button variant="default" onClick={onClose}>Cancel</Button>
           <Button type="submit" loading={create.isPending}>Create user</Button>
         </Group>
+      </Stack>
+    </Modal>
+  );
+}
+
+/** An admin's view of a user's access: end all their portal sessions, revoke any of their tokens. */
+function AccessModal({ user, onClose }: { user: UserRow | null; onClose: () => void }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const tokens = useQuery({ ...trpc.users.tokens.queryOptions({ userId: user?.id ?? "" }), enabled: user !== null });
+  const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.users.tokens.queryKey() });
+  const end = useMutation(trpc.users.endSessions.mutationOptions({ onSuccess: () => notifications.show({ color: "green", message: `Every portal session of ${user?.username ?? ""} has ended` }) }));
+  const revoke = useMutation(
+    trpc.tokens.revoke.mutationOptions({
+      onSuccess: (t) => {
+        notifications.show({ color: "green", message: `Token ${t.name} revoked` });
+        void refresh();
+      },
+      onError: notifyError,
+    }),
+  );
+  return (
+    <Modal opened={user !== null} onClose={onClose} title={`Sessions and tokens of ${user?.username ?? ""}`} size="lg">
+      <Stack>
+        <Group justify="space-between" align="flex-start">
+          <div>
+            <Text fw={500} size="sm">Portal sessions</Text>
+            <Text size="xs" c="dimmed">Last sign-in: {formatDateTime(user?.lastSignInAt ?? null)}. Ending them signs this user out everywhere, at once.</Text>
+          </div>
+          <Button color="red" variant="light" loading={end.isPending} onClick={() => user && end.mutate({ userId: user.id })}>
+            End all sessions
+          </Button>
+        </Group>
+        <Text fw={500} size="sm">Access tokens</Text>
+        {tokens.data?.length === 0 && <Text size="sm" c="dimmed">No tokens.</Text>}
+        {!!tokens.data?.length && (
+          <Table verticalSpacing="xs" aria-label="Access tokens">
+            <Table.Tbody>
+              {tokens.data.map((t) => (
+                <Table.Tr key={t.id} data-testid={`admin-token-${t.name}`}>
+                  <Table.Td>
+                    <Text size="sm" fw={500}>{t.name}</Text>
+                    <Text size="xs" c="dimmed">{t.prefix}{t.endpoint ? ` · scores ${t.endpoint}` : ""}</Text>
+                  </Table.Td>
+                  <Table.Td>
+                    <Text size="xs" c="dimmed">Last used {formatDateTime(t.lastUsedAt)}</Text>
+                  </Table.Td>
+                  <Table.Td ta="right">
+                    {t.revokedAt ? (
+                      <Badge variant="dot" color="gray">revoked</Badge>
+                    ) : (
+                      <Button size="xs" variant="subtle" color="red" aria-label={`Revoke ${t.name}`} onClick={() => revoke.mutate({ tokenId: t.id })}>
+                        Revoke
+                      </Button>
+                    )}
+                  </Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        )}
       </Stack>
     </Modal>
   );
