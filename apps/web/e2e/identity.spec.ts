@@ -22,6 +22,7 @@ test("SCIM-provisioned users and IdP groups in the admin pages", async ({ page, 
   const row = page.getByTestId(`user-row-marie.${tag}@example.com`);
   await expect(row).toContainText("SCIM");
   await expect(row).toContainText("Marie Curie");
+  await expect(row).toContainText(groupName); // the groups the IdP keeps her in
   await expect(page.getByTestId("user-row-admin")).toContainText("local");
   await shot(page, "identity-users");
 

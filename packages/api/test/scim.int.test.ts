@@ -54,6 +54,8 @@ describe("SCIM access", () => {
     expect(r.statusCode).toBe(404);
     expect(r.json()).toMatchObject({ schemas: ["urn:ietf:params:scim:api:messages:2.0:Error"], status: "404", detail: expect.stringContaining("SCIM_TOKEN") });
     const before = await db.user.count();
+    const refusals = () => db.auditEvent.count({ where: { action: "auth.sign_in_failed", resourceId: "scim" } });
+    const refusedBefore = await refusals();
     for (const token of ["", "wrong-token"]) {
       const denied = await scim("POST", "/Users", newUser(), token);
       expect(denied.status).toBe(401);
@@ -61,6 +63,7 @@ describe("SCIM access", () => {
       expect(denied.headers["www-authenticate"]).toContain("Bearer");
     }
     expect(await db.user.count()).toBe(before);
+    expect(await refusals()).toBe(refusedBefore + 2);
   });
 
   it("serves the discovery documents", async () => {

@@ -25,6 +25,7 @@ export {
   listProvisionedGroups,
   updateProvisionedGroup,
   deprovisionGroup,
+  recordScimRefusal,
   IDP_USER_ORIGINS,
   type ProvisionedUser,
   type ProvisionedGroup,

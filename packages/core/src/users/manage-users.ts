@@ -51,10 +51,11 @@ export async function createUser(ctx: Ctx, input: z.input<typeof createUserInput
   }
 }
 
-export async function listUsers(ctx: Ctx): Promise<UserView[]> {
+/** Every account, with the groups the identity provider keeps it in (Admin → Users). */
+export async function listUsers(ctx: Ctx): Promise<(UserView & { idpGroups: string[] })[]> {
   authorize(ctx.actor, "users:read");
-  const users = await ctx.db.user.findMany({ orderBy: { username: "asc" } });
-  return users.map(toUserView);
+  const users = await ctx.db.user.findMany({ orderBy: { username: "asc" }, include: { groups: { where: { group: { origin: "idp" } }, include: { group: { select: { name: true } } } } } });
+  return users.map(({ groups, ...u }) => ({ ...toUserView(u), idpGroups: groups.map((g) => g.group.name).sort() }));
 }
 
 const userIdInput = z.object({ userId: z.uuid("Invalid user id") });

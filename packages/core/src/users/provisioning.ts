@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { Prisma, type Group, type User } from "@modelgate/db";
-import type { Ctx } from "../context.ts";
+import { systemActor, type Ctx } from "../context.ts";
 import { credentialTx } from "../auth/credential-cache.ts";
 import { authorize } from "../auth/permissions.ts";
 import { recordAudit } from "../audit/record-audit.ts";
@@ -363,5 +363,15 @@ export async function deprovisionGroup(ctx: Ctx, id: string): Promise<void> {
     const had = (await tx.groupMember.findMany({ where: { groupId: id }, select: { userId: true } })).map((m) => m.userId);
     await tx.group.delete({ where: { id } });
     await recordAudit(ctx, tx, { action: "group.deprovision", resourceType: "group", resourceId: id, before: auditIdpGroup(g, had) });
+  });
+}
+
+/** A SCIM request with a missing or wrong token: audited like a failed sign-in, nothing else happens. */
+export async function recordScimRefusal(db: Ctx["db"], { ip, requestId }: { ip?: string | undefined; requestId?: string | undefined }): Promise<void> {
+  await recordAudit({ actor: systemActor("scim"), ip, requestId }, db, {
+    action: "auth.sign_in_failed",
+    resourceType: "session",
+    resourceId: "scim",
+    after: { channel: "scim", reason: "missing or wrong SCIM bearer token" },
   });
 }

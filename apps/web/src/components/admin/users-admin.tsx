@@ -9,7 +9,7 @@ import { notifyAndRefresh, notifyError } from "@/components/shared/notify";
 import { formatDateTime, formOf, type FormSubmit } from "@/lib/format";
 import { useTRPC } from "@/lib/trpc";
 
-type UserRow = { id: string; username: string; email: string | null; displayName: string | null; role: "ADMIN" | "USER"; active: boolean; createdAt: Date; lastSignInAt: Date | null; origin: string };
+type UserRow = { id: string; username: string; email: string | null; displayName: string | null; role: "ADMIN" | "USER"; active: boolean; createdAt: Date; lastSignInAt: Date | null; origin: string; idpGroups?: string[] };
 
 /** Badges keep their text whole; long user names and emails wrap instead. */
 const NO_SHRINK = { minWidth: "max-content" } as const;
@@ -73,6 +73,11 @@ export function UsersAdmin() {
                     <Badge variant="outline" style={NO_SHRINK} color={u.origin === "local" ? "gray" : "teal"} title={u.origin === "local" ? "Made in Modelgate" : "Managed by your identity provider"}>
                       {ORIGIN_LABEL[u.origin] ?? u.origin}
                     </Badge>
+                    {!!u.idpGroups?.length && (
+                      <Text size="xs" c="dimmed" mt={4} title="Groups your identity provider keeps this account in">
+                        {u.idpGroups.join(", ")}
+                      </Text>
+                    )}
                   </Table.Td>
                   <Table.Td>
                     <Badge variant="dot" style={NO_SHRINK} color={u.active ? "green" : "red"}>{u.active ? "active" : "deactivated"}</Badge>

@@ -10,6 +10,7 @@ import {
   listProvisionedUsers,
   provisionGroup,
   provisionUser,
+  recordScimRefusal,
   systemActor,
   updateProvisionedGroup,
   updateProvisionedUser,
@@ -63,6 +64,7 @@ export async function registerScimRoutes(app: FastifyInstance, { db, token }: Sc
         if (!expected) throw new ScimError(404, "SCIM provisioning is not enabled on this server: set SCIM_TOKEN");
         const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? "");
         if (!m || !crypto.timingSafeEqual(digest(m[1]!), expected)) {
+          await recordScimRefusal(db, { ip: req.ip, requestId: req.id });
           reply.header("www-authenticate", 'Bearer realm="scim"');
           throw new ScimError(401, "A valid SCIM bearer token is required (Authorization: Bearer <SCIM_TOKEN>)");
         }
