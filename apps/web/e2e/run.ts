@@ -46,9 +46,10 @@ if (!chromium) delete env.CHROMIUM_PATH;
 // the identity provider single sign-on signs in through (e2e/idp.ts, its own process)
 const idpPort = await freePort();
 const idpSecret = crypto.randomBytes(18).toString("base64url");
+const idpPeople = path.join(os.tmpdir(), `modelgate-e2e-idp-${crypto.randomBytes(4).toString("hex")}.json`);
 const idp = spawn(process.execPath, [path.resolve(appDir, "../../node_modules/tsx/dist/cli.mjs"), "e2e/idp.ts"], {
   cwd: appDir,
-  env: { ...process.env, IDP_PORT: String(idpPort), IDP_CLIENT_SECRET: idpSecret, IDP_REDIRECT_URI: `http://localhost:${port}/api/auth/callback/oidc` },
+  env: { ...process.env, IDP_PORT: String(idpPort), IDP_CLIENT_SECRET: idpSecret, IDP_REDIRECT_URI: `http://localhost:${port}/api/auth/callback/oidc`, IDP_PEOPLE_FILE: idpPeople },
   stdio: ["ignore", "pipe", "inherit"],
 });
 await new Promise<void>((resolve, reject) => {
@@ -65,6 +66,7 @@ Object.assign(env, {
   OIDC_SCOPES: "openid email profile groups",
   OIDC_ADMIN_GROUPS: "ml-admins",
   OIDC_ALLOWED_GROUPS: "data-science,ml-admins",
+  IDP_PEOPLE_FILE: idpPeople,
 });
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "modelgate-e2e-"));
@@ -87,6 +89,7 @@ const r = spawnSync(process.execPath, [path.resolve(appDir, "../../node_modules/
   env,
 });
 idp.kill();
+fs.rmSync(idpPeople, { force: true });
 await cleanup().catch((e) => console.error("[e2e] cleanup:", e));
 fs.rmSync(tmp, { recursive: true, force: true });
 process.exit(r.status ?? 1);

@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import { expect, test, type Page } from "@playwright/test";
 import { shot, signInAsAdmin } from "./helpers";
 
@@ -43,6 +44,23 @@ test("single sign-on: first sign-in creates the account with its groups; admins 
   await bob.goto("/admin/users");
   await expect(bob.getByTestId("user-row-ada.sso")).toHaveCount(0);
   await bobContext.close();
+
+  // the IdP moves bob from data-science to ml-admins: his next sign-in makes him an admin there
+  const file = process.env.IDP_PEOPLE_FILE!;
+  const people = JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, { name: string; groups: string[] }>;
+  people["bob.sso"]!.groups = ["ml-admins"];
+  fs.writeFileSync(file, JSON.stringify(people));
+  const bobAgainContext = await browser.newContext();
+  const bobAgain = await bobAgainContext.newPage();
+  await ssoSignIn(bobAgain, "bob.sso");
+  await expect(bobAgain.getByTestId("current-user")).toHaveText("bob.sso");
+  await bobAgain.goto("/admin/groups");
+  await bobAgain.getByTestId("group-row-data-science").click();
+  await expect(bobAgain.getByTestId("member-row-ada.sso")).toBeVisible();
+  await expect(bobAgain.getByTestId("member-row-bob.sso")).toHaveCount(0);
+  await bobAgain.getByTestId("group-row-ml-admins").click();
+  await expect(bobAgain.getByTestId("member-row-bob.sso")).toBeVisible();
+  await bobAgainContext.close();
 
   // mallory is only in "contractors": refused with a reason, no account made
   const malloryContext = await browser.newContext();
