@@ -88,6 +88,9 @@ describe("signInWithIdp", () => {
     if (!r.ok) throw new Error("refused");
     expect(r.user.username).toBe(`gone.${t}-2`);
     expect(await groupsOf(r.user.id)).toEqual([]);
+    // without preferred_username: the email's local part
+    const mailOnly = await signInWithIdp(db, { subject: `mail-only-${t}`, email: `grace.h.${t}@corp.example` }, open);
+    expect(mailOnly).toMatchObject({ ok: true, user: { username: `grace.h.${t}`, email: `grace.h.${t}@corp.example` } });
   });
 });
 

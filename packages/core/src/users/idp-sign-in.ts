@@ -43,9 +43,9 @@ export type IdpSignIn =
 const subjectKey = (sub: string) => `oidc:${sub}`;
 const lower = (xs: readonly string[]) => new Set(xs.map((x) => x.trim().toLowerCase()).filter(Boolean));
 
-/** A user name from the claims, in the characters user names allow (letters, digits, . _ - @ +). */
+/** A user name from the claims (preferred_username, else the email's local part), in the characters user names allow (letters, digits, . _ - @ +). */
 function baseUsername(p: IdpProfile): string {
-  const raw = p.preferredUsername || p.email || `user-${crypto.createHash("sha256").update(p.subject).digest("hex").slice(0, 10)}`;
+  const raw = p.preferredUsername || p.email?.split("@")[0] || `user-${crypto.createHash("sha256").update(p.subject).digest("hex").slice(0, 10)}`;
   const clean = raw.replace(/[^A-Za-z0-9._@+-]+/g, "-").replace(/^[^A-Za-z0-9]+/, "").slice(0, 120);
   return clean.length >= 2 ? clean : `user-${clean}${crypto.randomBytes(2).toString("hex")}`;
 }
