@@ -13,7 +13,7 @@ export interface Drain {
   /** True from the first signal: /ready says 503. */
   readonly draining: boolean;
   /** Counts a request until its response is done; once draining, its connection closes after it. */
-  track(req: http.IncomingMessage, res: http.ServerResponse): void;
+  track(res: http.ServerResponse): void;
   /** Marks the replica as draining (for a close that does not go through run). */
   begin(): void;
   /** The whole drain; resolves with how many requests were still running when it gave up (0: all finished). */
@@ -27,7 +27,7 @@ export function createDrain(): Drain {
     get draining() {
       return draining;
     },
-    track(_req, res) {
+    track(res) {
       inFlight++;
       // the client (or balancer) opens a new connection for its next request, to another replica
       if (draining) res.setHeader("connection", "close");

@@ -9,6 +9,7 @@ import { createDataPlaneApp, createWorkloadVerifier, isDataPlanePath, newRequest
 import { createServingService, installServingService, startBatchScoring, startJobQueue, startWebhookDelivery, storeFileReader } from "@modelgate/api";
 import { createArtifactStore, partUrlKeyFrom } from "@modelgate/artifacts";
 import { ensureAuthSecret } from "@modelgate/auth";
+import { discoverIssuer } from "@modelgate/auth/oidc-discovery";
 import { checkSharedSecret, configurePasswordSignIn, configureRegistry, configureTracking, configureWebhooks, ensureFirstAdmin, webhookSecretKey } from "@modelgate/core";
 import { createDb } from "@modelgate/db";
 import { startEmbeddedPostgres } from "@modelgate/db/embedded";
@@ -72,11 +73,8 @@ export async function startServer({ dev = false }: { dev?: boolean } = {}): Prom
   configureWebhooks({ secretKey: webhookSecretKey({ webhookSecretKey: env.WEBHOOK_SECRET_KEY, authSecret: secret.secret }) });
   const db = createDb({ url: databaseUrl, max: env.DATABASE_POOL_MAX });
   // every replica must sign with one secret: a different one is refused here, not as random 401s later
-  const secretCheck = await checkSharedSecret(db, secret.secret, { acceptNew: env.ACCEPT_NEW_AUTH_SECRET }).catch(async (e: unknown) => {
-    await db.$disconnect();
-    await stopDatabase();
-    throw e;
-  });
+  // (a refusal ends the start: runUntilSignal exits, which also stops an embedded database)
+  const secretCheck = await checkSharedSecret(db, secret.secret, { acceptNew: env.ACCEPT_NEW_AUTH_SECRET });
   if (secretCheck === "replaced") log("ACCEPT_NEW_AUTH_SECRET: recorded this AUTH_SECRET as the deployment's (sessions and upload URLs made with the old one no longer work)");
   const admin = await ensureFirstAdmin({ db, username: env.ADMIN_USERNAME, password: env.ADMIN_PASSWORD });
   const destination = env.ARTIFACTS_DESTINATION ?? path.join(dataDir, "artifacts");
@@ -109,15 +107,13 @@ export async function startServer({ dev = false }: { dev?: boolean } = {}): Prom
   // single sign-on: say at start whether the issuer answers (the sign-in page says it too)
   const oidc = oidcSettings(env);
   if (oidc) {
-    const discovery = `${oidc.issuer.replace(/\/+$/, "")}/.well-known/openid-configuration`;
-    fetch(discovery, { signal: AbortSignal.timeout(5000) })
-      .then(async (r) => {
-        const doc = r.ok ? ((await r.json()) as { issuer?: string }) : null;
-        if (!doc) log(`single sign-on: ${discovery} answered HTTP ${r.status}; the SSO button will fail until it answers`);
-        else if (doc.issuer !== oidc.issuer) log(`single sign-on: ${discovery} names the issuer ${JSON.stringify(doc.issuer)}, not OIDC_ISSUER ${JSON.stringify(oidc.issuer)}`);
-        else log(`single sign-on through ${oidc.issuer} ("${oidc.name}"); redirect URI <base URL>/api/auth/callback/oidc`);
-      })
-      .catch((e: unknown) => log(`single sign-on: ${discovery} could not be reached (${(e as Error).message}); password sign-in ${env.PASSWORD_SIGN_IN ? "still works" : "is off (PASSWORD_SIGN_IN=false)"}`));
+    void discoverIssuer(oidc.issuer).then((d) =>
+      log(
+        d.ok
+          ? `single sign-on through ${oidc.issuer} ("${oidc.name}"); redirect URI <base URL>/api/auth/callback/oidc`
+          : `single sign-on: ${d.problem}; the SSO button fails until it answers, password sign-in ${env.PASSWORD_SIGN_IN ? "still works" : "is off (PASSWORD_SIGN_IN=false)"}`,
+      ),
+    );
   }
   // workload identity: pipelines authenticate with JWTs the identity provider issues (client credentials)
   const workload = env.OIDC_ISSUER && env.OIDC_WORKLOAD_AUDIENCE ? createWorkloadVerifier({ issuer: env.OIDC_ISSUER, audience: env.OIDC_WORKLOAD_AUDIENCE }) : undefined;
@@ -143,7 +139,7 @@ export async function startServer({ dev = false }: { dev?: boolean } = {}): Prom
     workload,
     serverFactory: (fastifyHandler) =>
       http.createServer((req, res) => {
-        drain.track(req, res);
+        drain.track(res);
         if (isDataPlanePath(req.url ?? "/")) return fastifyHandler(req, res);
         // the portal plane: record the client address and a request id for audit events;
         // client-sent values of these headers are overwritten, never trusted

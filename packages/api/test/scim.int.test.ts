@@ -76,6 +76,12 @@ describe("SCIM access", () => {
     expect(schemas.body.Resources.map((s: Json) => s.id)).toEqual(["urn:ietf:params:scim:schemas:core:2.0:User", "urn:ietf:params:scim:schemas:core:2.0:Group"]);
     expect((await scim("GET", "/Schemas/urn:ietf:params:scim:schemas:core:2.0:User")).body.attributes.map((a: Json) => a.name)).toContain("userName");
     expect((await scim("GET", "/Nope")).status).toBe(404);
+    // paths SCIM does not serve answer in SCIM's shape too, behind the same token
+    for (const url of ["/scim/v2", "/scim/v2/Nope/deeper"]) {
+      const anon = await app.inject({ url });
+      expect(anon.statusCode, url).toBe(401);
+      expect(anon.json(), url).toMatchObject({ schemas: ["urn:ietf:params:scim:api:messages:2.0:Error"] });
+    }
   });
 });
 

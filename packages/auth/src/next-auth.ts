@@ -18,11 +18,10 @@ export const SESSION_MAX_AGE_S = 12 * 60 * 60;
 export interface SignInOptions {
   /** Single sign-on through the team's OpenID Connect provider. */
   oidc?: OidcSettings | undefined;
-  /** PASSWORD_SIGN_IN: false removes password sign-in from the portal (API tokens keep working). */
-  passwordSignIn?: boolean;
 }
 
-export function authConfig({ db, secret, oidc, passwordSignIn = true }: { db: Db; secret: string } & SignInOptions): NextAuthConfig {
+/** Password sign-in's policy (PASSWORD_SIGN_IN) is core's: verifyCredentials refuses it when it is off. */
+export function authConfig({ db, secret, oidc }: { db: Db; secret: string } & SignInOptions): NextAuthConfig {
   return {
     secret,
     trustHost: true,
@@ -34,7 +33,6 @@ export function authConfig({ db, secret, oidc, passwordSignIn = true }: { db: Db
       Credentials({
         credentials: { username: { label: "Username or email" }, password: { label: "Password", type: "password" } },
         async authorize(credentials, request) {
-          if (!passwordSignIn) return null; // PASSWORD_SIGN_IN=false: single sign-on only
           const identifier = typeof credentials?.username === "string" ? credentials.username : "";
           const password = typeof credentials?.password === "string" ? credentials.password : "";
           const ip = clientIp(request);

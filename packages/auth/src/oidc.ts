@@ -1,5 +1,6 @@
 import type { OIDCConfig } from "next-auth/providers";
 import type { IdpPolicy, IdpProfile } from "@modelgate/core";
+import { discoverIssuer } from "./oidc-discovery.ts";
 
 // OpenID Connect sign-in (Auth.js provider id "oidc": the redirect URI is
 // <base URL>/api/auth/callback/oidc). Auth.js runs the code flow with PKCE, state and nonce and
@@ -47,13 +48,7 @@ function groupList(v: unknown): string[] | undefined {
 
 let discovered: { issuer: string; userinfo: Promise<string | null> } | null = null;
 function userinfoEndpoint(issuer: string): Promise<string | null> {
-  if (discovered?.issuer !== issuer) {
-    const userinfo = fetch(`${issuer.replace(/\/+$/, "")}/.well-known/openid-configuration`, { signal: AbortSignal.timeout(5000) })
-      .then((r) => (r.ok ? (r.json() as Promise<{ userinfo_endpoint?: string }>) : null))
-      .then((d) => d?.userinfo_endpoint ?? null)
-      .catch(() => null);
-    discovered = { issuer, userinfo };
-  }
+  if (discovered?.issuer !== issuer) discovered = { issuer, userinfo: discoverIssuer(issuer).then((d) => (d.ok ? (d.doc.userinfo_endpoint ?? null) : null)) };
   return discovered.userinfo;
 }
 

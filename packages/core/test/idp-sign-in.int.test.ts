@@ -95,7 +95,7 @@ describe("signInWithIdp", () => {
 });
 
 describe("PASSWORD_SIGN_IN=false", () => {
-  it("refuses passwords on the API except the first admin's (break-glass); tokens keep working", async () => {
+  it("refuses passwords in the portal, and on the API except the first admin's (break-glass); tokens keep working", async () => {
     const t = tag();
     const admin = await createUser({ db, actor: systemActor("test") }, { username: `breakglass-${t}`, password: "correct horse battery staple", role: "ADMIN" });
     const user = await createUser({ db, actor: systemActor("test") }, { username: `pw-${t}`, password: "correct horse battery staple" });
@@ -106,6 +106,8 @@ describe("PASSWORD_SIGN_IN=false", () => {
       expect(await authenticateBasic(db, { username: admin.username, secret: "correct horse battery staple" })).toMatchObject({ username: admin.username });
       expect(await authenticateBasic(db, { username: user.username, secret })).toMatchObject({ username: user.username });
       expect(await authenticateToken(db, secret)).toMatchObject({ username: user.username });
+      // the portal takes no password at all, not even the break-glass admin's
+      await expect(verifyCredentials({ db, identifier: admin.username, password: "correct horse battery staple", channel: "portal" })).rejects.toMatchObject({ code: "UNAUTHENTICATED" });
     } finally {
       configurePasswordSignIn({ allowed: true, breakGlassUsername: "" });
     }

@@ -1,8 +1,7 @@
 import crypto from "node:crypto";
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
-import { PrismaClient } from "./generated/prisma/client.ts";
-import type { Prisma } from "./generated/prisma/client.ts";
+import { Prisma, PrismaClient } from "./generated/prisma/client.ts";
 
 export type Db = PrismaClient;
 
@@ -87,4 +86,9 @@ export async function sqlQuery<T>(db: Db | Prisma.TransactionClient, sql: Prisma
   const name = prepare ? statementName(text) : undefined;
   const result = await pool.query<T & pg.QueryResultRow>({ text, values: sql.values as unknown[], types, ...(name ? { name } : {}) });
   return result.rows;
+}
+
+/** A write refused by a unique index (Prisma's P2002): the caller names what already exists. */
+export function isUniqueViolation(e: unknown): boolean {
+  return e instanceof Prisma.PrismaClientKnownRequestError && e.code === "P2002";
 }

@@ -1,3 +1,3 @@
-export { createDb, poolOf, sqlQuery, type Db, type CreateDbOptions } from "./client.ts";
+export { createDb, isUniqueViolation, poolOf, sqlQuery, type Db, type CreateDbOptions } from "./client.ts";
 export { Prisma, Role } from "./generated/prisma/client.ts";
 export type { User, AccessToken, AuditEvent, Group } from "./generated/prisma/client.ts";

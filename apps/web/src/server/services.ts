@@ -12,7 +12,7 @@ function services() {
     const env = runtimeEnv();
     const db = createDb({ url: env.DATABASE_URL, max: 5 });
     configurePasswordSignIn({ allowed: env.PASSWORD_SIGN_IN, breakGlassUsername: env.ADMIN_USERNAME });
-    g.__mgWeb = { db, auth: createAuth({ db, secret: env.AUTH_SECRET, oidc: oidcSettings(env), passwordSignIn: env.PASSWORD_SIGN_IN }) };
+    g.__mgWeb = { db, auth: createAuth({ db, secret: env.AUTH_SECRET, oidc: oidcSettings(env) }) };
   }
   return g.__mgWeb;
 }

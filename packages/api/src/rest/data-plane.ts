@@ -17,7 +17,7 @@ import { registerSearchRoutes } from "./search.ts";
 import { registerServingRoutes } from "./serving.ts";
 import type { ServingService } from "../serving/service.ts";
 import { registerTrackingRoutes } from "./tracking/index.ts";
-import { registerScimRoutes, SCIM_PREFIX } from "./scim/routes.ts";
+import { registerScimRoutes } from "./scim/routes.ts";
 import { registerWebhookRoutes } from "./webhooks.ts";
 
 /**
@@ -97,8 +97,7 @@ export async function registerDataPlane(app: FastifyInstance, opts: DataPlaneOpt
 
   app.addHook("onRequest", async (req, reply) => {
     reply.header("x-request-id", req.id);
-    // /scim/v2 authenticates its one client itself (SCIM_TOKEN, SCIM's error shape)
-    const auth = req.url.startsWith(`${SCIM_PREFIX}/`) || req.url === SCIM_PREFIX ? "public" : (req.routeOptions.config?.auth ?? "user");
+    const auth = req.routeOptions.config?.auth ?? "user";
     if (auth === "public") return;
     req.actor = await authenticateRequest(db, req, { authSecret: opts.authSecret, scoring: auth === "scoring", workload: opts.workload });
     // a token scoped to a serving endpoint scores it and nothing else (core checks which endpoint)

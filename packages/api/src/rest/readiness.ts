@@ -14,7 +14,7 @@ export type Readiness = () => Promise<Record<string, ReadinessCheck>>;
 /** Each check's time limit: a database that does not answer makes the replica unready, not a hung probe. */
 const CHECK_TIMEOUT_MS = 2000;
 
-export async function withinTimeout(check: Promise<ReadinessCheck>, what: string): Promise<ReadinessCheck> {
+async function withinTimeout(check: Promise<ReadinessCheck>, what: string): Promise<ReadinessCheck> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<ReadinessCheck>((resolve) => {
     timer = setTimeout(() => resolve({ ok: false, detail: `${what} did not answer within ${CHECK_TIMEOUT_MS} ms` }), CHECK_TIMEOUT_MS);
@@ -45,7 +45,10 @@ export interface ReplicaReadinessOptions {
 export function replicaReadiness({ db, databaseUrl, draining, servingLoaded }: ReplicaReadinessOptions): Readiness {
   let migrated = false; // once up to date, it stays so for this build
   let serving = false;
-  void servingLoaded.finally(() => (serving = true));
+  const loaded = () => {
+    serving = true;
+  };
+  servingLoaded.then(loaded, loaded);
   const migrations = async (): Promise<ReadinessCheck> => {
     if (migrated) return { ok: true };
     const pending = await pendingMigrations(databaseUrl);

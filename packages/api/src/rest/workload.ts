@@ -1,4 +1,5 @@
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload } from "jose";
+import { discoverIssuer } from "@modelgate/auth/oidc-discovery";
 import type { WorkloadClaims } from "@modelgate/core";
 
 // Workload identity at the edge: a bearer value that is a JWT (not a Modelgate token) is checked
@@ -23,13 +24,10 @@ export function createWorkloadVerifier({ issuer, audience, fetchTimeoutMs = 5000
   let discovering: Promise<ReturnType<typeof createRemoteJWKSet>> | null = null;
   const discover = () =>
     (discovering ??= (async () => {
-      const url = `${issuer.replace(/\/+$/, "")}/.well-known/openid-configuration`;
-      const res = await fetch(url, { signal: AbortSignal.timeout(fetchTimeoutMs) });
-      if (!res.ok) throw new Error(`OpenID discovery at ${url} answered HTTP ${res.status}`);
-      const doc = (await res.json()) as { issuer?: string; jwks_uri?: string };
-      if (doc.issuer !== issuer) throw new Error(`OpenID discovery at ${url} names issuer ${JSON.stringify(doc.issuer)}, not ${JSON.stringify(issuer)} (OIDC_ISSUER)`);
-      if (!doc.jwks_uri) throw new Error(`OpenID discovery at ${url} has no jwks_uri`);
-      jwks = createRemoteJWKSet(new URL(doc.jwks_uri), { timeoutDuration: fetchTimeoutMs, cooldownDuration: 30_000 });
+      const d = await discoverIssuer(issuer, { timeoutMs: fetchTimeoutMs });
+      if (!d.ok) throw new Error(d.problem);
+      if (!d.doc.jwks_uri) throw new Error(`${d.url} has no jwks_uri`);
+      jwks = createRemoteJWKSet(new URL(d.doc.jwks_uri), { timeoutDuration: fetchTimeoutMs, cooldownDuration: 30_000 });
       return jwks;
     })().catch((e: unknown) => {
       discovering = null; // try again on the next token

@@ -1,4 +1,4 @@
-import { Prisma } from "@modelgate/db";
+import { Prisma, isUniqueViolation } from "@modelgate/db";
 import { type Ctx, actorName, actorUserId } from "../context.ts";
 import { recordAudit } from "../audit/record-audit.ts";
 import { isAdmin } from "../auth/permissions.ts";
@@ -222,7 +222,7 @@ export async function createApprovalRequest(ctx: Ctx, input: CreateRequestInput)
         select: { id: true },
       });
     } catch (e) {
-      if (e instanceof Prisma.PrismaClientKnownRequestError && e.code === "P2002") {
+      if (isUniqueViolation(e)) {
         throw alreadyExists(`An open request to move version ${v.version} of '${v.model.name}' to ${targetLabel(target)} already exists.`);
       }
       throw e;

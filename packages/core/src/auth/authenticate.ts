@@ -119,17 +119,7 @@ export async function authenticateBasic(db: Db, { username, secret }: BasicCrede
   return facts?.actor ?? null;
 }
 
-// PASSWORD_SIGN_IN=false (single sign-on only): passwords no longer open the API either, except the
-// first admin's (ADMIN_USERNAME), kept as a break-glass account for when the IdP is down. Tokens
-// keep working for everyone.
-const passwordPolicy = { allowed: true, breakGlassUsername: "" };
-export function configurePasswordSignIn({ allowed, breakGlassUsername }: { allowed: boolean; breakGlassUsername: string }) {
-  passwordPolicy.allowed = allowed;
-  passwordPolicy.breakGlassUsername = breakGlassUsername.trim().toLowerCase();
-}
-
 async function checkPassword(db: Db, username: string, secret: string, meta: { ip?: string; requestId?: string }): Promise<User | null> {
-  if (!passwordPolicy.allowed && username.trim().toLowerCase() !== passwordPolicy.breakGlassUsername) return null;
   const user = await db.user.findFirst({ where: { username: { equals: username.trim(), mode: "insensitive" } } });
   if (user?.active) {
     const key = cacheKey(user, secret);

@@ -53,6 +53,17 @@ export interface VerifyCredentialsInput {
   channel: "portal" | "api";
 }
 
+// PASSWORD_SIGN_IN=false (single sign-on only): no password opens the portal, and on the API only
+// the first admin's (ADMIN_USERNAME) does, a break-glass account for when the IdP is down. Tokens
+// keep working for everyone. Set once at start by each process (the data plane and Next.js).
+const passwordPolicy = { allowed: true, breakGlassUsername: "" };
+export function configurePasswordSignIn({ allowed, breakGlassUsername }: { allowed: boolean; breakGlassUsername: string }) {
+  passwordPolicy.allowed = allowed;
+  passwordPolicy.breakGlassUsername = breakGlassUsername.trim().toLowerCase();
+}
+const passwordAccepted = (channel: "portal" | "api", identifier: string) =>
+  passwordPolicy.allowed || (channel === "api" && identifier.trim().toLowerCase() === passwordPolicy.breakGlassUsername);
+
 /**
  * Checks a username (or email) and password. Failures are audited, counted per account and per
  * client address, and met with a growing delay; every failure gives the same message.
@@ -60,6 +71,10 @@ export interface VerifyCredentialsInput {
 export async function verifyCredentials(input: VerifyCredentialsInput): Promise<User> {
   const { db, identifier, password, ip, requestId, channel } = input;
   const ctx = { actor: systemActor("sign-in"), ip, requestId };
+  if (!passwordAccepted(channel, identifier)) {
+    await recordAudit(ctx, db, { action: "auth.sign_in_failed", resourceType: "session", actorName: identifier.slice(0, 200), after: { channel, reason: "password_sign_in_off" } });
+    throw new DomainError("UNAUTHENTICATED", GENERIC_SIGN_IN_ERROR);
+  }
   const keys = keysFor(identifier, ip);
   const now = Date.now();
   const wait = await remainingDelay(db, keys, now);

@@ -1,10 +1,7 @@
 import crypto from "node:crypto";
-import { Prisma, type Db } from "@modelgate/db";
-import type { Actor } from "../context.ts";
-import { recordAudit } from "../audit/record-audit.ts";
-import { systemActor } from "../context.ts";
-import { NO_PASSWORD } from "../users/password.ts";
-import { auditUser } from "../users/user-view.ts";
+import { isUniqueViolation, type Db } from "@modelgate/db";
+import { systemActor, type Actor } from "../context.ts";
+import { createIdpAccount } from "../users/idp-accounts.ts";
 import { credentialTx } from "./credential-cache.ts";
 import { authenticateCached, type AuthOptions } from "./authenticate.ts";
 
@@ -35,19 +32,12 @@ async function serviceUser(db: Db, c: WorkloadClaims) {
   const existing = await db.user.findUnique({ where: { idpSubject: key } });
   if (existing) return existing;
   try {
-    return await credentialTx(db, async (tx) => {
-      let username = serviceUsername(c);
-      // another account has the name: add a short suffix from the subject
-      if (await tx.user.findFirst({ where: { username: { equals: username, mode: "insensitive" } } })) {
-        username = `${username.slice(0, 55)}-${crypto.createHash("sha256").update(c.subject).digest("hex").slice(0, 8)}`;
-      }
-      const user = await tx.user.create({ data: { username, passwordHash: NO_PASSWORD, origin: "workload", idpSubject: key, displayName: `Workload ${c.clientId ?? c.subject}` } });
-      await recordAudit({ actor: systemActor("workload-identity") }, tx, { action: "user.provision", resourceType: "user", resourceId: user.id, after: auditUser(user) });
-      return user;
-    });
+    return await credentialTx(db, (tx) =>
+      createIdpAccount(tx, { actor: systemActor("workload-identity") }, { username: serviceUsername(c), origin: "workload", idpSubject: key, displayName: `Workload ${c.clientId ?? c.subject}` }),
+    );
   } catch (e) {
     // two first calls at once: the other one created it
-    if (e instanceof Prisma.PrismaClientKnownRequestError && e.code === "P2002") return db.user.findUniqueOrThrow({ where: { idpSubject: key } });
+    if (isUniqueViolation(e)) return db.user.findUniqueOrThrow({ where: { idpSubject: key } });
     throw e;
   }
 }

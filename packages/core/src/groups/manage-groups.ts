@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Prisma } from "@modelgate/db";
+import { type Prisma, isUniqueViolation } from "@modelgate/db";
 import type { Ctx } from "../context.ts";
 import { authorize, can } from "../auth/permissions.ts";
 import { recordAudit } from "../audit/record-audit.ts";
@@ -38,7 +38,6 @@ export interface GroupMemberView {
   addedAt: Date;
 }
 
-const isUniqueViolation = (e: unknown) => e instanceof Prisma.PrismaClientKnownRequestError && e.code === "P2002";
 const groupExists = (name: string) => alreadyExists(`Group '${name}' already exists`);
 export const groupNotFound = (name: string) => notFound(`Group '${name}' does not exist`);
 
@@ -57,7 +56,7 @@ function assertKeptByHand<G extends { name: string; origin: string }>(g: G): G {
   return g;
 }
 
-async function assertNameFree(tx: Tx, name: string, exceptId?: string) {
+export async function assertNameFree(tx: Tx, name: string, exceptId?: string) {
   const clash = await tx.group.findFirst({ where: { name: { equals: name, mode: "insensitive" }, ...(exceptId ? { NOT: { id: exceptId } } : {}) } });
   if (clash) throw groupExists(name);
 }

@@ -1,4 +1,4 @@
-import { Prisma, sqlQuery } from "@modelgate/db";
+import { Prisma, sqlQuery, isUniqueViolation } from "@modelgate/db";
 import { type Ctx, actorUserId } from "../context.ts";
 import { authorize } from "../auth/permissions.ts";
 import { recordAudit, type DbOrTx } from "../audit/record-audit.ts";
@@ -56,7 +56,6 @@ async function modelView(ctx: Ctx, id: number): Promise<RegisteredModelView> {
   return view!;
 }
 
-const isUniqueViolation = (e: unknown) => e instanceof Prisma.PrismaClientKnownRequestError && e.code === "P2002";
 const modelExists = (name: string) => alreadyExists(`Registered Model (name=${name}) already exists.`);
 
 export interface CreateRegisteredModelInput {

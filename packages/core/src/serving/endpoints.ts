@@ -1,5 +1,5 @@
 import crypto from "node:crypto";
-import { Prisma } from "@modelgate/db";
+import { Prisma, isUniqueViolation } from "@modelgate/db";
 import { type Ctx, actorName, actorUserId } from "../context.ts";
 import { recordActivity } from "../approvals/activities.ts";
 import { recordAudit } from "../audit/record-audit.ts";
@@ -175,7 +175,7 @@ export async function createServingEndpoint(ctx: Ctx, input: CreateEndpointInput
     });
     return toView(row, model.level);
   } catch (e) {
-    if (e instanceof Prisma.PrismaClientKnownRequestError && e.code === "P2002") throw alreadyExists(`Serving endpoint '${input.name}' already exists.`);
+    if (isUniqueViolation(e)) throw alreadyExists(`Serving endpoint '${input.name}' already exists.`);
     throw e;
   }
 }

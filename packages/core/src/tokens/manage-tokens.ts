@@ -66,8 +66,12 @@ export async function createToken(ctx: Ctx, input: z.input<typeof createTokenInp
 
 export async function listTokens(ctx: Ctx): Promise<TokenView[]> {
   authorize(ctx.actor, "tokens:manage-own");
-  const me = requireUser(ctx.actor);
-  const rows = await ctx.db.accessToken.findMany({ where: { userId: me.userId }, orderBy: { createdAt: "desc" }, include: { endpoint: { select: { name: true } } } });
+  return tokensOf(ctx.db, requireUser(ctx.actor).userId);
+}
+
+/** A user's tokens, revoked ones included, newest first. */
+async function tokensOf(db: Ctx["db"], userId: string): Promise<TokenView[]> {
+  const rows = await db.accessToken.findMany({ where: { userId }, orderBy: { createdAt: "desc" }, include: { endpoint: { select: { name: true } } } });
   return rows.map(toTokenView);
 }
 
@@ -90,7 +94,5 @@ export async function revokeToken(ctx: Ctx, input: { tokenId: string }): Promise
 /** Another user's tokens, for an admin (Admin → Users → Access): revoked ones included, newest first. */
 export async function listUserTokens(ctx: Ctx, input: { userId: string }): Promise<TokenView[]> {
   authorize(ctx.actor, "users:manage");
-  const { userId } = parseInput(z.object({ userId: z.uuid("Invalid user id") }), input);
-  const rows = await ctx.db.accessToken.findMany({ where: { userId }, orderBy: { createdAt: "desc" }, include: { endpoint: { select: { name: true } } } });
-  return rows.map(toTokenView);
+  return tokensOf(ctx.db, parseInput(z.object({ userId: z.uuid("Invalid user id") }), input).userId);
 }

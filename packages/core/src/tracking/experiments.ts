@@ -1,4 +1,4 @@
-import { Prisma, sqlQuery } from "@modelgate/db";
+import { Prisma, sqlQuery, isUniqueViolation } from "@modelgate/db";
 import { type Ctx, actorUserId } from "../context.ts";
 import { assertExperimentLevel, authorize, experimentNotFound, grantSql, resolveExperimentLevel } from "../auth/permissions.ts";
 import { recordAudit } from "../audit/record-audit.ts";
@@ -74,7 +74,6 @@ function validateName(name: string) {
   }
 }
 
-const isUniqueViolation = (e: unknown) => e instanceof Prisma.PrismaClientKnownRequestError && e.code === "P2002";
 const nameTaken = (name: string) => alreadyExists(`Experiment(name=${name}) already exists.`);
 
 export interface CreateExperimentInput {

@@ -1,9 +1,9 @@
 import crypto from "node:crypto";
-import type { Db, Prisma, User } from "@modelgate/db";
+import type { Db, Group, Prisma, User } from "@modelgate/db";
 import { credentialTx } from "../auth/credential-cache.ts";
 import { recordAudit } from "../audit/record-audit.ts";
 import { systemActor } from "../context.ts";
-import { NO_PASSWORD } from "./password.ts";
+import { createIdpAccount, createIdpGroup } from "./idp-accounts.ts";
 import { auditUser } from "./user-view.ts";
 
 // Single sign-on through the team's OpenID Connect provider: the claims of a verified ID token
@@ -38,9 +38,14 @@ export interface IdpPolicy {
 
 export type IdpSignIn =
   | { ok: true; user: User; created: boolean }
-  | { ok: false; reason: "not_allowed" | "deactivated" | "email_in_use"; message: string };
+  /** What the sign-in page tells the person is its business (the reasons are stable codes). */
+  | { ok: false; reason: IdpRefusal };
+
+export type IdpRefusal = "not_allowed" | "deactivated" | "email_in_use";
 
 const subjectKey = (sub: string) => `oidc:${sub}`;
+/** Who the audit log says made the changes a sign-in brings. */
+const SSO = { actor: systemActor("sso") };
 const lower = (xs: readonly string[]) => new Set(xs.map((x) => x.trim().toLowerCase()).filter(Boolean));
 
 /** A user name from the claims (preferred_username, else the email's local part), in the characters user names allow (letters, digits, . _ - @ +). */
@@ -48,13 +53,6 @@ function baseUsername(p: IdpProfile): string {
   const raw = p.preferredUsername || p.email?.split("@")[0] || `user-${crypto.createHash("sha256").update(p.subject).digest("hex").slice(0, 10)}`;
   const clean = raw.replace(/[^A-Za-z0-9._@+-]+/g, "-").replace(/^[^A-Za-z0-9]+/, "").slice(0, 120);
   return clean.length >= 2 ? clean : `user-${clean}${crypto.randomBytes(2).toString("hex")}`;
-}
-
-async function uniqueUsername(tx: Prisma.TransactionClient, base: string): Promise<string> {
-  for (let i = 0; ; i++) {
-    const candidate = i === 0 ? base : `${base.slice(0, 120)}-${i + 1}`;
-    if (!(await tx.user.findFirst({ where: { username: { equals: candidate, mode: "insensitive" } }, select: { id: true } }))) return candidate;
-  }
 }
 
 /** The account these claims belong to (linked or created here), inside the sign-in's transaction. */
@@ -80,32 +78,24 @@ async function accountFor(tx: Prisma.TransactionClient, p: IdpProfile, policy: I
     }
     return { problem: "email_in_use" };
   }
-  const user = await tx.user.create({
-    data: {
-      username: await uniqueUsername(tx, baseUsername(p)),
-      email: p.email || null,
-      displayName: p.name || null,
-      givenName: p.givenName || null,
-      familyName: p.familyName || null,
-      passwordHash: NO_PASSWORD,
-      origin: "oidc",
-      idpSubject: key,
-    },
+  const user = await createIdpAccount(tx, SSO, {
+    username: baseUsername(p),
+    origin: "oidc",
+    idpSubject: key,
+    email: p.email ?? null,
+    displayName: p.name ?? null,
+    givenName: p.givenName ?? null,
+    familyName: p.familyName ?? null,
   });
-  await recordAudit({ actor: systemActor("sso") }, tx, { action: "user.provision", resourceType: "user", resourceId: user.id, after: auditUser(user) });
   return { user, created: true };
 }
 
 /** Sets the user's memberships in IdP-managed groups to the claim, creating such groups on first sight. */
 async function syncGroups(tx: Prisma.TransactionClient, user: User, claimed: readonly string[]) {
   const wanted = new Map([...new Set(claimed.map((g) => g.trim()).filter(Boolean))].map((g) => [g.toLowerCase(), g]));
-  const groups = new Map<string, { id: string; origin: string; name: string }>();
+  const groups = new Map<string, Group>();
   for (const [lc, name] of wanted) {
-    let g = await tx.group.findFirst({ where: { name: { equals: name, mode: "insensitive" } }, select: { id: true, origin: true, name: true } });
-    if (!g) {
-      g = await tx.group.create({ data: { name: name.slice(0, 256), origin: "idp", description: "Managed by the identity provider" }, select: { id: true, origin: true, name: true } });
-      await recordAudit({ actor: systemActor("sso") }, tx, { action: "group.provision", resourceType: "group", resourceId: g.id, after: { name: g.name, members: [] } });
-    }
+    const g = (await tx.group.findFirst({ where: { name: { equals: name, mode: "insensitive" } } })) ?? (await createIdpGroup(tx, SSO, { name: name.slice(0, 256) }));
     // a group kept by hand with the same name stays the admins' business
     if (g.origin === "idp") groups.set(lc, g);
   }
@@ -115,12 +105,12 @@ async function syncGroups(tx: Prisma.TransactionClient, user: User, claimed: rea
   for (const g of groups.values()) {
     if (has.has(g.id)) continue;
     await tx.groupMember.create({ data: { groupId: g.id, userId: user.id } });
-    await recordAudit({ actor: systemActor("sso") }, tx, { action: "group.member_add", resourceType: "group", resourceId: g.id, after: { group: g.name, username: user.username } });
+    await recordAudit(SSO, tx, { action: "group.member_add", resourceType: "group", resourceId: g.id, after: { group: g.name, username: user.username } });
   }
   for (const m of current) {
     if (want.has(m.groupId)) continue;
     await tx.groupMember.delete({ where: { groupId_userId: { groupId: m.groupId, userId: user.id } } });
-    await recordAudit({ actor: systemActor("sso") }, tx, { action: "group.member_remove", resourceType: "group", resourceId: m.groupId, before: { group: m.group.name, username: user.username } });
+    await recordAudit(SSO, tx, { action: "group.member_remove", resourceType: "group", resourceId: m.groupId, before: { group: m.group.name, username: user.username } });
   }
 }
 
@@ -132,20 +122,18 @@ async function syncGroups(tx: Prisma.TransactionClient, user: User, claimed: rea
 export async function signInWithIdp(db: Db, profile: IdpProfile, policy: IdpPolicy, meta: { ip?: string | undefined } = {}): Promise<IdpSignIn> {
   const claimed = profile.groups ?? [];
   const inGroups = lower(claimed);
-  const refuse = async (reason: "not_allowed" | "deactivated" | "email_in_use", message: string, userId?: string): Promise<IdpSignIn> => {
-    await db.$transaction((tx) =>
-      recordAudit({ actor: systemActor("sso"), ip: meta.ip }, tx, {
-        action: "auth.sign_in_failed",
-        resourceType: "session",
-        resourceId: userId ?? subjectKey(profile.subject),
-        after: { channel: "sso", reason, subject: profile.subject, username: profile.preferredUsername ?? profile.email ?? null },
-      }),
-    );
-    return { ok: false, reason, message };
+  const refuse = async (reason: IdpRefusal, userId?: string): Promise<IdpSignIn> => {
+    await recordAudit({ ...SSO, ip: meta.ip }, db, {
+      action: "auth.sign_in_failed",
+      resourceType: "session",
+      resourceId: userId ?? subjectKey(profile.subject),
+      after: { channel: "sso", reason, subject: profile.subject, username: profile.preferredUsername ?? profile.email ?? null },
+    });
+    return { ok: false, reason };
   };
   const allowed = lower(policy.allowedGroups);
   if (allowed.size && ![...inGroups].some((g) => allowed.has(g))) {
-    return refuse("not_allowed", "Your account is not in a group that may use Modelgate. Ask your administrator for access.");
+    return refuse("not_allowed");
   }
   const admins = lower(policy.adminGroups);
   const outcome = await credentialTx(db, async (tx) => {
@@ -164,7 +152,7 @@ export async function signInWithIdp(db: Db, profile: IdpProfile, policy: IdpPoli
     const before = user;
     user = await tx.user.update({ where: { id: user.id }, data });
     if (role !== before.role) {
-      await recordAudit({ actor: systemActor("sso") }, tx, { action: "user.role_change", resourceType: "user", resourceId: user.id, before: auditUser(before), after: auditUser(user) });
+      await recordAudit(SSO, tx, { action: "user.role_change", resourceType: "user", resourceId: user.id, before: auditUser(before), after: auditUser(user) });
     }
     await syncGroups(tx, user, claimed);
     await recordAudit({ actor: { kind: "user", userId: user.id, username: user.username, role: user.role }, ip: meta.ip }, tx, {
@@ -175,7 +163,7 @@ export async function signInWithIdp(db: Db, profile: IdpProfile, policy: IdpPoli
     });
     return { user, created: found.created };
   });
-  if ("problem" in outcome) return refuse("email_in_use", "An account with your email address already exists here. Ask an administrator to link it to your single sign-on account.");
-  if ("inactive" in outcome && outcome.inactive) return refuse("deactivated", "Your Modelgate account is deactivated.", outcome.inactive.id);
+  if ("problem" in outcome) return refuse("email_in_use");
+  if ("inactive" in outcome && outcome.inactive) return refuse("deactivated", outcome.inactive.id);
   return { ok: true, user: outcome.user, created: outcome.created };
 }

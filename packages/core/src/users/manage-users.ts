@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Prisma } from "@modelgate/db";
+import { type Prisma, isUniqueViolation } from "@modelgate/db";
 import type { Ctx } from "../context.ts";
 import { credentialTx } from "../auth/credential-cache.ts";
 import { authorize, can, requireUser } from "../auth/permissions.ts";
@@ -24,9 +24,6 @@ export const createUserInput = z.object({
   role: z.enum(["ADMIN", "USER"]).default("USER"),
 });
 
-function isUniqueViolation(e: unknown): e is Prisma.PrismaClientKnownRequestError {
-  return e instanceof Prisma.PrismaClientKnownRequestError && e.code === "P2002";
-}
 
 export async function createUser(ctx: Ctx, input: z.input<typeof createUserInput>): Promise<UserView> {
   authorize(ctx.actor, "users:manage");

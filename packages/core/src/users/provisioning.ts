@@ -1,12 +1,13 @@
 import { z } from "zod";
-import { Prisma, type Group, type User } from "@modelgate/db";
+import { type Prisma, type Group, type User, isUniqueViolation } from "@modelgate/db";
 import { systemActor, type Ctx } from "../context.ts";
 import { credentialTx } from "../auth/credential-cache.ts";
 import { authorize } from "../auth/permissions.ts";
 import { recordAudit } from "../audit/record-audit.ts";
 import { alreadyExists, invalid, notFound } from "../errors.ts";
 import { parseInput } from "../validation.ts";
-import { NO_PASSWORD } from "./password.ts";
+import { assertNameFree } from "../groups/manage-groups.ts";
+import { createIdpAccount, createIdpGroup } from "./idp-accounts.ts";
 import { auditUser } from "./user-view.ts";
 
 // Accounts and groups the team's identity provider keeps (SCIM provisioning, /scim/v2): the IdP
@@ -69,7 +70,16 @@ export const provisionUserInput = z.object({
 });
 export type ProvisionUserInput = z.input<typeof provisionUserInput>;
 
-const isUniqueViolation = (e: unknown) => e instanceof Prisma.PrismaClientKnownRequestError && e.code === "P2002";
+/** Runs a write; a unique index refusing it (a concurrent twin) becomes RESOURCE_ALREADY_EXISTS. */
+async function uniqueOr<T>(message: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (e) {
+    if (isUniqueViolation(e)) throw alreadyExists(message);
+    throw e;
+  }
+}
+
 const userNotFound = (id: string) => notFound(`User ${id} not found`);
 const groupNotFound = (id: string) => notFound(`Group ${id} not found`);
 const isUuid = (id: string) => z.uuid().safeParse(id).success;
@@ -125,29 +135,15 @@ const loadUserView = async (tx: Tx | Ctx["db"], id: string) =>
 export async function provisionUser(ctx: Ctx, input: ProvisionUserInput): Promise<ProvisionedUser> {
   authorize(ctx.actor, "users:manage");
   const q = parseInput(provisionUserInput, input);
-  try {
-    return await ctx.db.$transaction(async (tx) => {
+  return uniqueOr(`User '${q.userName}' already exists`, () =>
+    ctx.db.$transaction(async (tx) => {
+      // SCIM names are the IdP's: a taken one is a conflict (409), never renamed
       await assertUserFree(tx, q);
-      const user = await tx.user.create({
-        data: {
-          username: q.userName,
-          externalId: q.externalId || null,
-          email: q.email || null,
-          displayName: q.displayName || null,
-          givenName: q.givenName || null,
-          familyName: q.familyName || null,
-          active: q.active,
-          passwordHash: NO_PASSWORD,
-          origin: "scim",
-        },
-      });
-      await recordAudit(ctx, tx, { action: "user.provision", resourceType: "user", resourceId: user.id, after: auditUser(user) });
+      const { userName, ...rest } = q;
+      const user = await createIdpAccount(tx, ctx, { ...rest, username: userName, externalId: q.externalId || null, origin: "scim" });
       return loadUserView(tx, user.id);
-    });
-  } catch (e) {
-    if (isUniqueViolation(e)) throw alreadyExists(`User '${q.userName}' already exists`);
-    throw e;
-  }
+    }),
+  );
 }
 
 export async function getProvisionedUser(ctx: Ctx, id: string): Promise<ProvisionedUser> {
@@ -190,8 +186,8 @@ export const updateProvisionedUserInput = provisionUserInput.partial().extend({ 
 export async function updateProvisionedUser(ctx: Ctx, id: string, input: z.input<typeof updateProvisionedUserInput>): Promise<ProvisionedUser> {
   authorize(ctx.actor, "users:manage");
   const q = parseInput(updateProvisionedUserInput, input);
-  try {
-    return await credentialTx(ctx.db, async (tx) => {
+  return uniqueOr(`User '${q.userName ?? id}' already exists`, () =>
+    credentialTx(ctx.db, async (tx) => {
       const before = await lockManagedUser(tx, id);
       await assertUserFree(tx, { userName: q.userName, email: q.email, externalId: q.externalId }, id);
       const data: Prisma.UserUpdateInput = {
@@ -209,11 +205,8 @@ export async function updateProvisionedUser(ctx: Ctx, id: string, input: z.input
       const action = q.active === false && before.active ? "user.deactivate" : q.active === true && !before.active ? "user.reactivate" : "user.update";
       await recordAudit(ctx, tx, { action, resourceType: "user", resourceId: id, before: auditUser(before), after: auditUser(user) });
       return loadUserView(tx, id);
-    });
-  } catch (e) {
-    if (isUniqueViolation(e)) throw alreadyExists(`User '${q.userName ?? id}' already exists`);
-    throw e;
-  }
+    }),
+  );
 }
 
 /** SCIM DELETE: the account is deactivated for good and leaves the IdP's view; its history stays. */
@@ -246,11 +239,6 @@ async function lockIdpGroup(tx: Tx, id: string): Promise<Group> {
   return tx.group.findUniqueOrThrow({ where: { id } });
 }
 
-async function assertGroupNameFree(tx: Tx, name: string, exceptId?: string) {
-  const clash = await tx.group.findFirst({ where: { name: { equals: name, mode: "insensitive" }, ...(exceptId ? { NOT: { id: exceptId } } : {}) } });
-  if (clash) throw alreadyExists(`Group '${name}' already exists${clash.origin === "local" ? " (kept by hand in Modelgate: rename or delete it first)" : ""}`);
-}
-
 /** The members named must be users the IdP manages (SCIM member values are user ids). */
 async function memberIds(tx: Tx, ids: readonly string[]): Promise<string[]> {
   const unique = [...new Set(ids)];
@@ -269,19 +257,13 @@ const auditIdpGroup = (g: Group, members: string[]) => ({ name: g.name, external
 export async function provisionGroup(ctx: Ctx, input: { displayName: string; externalId?: string | null | undefined; members?: readonly string[] }): Promise<ProvisionedGroup> {
   authorize(ctx.actor, "users:manage");
   const q = parseInput(z.object({ displayName: groupNameSchema, externalId: externalIdSchema, members: z.array(z.string()).default([]) }), input);
-  try {
-    return await ctx.db.$transaction(async (tx) => {
-      await assertGroupNameFree(tx, q.displayName);
-      const members = await memberIds(tx, q.members);
-      const g = await tx.group.create({ data: { name: q.displayName, externalId: q.externalId || null, origin: "idp", description: "Managed by the identity provider" } });
-      if (members.length) await tx.groupMember.createMany({ data: members.map((userId) => ({ groupId: g.id, userId })) });
-      await recordAudit(ctx, tx, { action: "group.provision", resourceType: "group", resourceId: g.id, after: auditIdpGroup(g, members) });
+  return uniqueOr(`Group '${q.displayName}' already exists`, () =>
+    ctx.db.$transaction(async (tx) => {
+      await assertNameFree(tx, q.displayName);
+      const g = await createIdpGroup(tx, ctx, { name: q.displayName, externalId: q.externalId || null, members: await memberIds(tx, q.members) });
       return toProvisionedGroup(await tx.group.findUniqueOrThrow({ where: { id: g.id }, include: withMembers }));
-    });
-  } catch (e) {
-    if (isUniqueViolation(e)) throw alreadyExists(`Group '${q.displayName}' already exists`);
-    throw e;
-  }
+    }),
+  );
 }
 
 export async function getProvisionedGroup(ctx: Ctx, id: string): Promise<ProvisionedGroup> {
@@ -328,11 +310,11 @@ export async function updateProvisionedGroup(ctx: Ctx, id: string, change: Group
     }),
     change,
   );
-  try {
-    return await ctx.db.$transaction(async (tx) => {
+  return uniqueOr(`Group '${q.displayName ?? id}' already exists`, () =>
+    ctx.db.$transaction(async (tx) => {
       const before = await lockIdpGroup(tx, id);
       const had = (await tx.groupMember.findMany({ where: { groupId: id }, select: { userId: true } })).map((m) => m.userId);
-      if (q.displayName !== undefined && q.displayName !== before.name) await assertGroupNameFree(tx, q.displayName, id);
+      if (q.displayName !== undefined && q.displayName !== before.name) await assertNameFree(tx, q.displayName, id);
       const next = new Set(q.members !== undefined ? await memberIds(tx, q.members) : had);
       for (const m of q.addMembers?.length ? await memberIds(tx, q.addMembers) : []) next.add(m);
       for (const m of q.removeMembers ?? []) next.delete(m);
@@ -348,11 +330,8 @@ export async function updateProvisionedGroup(ctx: Ctx, id: string, change: Group
         await recordAudit(ctx, tx, { action: "group.sync", resourceType: "group", resourceId: id, before: auditIdpGroup(before, had), after: auditIdpGroup(g, [...next]) });
       }
       return toProvisionedGroup(await tx.group.findUniqueOrThrow({ where: { id }, include: withMembers }));
-    });
-  } catch (e) {
-    if (isUniqueViolation(e)) throw alreadyExists(`Group '${q.displayName ?? id}' already exists`);
-    throw e;
-  }
+    }),
+  );
 }
 
 /** Deletes an IdP group with its memberships and grants (cascade); the audit event keeps what it had. */

@@ -18,7 +18,7 @@ import {
 } from "@modelgate/core";
 import type { Db } from "@modelgate/db";
 import { GROUP_FILTERS, ScimError, USER_FILTERS, groupInput, groupPatch, paging, parseFilter, userInput, userPatch } from "./requests.ts";
-import { ERROR_SCHEMA, GROUP_SCHEMA, MAX_RESULTS, USER_SCHEMA, groupResource, listResponse, resourceTypes, schemas, serviceProviderConfig, userResource } from "./resources.ts";
+import { ERROR_SCHEMA, MAX_RESULTS, groupResource, listResponse, resourceTypes, schemas, serviceProviderConfig, userResource } from "./resources.ts";
 
 // SCIM 2.0 provisioning (RFC 7643/7644 core) at /scim/v2, for the team's identity provider (Okta,
 // Microsoft Entra ID, …): Users and Groups, with discovery documents. Authenticated by one bearer
@@ -82,7 +82,6 @@ export async function registerScimRoutes(app: FastifyInstance, { db, token }: Sc
         req.log.error({ err }, "SCIM request failed");
         return sendError(reply, 500, "Internal error");
       });
-      scope.setNotFoundHandler((req, reply) => sendError(reply, 404, `No SCIM endpoint ${req.method} ${req.url.split("?", 1)[0]}`));
 
       const ctx = (): Ctx => ({ db, actor: systemActor("scim") });
       // where resources live, as the client reached us (X-Forwarded-* with TRUST_PROXY)
@@ -154,9 +153,14 @@ export async function registerScimRoutes(app: FastifyInstance, { db, token }: Sc
         await deprovisionGroup(ctx(), id(req));
         return reply.code(204).send();
       });
+
+      // anything else under /scim/v2 is SCIM's own 404, behind the same token (and, as a declared
+      // public route, never the MLflow API's authentication)
+      const unknown = async (req: FastifyRequest, reply: FastifyReply) => sendError(reply, 404, `No SCIM endpoint ${req.method} ${req.url.split("?", 1)[0]}`);
+      scope.all("/", opts, unknown);
+      scope.all("/*", opts, unknown);
     },
     { prefix: SCIM_PREFIX },
   );
 }
 
-export { USER_SCHEMA, GROUP_SCHEMA };
