@@ -135,6 +135,7 @@ export async function startServer({ dev = false }: { dev?: boolean } = {}): Prom
     authSecret: secret.secret,
     serving,
     servingBodyLimit: env.SERVING_BODY_LIMIT,
+    traceBodyLimit: env.TRACE_BODY_LIMIT,
     scimToken: env.SCIM_TOKEN,
     workload,
     serverFactory: (fastifyHandler) =>

@@ -20,6 +20,10 @@ const schema = z.object({
   BODY_LIMIT: z.coerce.number().int().min(1024).default(32 * 1024 * 1024),
   /** Largest accepted scoring request body (POST /serving-endpoints/<name>/invocations), in bytes. */
   SERVING_BODY_LIMIT: z.coerce.number().int().min(1024).default(16 * 1024 * 1024),
+  /** Largest accepted OTLP trace export (POST /v1/traces), in bytes; larger ones get 413. */
+  TRACE_BODY_LIMIT: z.coerce.number().int().min(1024).default(32 * 1024 * 1024),
+  /** How often the trace retention job deletes traces past their experiment's retention, in minutes. */
+  TRACE_RETENTION_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(1440).default(60),
   /** Behind a reverse proxy: take the client address from X-Forwarded-For. */
   TRUST_PROXY: z.stringbool().default(false),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("warn"),

@@ -32,7 +32,9 @@ describe("data plane", () => {
     const ready = await app.inject({ url: "/ready" });
     expect(ready.statusCode).toBe(200);
     expect(ready.json()).toEqual({ ready: true, checks: { database: { ok: true } } });
-    expect((await app.inject({ url: "/version" })).body).toBe("9.9.9");
+    const version = await app.inject({ url: "/version" });
+    expect(version.body).toBe("3.6.0");
+    expect(version.headers["x-modelgate-version"]).toBe("9.9.9");
     const metrics = await app.inject({ url: "/metrics" });
     expect(metrics.statusCode).toBe(200);
     expect(metrics.body).toContain('modelgate_http_requests_total{method="GET",route="/health",status="200"}');

@@ -46,3 +46,4 @@ export { getExperimentPermission } from "./tracking/experiment-permissions.ts";
 export { getModelPermission } from "./registry/model-permissions.ts";
 export * from "./approvals/index.ts";
 export * from "./serving/index.ts";
+export * from "./tracing/index.ts";

@@ -27,6 +27,8 @@ export interface DataPlaneAppOptions {
   scimToken?: string | undefined;
   /** Workload identity (OIDC_ISSUER + OIDC_WORKLOAD_AUDIENCE). */
   workload?: WorkloadVerifier | undefined;
+  /** Largest OTLP trace export body (POST /v1/traces), in bytes. */
+  traceBodyLimit?: number | undefined;
 }
 
 /** The data-plane Fastify app, as `npm start` serves it and as the tests inject into it. */
@@ -50,6 +52,7 @@ export async function createDataPlaneApp(opts: DataPlaneAppOptions) {
     ...(opts.readiness ? { readiness: opts.readiness } : {}),
     ...(opts.scimToken ? { scimToken: opts.scimToken } : {}),
     ...(opts.workload ? { workload: opts.workload } : {}),
+    ...(opts.traceBodyLimit ? { traceBodyLimit: opts.traceBodyLimit } : {}),
   });
   await app.ready();
   return app;

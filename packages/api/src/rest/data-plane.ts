@@ -19,6 +19,8 @@ import type { ServingService } from "../serving/service.ts";
 import { registerTrackingRoutes } from "./tracking/index.ts";
 import { registerScimRoutes } from "./scim/routes.ts";
 import { registerWebhookRoutes } from "./webhooks.ts";
+import { OTLP_TRACES_PATH, registerOtlpRoutes, sendOtlpError } from "./tracing/otlp.ts";
+import { registerTraceRoutes } from "./tracing/traces.ts";
 
 /**
  * Every route states what it needs; anything undeclared is treated as "user" (deny by default).
@@ -32,6 +34,8 @@ declare module "fastify" {
     auth?: RouteAuth;
     /** false: the route keeps its own series (scoring), not the generic HTTP ones. */
     httpMetrics?: boolean;
+    /** "otlp": errors in OTLP's shape (google.rpc.Status), not MLflow's. */
+    errors?: "otlp";
   }
   interface FastifyRequest {
     actor: Actor | null;
@@ -57,7 +61,11 @@ export interface DataPlaneOptions {
   scimToken?: string;
   /** Workload identity: JWTs from the identity provider accepted as bearer credentials. */
   workload?: WorkloadVerifier;
+  /** Largest OTLP trace export body in bytes (TRACE_BODY_LIMIT; 32 MiB by default). */
+  traceBodyLimit?: number;
 }
+
+export const DEFAULT_TRACE_BODY_LIMIT = 32 * 1024 * 1024;
 
 /** Path prefixes the custom server hands to the data plane instead of Next.js. */
 export const DATA_PLANE_PREFIXES = [
@@ -69,8 +77,17 @@ export const DATA_PLANE_PREFIXES = [
   "/api/2.0/serving-endpoints",
   "/api/2.0/serving-jobs",
   "/scim/v2",
+  "/api/3.0/mlflow",
+  "/ajax-api/3.0/mlflow",
 ];
-export const DATA_PLANE_EXACT = ["/health", "/ready", "/version", "/metrics"];
+export const DATA_PLANE_EXACT = ["/health", "/ready", "/version", "/metrics", OTLP_TRACES_PATH];
+
+/**
+ * The MLflow protocol Modelgate speaks, as GET /version reports it: clients choose their code
+ * paths by it (the 3.x client sends spans over OTLP to servers of 3.4 or later). The product's own
+ * version is in that answer's x-modelgate-version header.
+ */
+export const MLFLOW_PROTOCOL_VERSION = "3.6.0";
 
 export function isDataPlanePath(url: string): boolean {
   const path = url.split("?", 1)[0]!;
@@ -101,11 +118,14 @@ export async function registerDataPlane(app: FastifyInstance, opts: DataPlaneOpt
     if (auth === "public") return;
     req.actor = await authenticateRequest(db, req, { authSecret: opts.authSecret, scoring: auth === "scoring", workload: opts.workload });
     // a token scoped to a serving endpoint scores it and nothing else (core checks which endpoint)
+    const otlp = req.routeOptions.config?.errors === "otlp";
     if (req.actor && isScoped(req.actor) && auth !== "scoring") {
+      if (otlp) return sendOtlpError(req, reply, 403, "This token is scoped to one serving endpoint");
       return sendMlflowError(reply, "PERMISSION_DENIED", "This token is scoped to one serving endpoint: it may only call /serving-endpoints/<name>/invocations, ping, health and version");
     }
     if (!req.actor) {
       reply.header("www-authenticate", 'Bearer realm="modelgate"');
+      if (otlp) return sendOtlpError(req, reply, 401, req.authProblem ?? "Authentication required: send an access token as 'Authorization: Bearer <token>' or basic credentials");
       return sendMlflowError(reply, "UNAUTHENTICATED", req.authProblem ?? "Authentication required: send an access token as 'Authorization: Bearer <token>' or basic credentials");
     }
   });
@@ -137,7 +157,7 @@ export async function registerDataPlane(app: FastifyInstance, opts: DataPlaneOpt
       .send({ ready, checks });
   });
 
-  app.get("/version", { config: { auth: "public" } }, async (_req, reply) => reply.type("text/plain").send(opts.version));
+  app.get("/version", { config: { auth: "public" } }, async (_req, reply) => reply.header("x-modelgate-version", opts.version).type("text/plain").send(MLFLOW_PROTOCOL_VERSION));
 
   app.get("/metrics", { config: { auth: "public" } }, async (_req, reply) =>
     reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
@@ -151,6 +171,8 @@ export async function registerDataPlane(app: FastifyInstance, opts: DataPlaneOpt
   await registerApprovalRoutes(app, opts);
   registerAuthAppRoutes(app, opts);
   registerBatchRoutes(app, opts);
+  registerTraceRoutes(app, db);
+  registerOtlpRoutes(app, { db, bodyLimit: opts.traceBodyLimit ?? DEFAULT_TRACE_BODY_LIMIT });
   await registerScimRoutes(app, { db, token: opts.scimToken });
   if (opts.serving) {
     opts.serving.metrics.registerOn(metrics.registry);

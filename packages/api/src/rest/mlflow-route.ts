@@ -7,6 +7,8 @@ export type HttpMethod = "GET" | "POST" | "PATCH" | "DELETE" | "PUT";
 
 /** MLflow serves every RPC under both prefixes; the UI uses /ajax-api. */
 export const MLFLOW_PREFIXES = ["/api/2.0/mlflow", "/ajax-api/2.0/mlflow"] as const;
+/** MLflow 3's tracing RPCs live under the 3.0 prefixes. */
+export const MLFLOW_V3_PREFIXES = ["/api/3.0/mlflow", "/ajax-api/3.0/mlflow"] as const;
 
 /** A request's input as one object: the JSON body for POST/PATCH/DELETE, the query for GET. */
 export type WireInput = Record<string, unknown>;
@@ -36,8 +38,9 @@ export function mlflowRoute(
   methods: HttpMethod | HttpMethod[],
   path: string,
   handler: (args: MlflowHandlerArgs) => Promise<unknown> | unknown,
+  prefixes: readonly string[] = MLFLOW_PREFIXES,
 ) {
-  for (const prefix of MLFLOW_PREFIXES) wireRoute(app, db, methods, `${prefix}${path}`, handler);
+  for (const prefix of prefixes) wireRoute(app, db, methods, `${prefix}${path}`, handler);
 }
 
 /** One route read and answered as mlflowRoute does, at any URL (the batch-jobs API uses it too). */

@@ -4,6 +4,7 @@ import { isDomainError } from "../errors.ts";
 import type { DbOrTx } from "../audit/record-audit.ts";
 import { searchRuns } from "../tracking/search/search-runs.ts";
 import { searchLoggedModels } from "../tracking/logged-models/search.ts";
+import { assessmentAggregates } from "../tracing/evidence.ts";
 import type { Gates } from "./policy.ts";
 
 // Automated gates of a policy rule, checked when a request is created and again at approval. A
@@ -54,6 +55,7 @@ export async function evaluateGates(ctx: Ctx, db: DbOrTx, versionPk: bigint, gat
   }
   if (gates.metric_filter) out.push(await metricGate(ctx, db, f.runId, gates.metric_filter));
   if (gates.model_filter) out.push(await modelGate(db, f.loggedModelId, gates.model_filter, gates.model_dataset ?? ""));
+  if (gates.assessments?.length) out.push(...(await assessmentGates(db, f.loggedModelId, gates.assessments)));
   return out;
 }
 
@@ -78,6 +80,22 @@ async function modelGate(db: DbOrTx, modelId: string | null, filter: string, dat
     throw e;
   }
 }
+
+/** Each assessment requirement against the aggregates over the logged model's traces. */
+async function assessmentGates(db: DbOrTx, modelId: string | null, reqs: NonNullable<Gates["assessments"]>): Promise<GateResult[]> {
+  const label = (r: (typeof reqs)[number]) => `≥ ${r.min_traces} traces with feedback ${r.name}${r.min_mean !== null ? `, mean ≥ ${r.min_mean}` : ""}`;
+  if (!modelId) return reqs.map((r) => ({ gate: label(r), passed: false, reason: "the version was not registered from a logged model, so it has no traces" }));
+  const aggs = await assessmentAggregates(db, modelId, reqs.map((r) => r.name));
+  return reqs.map((r, i) => {
+    const a = aggs[i]!;
+    const mean = a.mean === null ? "no readings" : `mean ${round(a.mean)}`;
+    if (a.traces < r.min_traces) return { gate: label(r), passed: false, reason: `${a.traces} of the required ${r.min_traces} traces have feedback ${r.name} (${mean})` };
+    if (r.min_mean !== null && (a.mean === null || a.mean < r.min_mean)) return { gate: label(r), passed: false, reason: `${mean} over ${a.traces} traces is below ${r.min_mean}` };
+    return { gate: label(r), passed: true, reason: `${a.traces} traces, ${mean}` };
+  });
+}
+
+const round = (x: number) => Math.round(x * 1000) / 1000;
 
 async function metricGate(ctx: Ctx, db: DbOrTx, runId: string, filter: string): Promise<GateResult> {
   const gate = `source run matches ${filter}`;

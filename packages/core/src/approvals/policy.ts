@@ -38,6 +38,15 @@ const gatesSchema = z
      */
     model_filter: z.string().max(2000).optional(),
     model_dataset: z.string().max(500).optional(),
+    /**
+     * Evidence from GenAI traces: over the traces produced with the version's logged model active,
+     * at least `min_traces` carry valid feedback `name` (numbers, booleans, yes/no) whose mean is at
+     * least `min_mean` (e.g. 50 traces with feedback correctness, mean ≥ 0.8).
+     */
+    assessments: z
+      .array(z.object({ name: z.string().min(1).max(250), min_traces: z.number().int().min(1).max(1_000_000).default(1), min_mean: z.number().min(-1e9).max(1e9).nullable().default(null) }))
+      .max(10)
+      .optional(),
     /** Version tags that must be set to these values (e.g. validation=passed). */
     required_tags: z.array(z.object({ key: z.string().min(1).max(250), value: z.string().max(5000) })).max(20).default([]),
   })

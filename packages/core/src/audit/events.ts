@@ -77,10 +77,16 @@ export const auditActions = [
   "webhook.update",
   "webhook.delete",
   "webhook.test",
+  "trace.delete",
+  "trace.retention_set",
+  "trace.retention_purge",
+  "assessment.create",
+  "assessment.update",
+  "assessment.delete",
 ] as const;
 
 export type AuditAction = (typeof auditActions)[number];
 
-export const auditResourceTypes = ["user", "group", "token", "session", "experiment", "run", "logged_model", "registered_model", "model_version", "registry", "approval_request", "comment", "serving_endpoint", "batch_job", "webhook"] as const;
+export const auditResourceTypes = ["user", "group", "token", "session", "experiment", "run", "logged_model", "registered_model", "model_version", "registry", "approval_request", "comment", "serving_endpoint", "batch_job", "webhook", "trace", "assessment"] as const;
 
 export type AuditResourceType = (typeof auditResourceTypes)[number];

@@ -5,6 +5,7 @@ import { requireExperimentLevel } from "../auth/permissions.ts";
 import { modelGrantSql, modelLevelAtLeast, resolveModelLevel } from "../registry/access.ts";
 import { findRun } from "./run-access.ts";
 import { findLoggedModel } from "./logged-models/access.ts";
+import { findTrace } from "../tracing/access.ts";
 import type { PermissionLevel } from "./types.ts";
 import { experimentPk } from "./validate.ts";
 
@@ -46,6 +47,8 @@ async function registeredVersionCovers(ctx: Ctx, path: string): Promise<boolean>
 
 /** Logged models keep their files under `<experiment>/models/<model_id>/artifacts` (MLflow 3). */
 export const MODELS_FOLDER = "models";
+/** Traces keep their files (the 2.x client's traces.json) under `<experiment>/traces/<trace_id>/artifacts`. */
+export const TRACES_FOLDER = "traces";
 
 async function authorizeByExperiment(ctx: Ctx, path: string, level: PermissionLevel): Promise<void> {
   const [exp, second, third, fourth] = path.split("/");
@@ -54,6 +57,16 @@ async function authorizeByExperiment(ctx: Ctx, path: string, level: PermissionLe
   if (!second) {
     if (level !== "READ") throw noArtifacts(path);
     await requireExperimentLevel(ctx, experimentId, level);
+    return;
+  }
+  if (second === TRACES_FOLDER) {
+    // a trace's files: the 2.x client uploads its spans as traces.json here
+    if (!third) throw noArtifacts(path);
+    const trace = await findTrace(ctx, third, level).catch((e: unknown) => {
+      throw isDomainError(e) && e.code === "RESOURCE_DOES_NOT_EXIST" ? noArtifacts(path) : e;
+    });
+    if (trace.experimentId !== experimentId) throw noArtifacts(path);
+    if (level !== "READ" && fourth !== "artifacts") throw noArtifacts(path);
     return;
   }
   if (second === MODELS_FOLDER) {

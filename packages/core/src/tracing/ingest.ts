@@ -1,0 +1,290 @@
+import crypto from "node:crypto";
+import { Prisma } from "@modelgate/db";
+import type { Ctx } from "../context.ts";
+import { DomainError, invalid } from "../errors.ts";
+import { assertExperimentActive, loadExperiment } from "../tracking/experiments.ts";
+import { findTrace, traceArtifactLocation } from "./access.ts";
+import { SPAN_ATTR, attributeValue, mlflowTraceId, preview, spanContent, type SpanInput } from "./spans.ts";
+import { loadTraceRows, traceInfoV2View, traceInfoView, type TraceInfoV2View, type TraceInfoView } from "./views.ts";
+import { insertAssessments, type AssessmentInput } from "./assessments.ts";
+import { MAX_TAG_KEY, MAX_TAG_VALUE, checkEntries } from "./limits.ts";
+
+// Writing traces. Spans arrive over OTLP (one per request from the MLflow client, batches from
+// other SDKs) in any order and in any number of requests; the trace record (StartTraceV3) comes
+// once, at the end. Whichever arrives first creates the trace; the rest merge into it. Each write
+// is one statement, so a request is kept whole or not at all.
+
+/** MLflow's keys on a trace (TraceTagKey / TraceMetadataKey). */
+export const TRACE_KEYS = {
+  spansLocation: "mlflow.trace.spansLocation",
+  artifactLocation: "mlflow.artifactLocation",
+  sourceRun: "mlflow.sourceRun",
+  modelId: "mlflow.modelId",
+  sizeStats: "mlflow.trace.sizeStats",
+  traceName: "mlflow.traceName",
+} as const;
+export const SPANS_IN_STORE = "TRACKING_STORE";
+
+const nowMs = () => Date.now();
+const HEX16 = /^[0-9a-f]{16}$/;
+const HEX32 = /^[0-9a-f]{32}$/;
+
+function stateOf(code: SpanInput["status"]["code"]): "OK" | "ERROR" {
+  return code === "STATUS_CODE_ERROR" ? "ERROR" : "OK";
+}
+
+function spanTypeOf(s: SpanInput): string | null {
+  const t = attributeValue(s.attributes, SPAN_ATTR.spanType);
+  return typeof t === "string" && t ? t : null;
+}
+
+/** The MLflow trace id of a span: its mlflow.traceRequestId attribute, else `tr-<otel trace id>`. */
+export function traceIdOfSpan(s: SpanInput): string {
+  const id = attributeValue(s.attributes, SPAN_ATTR.requestId);
+  return typeof id === "string" && id ? id : mlflowTraceId(s.otelTraceId);
+}
+
+function checkSpan(s: SpanInput, i: number) {
+  if (!HEX32.test(s.otelTraceId) || s.otelTraceId === "0".repeat(32)) throw invalid(`Span ${i}: trace_id must be 16 bytes and not all zero`);
+  if (!HEX16.test(s.spanId) || s.spanId === "0".repeat(16)) throw invalid(`Span ${i}: span_id must be 8 bytes and not all zero`);
+  if (s.parentSpanId !== null && !HEX16.test(s.parentSpanId)) throw invalid(`Span ${i}: parent_span_id must be 8 bytes`);
+  if (s.startTimeNs <= 0n) throw invalid(`Span ${i}: start_time_unix_nano must be set`);
+  if (s.endTimeNs !== null && s.endTimeNs < s.startTimeNs) throw invalid(`Span ${i}: end_time_unix_nano is before start_time_unix_nano`);
+}
+
+export interface LogSpansResult {
+  traces: number;
+  spans: number;
+}
+
+/**
+ * Stores spans in `experimentId` (EDIT, active). Spans of a trace that lives in another experiment
+ * are refused, and with them the whole request. The root span (no parent) gives the trace its
+ * name, state and request/response previews; every span widens the trace's time range.
+ */
+export async function logSpans(ctx: Ctx, experimentId: string, spans: readonly SpanInput[]): Promise<LogSpansResult> {
+  if (!spans.length) return { traces: 0, spans: 0 };
+  spans.forEach(checkSpan);
+  const exp = await loadExperiment(ctx, experimentId, "EDIT");
+  assertExperimentActive(exp);
+
+  // the last copy of a span wins within a request (ON CONFLICT may touch a row once per statement)
+  const unique = new Map<string, { traceId: string; s: SpanInput; content: string }>();
+  for (const s of spans) {
+    const traceId = traceIdOfSpan(s);
+    unique.set(`${traceId}/${s.spanId}`, { traceId, s, content: spanContent(s) });
+  }
+  type Agg = { start: bigint; end: bigint | null; root?: SpanInput };
+  const traces = new Map<string, Agg>();
+  const sp = { trace: [] as string[], id: [] as string[], parent: [] as (string | null)[], name: [] as string[], type: [] as (string | null)[], status: [] as string[], start: [] as string[], end: [] as (string | null)[], content: [] as string[] };
+  for (const { traceId, s, content } of unique.values()) {
+    const a = traces.get(traceId) ?? { start: s.startTimeNs, end: null };
+    if (s.startTimeNs < a.start) a.start = s.startTimeNs;
+    if (s.endTimeNs !== null && (a.end === null || s.endTimeNs > a.end)) a.end = s.endTimeNs;
+    if (s.parentSpanId === null) a.root = s;
+    traces.set(traceId, a);
+    sp.trace.push(traceId);
+    sp.id.push(s.spanId);
+    sp.parent.push(s.parentSpanId);
+    sp.name.push(s.name);
+    sp.type.push(spanTypeOf(s));
+    sp.status.push(s.status.code.replace("STATUS_CODE_", ""));
+    sp.start.push(String(s.startTimeNs));
+    sp.end.push(s.endTimeNs === null ? null : String(s.endTimeNs));
+    sp.content.push(content);
+  }
+  const tr = { id: [] as string[], start: [] as string[], end: [] as (string | null)[], state: [] as (string | null)[], name: [] as (string | null)[], req: [] as (string | null)[], resp: [] as (string | null)[], loc: [] as string[] };
+  for (const [traceId, a] of traces) {
+    tr.id.push(traceId);
+    tr.start.push(String(a.start / 1_000_000n));
+    tr.end.push(a.end === null ? null : String(a.end / 1_000_000n));
+    tr.state.push(a.root ? stateOf(a.root.status.code) : null);
+    tr.name.push(a.root?.name ?? null);
+    tr.req.push(a.root ? preview(attributeValue(a.root.attributes, SPAN_ATTR.inputs), "user") : null);
+    tr.resp.push(a.root ? preview(attributeValue(a.root.attributes, SPAN_ATTR.outputs), "assistant") : null);
+    tr.loc.push(traceArtifactLocation(exp.artifactLocation, traceId));
+  }
+
+  const rows = await ctx.db.$queryRaw<{ conflicts: string[] | null; spans: number }[]>`
+    WITH input AS (
+      SELECT * FROM unnest(${tr.id}::text[], ${tr.start}::bigint[], ${tr.end}::bigint[], ${tr.state}::text[], ${tr.name}::text[], ${tr.req}::text[], ${tr.resp}::text[], ${tr.loc}::text[])
+        AS x(trace_id, start_ms, end_ms, root_state, name, req, resp, loc)
+    ),
+    conflict AS (
+      SELECT t.trace_id FROM trace t JOIN input i ON i.trace_id = t.trace_id WHERE t.experiment_id <> ${exp.id}
+    ),
+    s AS (
+      INSERT INTO trace_span (trace_id, span_id, parent_span_id, name, span_type, status, start_time_ns, end_time_ns, content)
+      SELECT * FROM unnest(${sp.trace}::text[], ${sp.id}::text[], ${sp.parent}::text[], ${sp.name}::text[], ${sp.type}::text[], ${sp.status}::text[],
+                           ${sp.start}::bigint[], ${sp.end}::bigint[], ${sp.content}::text[])
+      WHERE NOT EXISTS (SELECT 1 FROM conflict)
+      ON CONFLICT (trace_id, span_id) DO UPDATE SET parent_span_id = EXCLUDED.parent_span_id, name = EXCLUDED.name, span_type = EXCLUDED.span_type,
+        status = EXCLUDED.status, start_time_ns = EXCLUDED.start_time_ns, end_time_ns = EXCLUDED.end_time_ns, content = EXCLUDED.content
+      RETURNING trace_id, (xmax = 0) AS inserted, length(content) AS bytes
+    ),
+    added AS (
+      SELECT trace_id, count(*) FILTER (WHERE inserted)::int AS n, sum(bytes)::bigint AS bytes FROM s GROUP BY trace_id
+    ),
+    t AS (
+      INSERT INTO trace (trace_id, experiment_id, request_time, execution_duration, state, name, request_preview, response_preview, span_count, size_bytes, created_at)
+      SELECT i.trace_id, ${exp.id}, i.start_ms, i.end_ms - i.start_ms, COALESCE(i.root_state, 'IN_PROGRESS'), i.name, i.req, i.resp,
+             COALESCE(a.n, 0), COALESCE(a.bytes, 0), ${nowMs()}
+      FROM input i LEFT JOIN added a ON a.trace_id = i.trace_id
+      WHERE NOT EXISTS (SELECT 1 FROM conflict)
+      ON CONFLICT (trace_id) DO UPDATE SET
+        request_time = LEAST(trace.request_time, EXCLUDED.request_time),
+        execution_duration = CASE WHEN EXCLUDED.execution_duration IS NULL THEN trace.execution_duration
+          ELSE GREATEST(trace.request_time + COALESCE(trace.execution_duration, 0), EXCLUDED.request_time + EXCLUDED.execution_duration)
+               - LEAST(trace.request_time, EXCLUDED.request_time) END,
+        state = CASE WHEN trace.state IN ('IN_PROGRESS', 'STATE_UNSPECIFIED') AND EXCLUDED.name IS NOT NULL THEN EXCLUDED.state ELSE trace.state END,
+        name = COALESCE(trace.name, EXCLUDED.name),
+        request_preview = COALESCE(trace.request_preview, EXCLUDED.request_preview),
+        response_preview = COALESCE(trace.response_preview, EXCLUDED.response_preview),
+        span_count = trace.span_count + EXCLUDED.span_count,
+        size_bytes = trace.size_bytes + EXCLUDED.size_bytes
+      WHERE trace.experiment_id = EXCLUDED.experiment_id
+      RETURNING trace_id, (xmax = 0) AS created
+    ),
+    g AS (
+      INSERT INTO trace_tag (trace_id, key, value)
+      SELECT t.trace_id, k.key, CASE k.key WHEN ${TRACE_KEYS.spansLocation} THEN ${SPANS_IN_STORE} ELSE i.loc END
+      FROM t JOIN input i ON i.trace_id = t.trace_id CROSS JOIN (VALUES (${TRACE_KEYS.spansLocation}), (${TRACE_KEYS.artifactLocation})) AS k(key)
+      WHERE t.created
+      ON CONFLICT DO NOTHING
+    )
+    SELECT (SELECT array_agg(trace_id) FROM conflict) AS conflicts, (SELECT count(*)::int FROM s) AS spans`;
+  const r = rows[0]!;
+  if (r.conflicts?.length) {
+    throw invalid(`Trace ${r.conflicts.map((c) => `'${c}'`).join(", ")} belongs to another experiment; its spans cannot be logged to experiment ${exp.id}`);
+  }
+  return { traces: traces.size, spans: r.spans };
+}
+
+// ---- the trace record (StartTraceV3, and v2's StartTrace/EndTrace) ----
+
+export interface TraceRecordInput {
+  trace_id?: string | undefined;
+  client_request_id?: string | undefined;
+  experiment_id: string;
+  request_time_ms: number;
+  execution_duration_ms?: number | undefined;
+  state?: string | undefined;
+  request_preview?: string | undefined;
+  response_preview?: string | undefined;
+  trace_metadata?: Record<string, string> | undefined;
+  tags?: Record<string, string> | undefined;
+  assessments?: AssessmentInput[] | undefined;
+}
+
+const STATES = ["STATE_UNSPECIFIED", "OK", "ERROR", "IN_PROGRESS"];
+
+function checkState(state: string): string {
+  if (!STATES.includes(state)) throw invalid(`Invalid trace state '${state}'. Valid states are ${STATES.join(", ")}`);
+  return state;
+}
+
+/** MLflow's v2 trace id: `tr-` and a uuid4 in hex (the client uses its OpenTelemetry id instead, in v3). */
+const newTraceId = () => `tr-${crypto.randomUUID().replace(/-/g, "")}`;
+
+/**
+ * StartTraceV3: the record the client sends when a trace has ended (EDIT, active experiment). It
+ * creates the trace or completes the one its spans created; the record's fields win over what was
+ * derived from spans, previews only where it has them. The answer carries the tags MLflow's server
+ * adds, among them spansLocation=TRACKING_STORE, which tells the client not to upload the spans again
+ * as an artifact.
+ */
+export async function startTraceV3(ctx: Ctx, input: TraceRecordInput): Promise<TraceInfoView> {
+  const row = await writeRecord(ctx, input, "v3");
+  return traceInfoView(row);
+}
+
+async function writeRecord(ctx: Ctx, input: TraceRecordInput, api: "v2" | "v3") {
+  const traceId = input.trace_id || newTraceId();
+  if (traceId.length > 64) throw invalid(`Trace id '${traceId}' is longer than 64 characters`);
+  const state = checkState(input.state || "STATE_UNSPECIFIED");
+  const tags = checkEntries("tag", input.tags ?? {});
+  const metadata = checkEntries("metadata", input.trace_metadata ?? {});
+  if (!Number.isFinite(input.request_time_ms)) throw invalid("request_time must be set");
+  const exp = await loadExperiment(ctx, input.experiment_id, "EDIT");
+  assertExperimentActive(exp);
+  const loc = traceArtifactLocation(exp.artifactLocation, traceId);
+  // v3 traces keep their spans here; v2 clients upload them as an artifact
+  if (api === "v3") tags[TRACE_KEYS.spansLocation] = SPANS_IN_STORE;
+  tags[TRACE_KEYS.artifactLocation] = loc;
+  const runId = metadata[TRACE_KEYS.sourceRun] || null;
+  const modelId = metadata[TRACE_KEYS.modelId] || null;
+  const duration = input.execution_duration_ms ?? null;
+
+  return ctx.db.$transaction(async (tx) => {
+    const written = await tx.$queryRaw<{ trace_id: string }[]>`
+      INSERT INTO trace (trace_id, experiment_id, client_request_id, request_time, execution_duration, state, request_preview, response_preview, run_id, model_id, created_at)
+      VALUES (${traceId}, ${exp.id}, ${input.client_request_id || null}, ${input.request_time_ms}, ${duration}, ${state},
+              ${input.request_preview ?? null}, ${input.response_preview ?? null}, ${runId}, ${modelId}, ${nowMs()})
+      ON CONFLICT (trace_id) DO UPDATE SET
+        client_request_id = COALESCE(EXCLUDED.client_request_id, trace.client_request_id),
+        request_time = EXCLUDED.request_time,
+        execution_duration = COALESCE(EXCLUDED.execution_duration, trace.execution_duration),
+        state = CASE WHEN EXCLUDED.state = 'STATE_UNSPECIFIED' THEN trace.state ELSE EXCLUDED.state END,
+        request_preview = COALESCE(EXCLUDED.request_preview, trace.request_preview),
+        response_preview = COALESCE(EXCLUDED.response_preview, trace.response_preview),
+        run_id = COALESCE(EXCLUDED.run_id, trace.run_id),
+        model_id = COALESCE(EXCLUDED.model_id, trace.model_id)
+      WHERE trace.experiment_id = EXCLUDED.experiment_id
+      RETURNING trace_id`;
+    if (!written.length) throw new DomainError("RESOURCE_ALREADY_EXISTS", `Trace with ID '${traceId}' already exists in another experiment.`);
+    await upsertPairs(tx, "trace_tag", traceId, tags);
+    await upsertPairs(tx, "trace_metadata", traceId, metadata);
+    if (input.assessments?.length) await insertAssessments(ctx, tx, traceId, input.assessments);
+    const [row] = await loadTraceRows(tx, [traceId]);
+    return row!;
+  });
+}
+
+type PairTable = "trace_tag" | "trace_metadata";
+
+export async function upsertPairs(db: Pick<Ctx["db"], "$executeRaw">, table: PairTable, traceId: string, pairs: Record<string, string>) {
+  const keys = Object.keys(pairs);
+  if (!keys.length) return;
+  const values = keys.map((k) => pairs[k]!);
+  await db.$executeRaw`
+    INSERT INTO ${Prisma.raw(table)} (trace_id, key, value) SELECT ${traceId}, k, v FROM unnest(${keys}::text[], ${values}::text[]) AS x(k, v)
+    ON CONFLICT (trace_id, key) DO UPDATE SET value = EXCLUDED.value`;
+}
+
+/** StartTrace (v2): a trace opened by the 2.x client at the start of a request, IN_PROGRESS. */
+export async function startTraceV2(
+  ctx: Ctx,
+  input: { experiment_id: string; timestamp_ms: number; request_metadata: Record<string, string>; tags: Record<string, string> },
+): Promise<TraceInfoV2View> {
+  const row = await writeRecord(ctx, { experiment_id: input.experiment_id, request_time_ms: input.timestamp_ms, state: "IN_PROGRESS", trace_metadata: input.request_metadata, tags: input.tags }, "v2");
+  return traceInfoV2View(row);
+}
+
+const V2_STATUS: Record<string, string> = { TRACE_STATUS_UNSPECIFIED: "STATE_UNSPECIFIED", OK: "OK", ERROR: "ERROR", IN_PROGRESS: "IN_PROGRESS" };
+
+/** EndTrace (v2): closes a trace with its end time, status, and more metadata and tags (EDIT). */
+export async function endTraceV2(
+  ctx: Ctx,
+  input: { request_id: string; timestamp_ms: number; status: string; request_metadata: Record<string, string>; tags: Record<string, string> },
+): Promise<TraceInfoV2View> {
+  const state = V2_STATUS[input.status];
+  if (!state) throw invalid(`Invalid trace status '${input.status}'`);
+  const access = await findTrace(ctx, input.request_id, "EDIT");
+  const tags = checkEntries("tag", input.tags);
+  const metadata = checkEntries("metadata", input.request_metadata);
+  const runId = metadata[TRACE_KEYS.sourceRun] || null;
+  const modelId = metadata[TRACE_KEYS.modelId] || null;
+  const row = await ctx.db.$transaction(async (tx) => {
+    await tx.$executeRaw`
+      UPDATE trace SET execution_duration = GREATEST(${input.timestamp_ms}::bigint - request_time, 0), state = ${state},
+        run_id = COALESCE(${runId}, run_id), model_id = COALESCE(${modelId}, model_id)
+      WHERE trace_id = ${access.traceId}`;
+    await upsertPairs(tx, "trace_tag", access.traceId, tags);
+    await upsertPairs(tx, "trace_metadata", access.traceId, metadata);
+    const [r] = await loadTraceRows(tx, [access.traceId]);
+    return r!;
+  });
+  return traceInfoV2View(row);
+}
+
+export { MAX_TAG_KEY, MAX_TAG_VALUE };
