@@ -6,7 +6,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import next from "next";
 import { createDataPlaneApp, createWorkloadVerifier, isDataPlanePath, newRequestId, replicaReadiness } from "@modelgate/api/rest";
-import { createServingService, installServingService, startBatchScoring, startJobQueue, startWebhookDelivery, storeFileReader } from "@modelgate/api";
+import { createServingService, installServingService, startBatchScoring, startJobQueue, startTraceRetention, startWebhookDelivery, storeFileReader } from "@modelgate/api";
 import { createArtifactStore, partUrlKeyFrom } from "@modelgate/artifacts";
 import { ensureAuthSecret } from "@modelgate/auth";
 import { discoverIssuer } from "@modelgate/auth/oidc-discovery";
@@ -90,6 +90,13 @@ export async function startServer({ dev = false }: { dev?: boolean } = {}): Prom
   const jobs = await startJobQueue({ connectionString: databaseUrl });
   // webhook deliveries: a pg-boss worker in this process (jobs are queued in the transactions of the changes)
   const webhooks = await startWebhookDelivery({ db, jobs });
+  // trace retention: experiments' old traces deleted on a cluster-wide schedule
+  const retention = await startTraceRetention({
+    db,
+    jobs,
+    intervalMinutes: env.TRACE_RETENTION_INTERVAL_MINUTES,
+    onPurge: (r) => log(`trace retention: deleted ${r.traces} traces (${r.bytes} bytes of spans) in ${r.experiments} experiments`),
+  });
 
   // model serving: ONNX sessions loaded from the artifact store, shared with the portal's tRPC
   const runtime = createModelRuntime({ readFile: storeFileReader(artifacts) });
@@ -191,6 +198,7 @@ export async function startServer({ dev = false }: { dev?: boolean } = {}): Prom
       installServingService(null);
       await batch.stop();
       await webhooks.stop();
+      await retention.stop();
       await jobs.stop();
       await nextApp.close?.();
       await db.$disconnect();

@@ -1,5 +1,5 @@
 import { Readable } from "node:stream";
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import {
   isArtifactRequestError,
   isInvalidPath,
@@ -10,7 +10,7 @@ import {
   type ArtifactStore,
   type UploadedPart,
 } from "@modelgate/artifacts";
-import { artifactStorePath, authorizeArtifactPath, denied, findRun, getLoggedModel, invalid, notFound, type Ctx, type PermissionLevel } from "@modelgate/core";
+import { artifactStorePath, authorizeArtifactPath, logTraceData, denied, findRun, getLoggedModel, invalid, notFound, type Ctx, type PermissionLevel } from "@modelgate/core";
 import type { Db } from "@modelgate/db";
 import { MLFLOW_PREFIXES, ctxOf, mlflowRoute, pathParam } from "./mlflow-route.ts";
 import { runIdOf } from "./tracking/fields.ts";
@@ -53,8 +53,10 @@ export async function registerArtifactRoutes(app: FastifyInstance, opts: Artifac
 
       for (const prefix of PROXY_PREFIXES) {
         raw.put(`${prefix}/artifacts/*`, { bodyLimit: UNLIMITED }, async (req, reply) => {
-          const path = await authorizedPath(ctxOf(req, db), pathAfter(req), "EDIT");
+          const ctx = ctxOf(req, db);
+          const path = await authorizedPath(ctx, pathAfter(req), "EDIT");
           await store.put(path, requestBody(req), lengthOf(req));
+          await indexTraceData(ctx, store, path, req.log);
           return sendEmptyJson(reply);
         });
       }
@@ -203,4 +205,27 @@ function toDomainError(e: unknown): unknown {
   if (isNotFound(e)) return notFound(`Artifact not found: ${e.path}`);
   if (isArtifactRequestError(e)) return invalid(e.message);
   return e;
+}
+
+/** `<experiment>/traces/<trace id>/artifacts/traces.json`: the spans a 2.x client uploads. */
+const TRACE_DATA = /^\d+\/traces\/([^/]+)\/artifacts\/traces\.json$/;
+const TRACE_DATA_LIMIT = 64 * 1024 * 1024;
+
+/**
+ * After a 2.x client uploads a trace's spans as traces.json, the spans are also stored with the
+ * trace (core logTraceData), so search and the portal see them. The upload has succeeded either
+ * way: the file is the client's copy, and a file this cannot read is only logged.
+ */
+async function indexTraceData(ctx: Ctx, store: ArtifactStore, path: string, log: FastifyBaseLogger) {
+  const m = TRACE_DATA.exec(path);
+  if (!m) return;
+  try {
+    const obj = await store.get(path);
+    if (obj.size > TRACE_DATA_LIMIT) return;
+    const chunks: Buffer[] = [];
+    for await (const c of obj.stream) chunks.push(Buffer.from(c as Uint8Array));
+    await logTraceData(ctx, m[1]!, JSON.parse(Buffer.concat(chunks).toString("utf8")));
+  } catch (err) {
+    log.warn({ err, path }, "trace data not indexed");
+  }
 }

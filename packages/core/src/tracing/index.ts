@@ -1,4 +1,4 @@
-export { logSpans, startTraceV3, startTraceV2, endTraceV2, traceIdOfSpan, TRACE_KEYS, SPANS_IN_STORE, type TraceRecordInput, type LogSpansResult } from "./ingest.ts";
+export { logSpans, logTraceData, startTraceV3, startTraceV2, endTraceV2, traceIdOfSpan, TRACE_KEYS, SPANS_IN_STORE, type TraceRecordInput, type LogSpansResult } from "./ingest.ts";
 export { getTraceInfo, getTraceInfoV2, getTrace, batchGetTraces, loadSpans, isComplete, MAX_BATCH_GET, type SpanRow } from "./read.ts";
 export { searchTraces, searchTracesV2, searchTraceRows, parseTraceFilter, SEARCH_TRACES_DEFAULT, SEARCH_TRACES_MAX, type SearchTracesInput } from "./search.ts";
 export { setTraceTag, deleteTraceTag, deleteTraces, linkTracesToRun, setTraceRetention, purgeExpiredTraces, MAX_RETENTION_DAYS, type PurgeResult } from "./manage.ts";

@@ -4,7 +4,7 @@ import type { Ctx } from "../context.ts";
 import { DomainError, invalid } from "../errors.ts";
 import { assertExperimentActive, loadExperiment } from "../tracking/experiments.ts";
 import { findTrace, traceArtifactLocation } from "./access.ts";
-import { SPAN_ATTR, attributeValue, mlflowTraceId, preview, spanContent, type SpanInput } from "./spans.ts";
+import { SPAN_ATTR, attributeValue, encodeAnyValue, mlflowTraceId, preview, spanContent, type SpanInput } from "./spans.ts";
 import { loadTraceRows, traceInfoV2View, traceInfoView, type TraceInfoV2View, type TraceInfoView } from "./views.ts";
 import { insertAssessments, type AssessmentInput } from "./assessments.ts";
 import { MAX_TAG_KEY, MAX_TAG_VALUE, checkEntries } from "./limits.ts";
@@ -62,7 +62,7 @@ export interface LogSpansResult {
  * are refused, and with them the whole request. The root span (no parent) gives the trace its
  * name, state and request/response previews; every span widens the trace's time range.
  */
-export async function logSpans(ctx: Ctx, experimentId: string, spans: readonly SpanInput[]): Promise<LogSpansResult> {
+export async function logSpans(ctx: Ctx, experimentId: string, spans: readonly SpanInput[], opts: { traceId?: string } = {}): Promise<LogSpansResult> {
   if (!spans.length) return { traces: 0, spans: 0 };
   spans.forEach(checkSpan);
   const exp = await loadExperiment(ctx, experimentId, "EDIT");
@@ -71,7 +71,7 @@ export async function logSpans(ctx: Ctx, experimentId: string, spans: readonly S
   // the last copy of a span wins within a request (ON CONFLICT may touch a row once per statement)
   const unique = new Map<string, { traceId: string; s: SpanInput; content: string }>();
   for (const s of spans) {
-    const traceId = traceIdOfSpan(s);
+    const traceId = opts.traceId ?? traceIdOfSpan(s);
     unique.set(`${traceId}/${s.spanId}`, { traceId, s, content: spanContent(s) });
   }
   type Agg = { start: bigint; end: bigint | null; root?: SpanInput };
@@ -183,8 +183,8 @@ function checkState(state: string): string {
   return state;
 }
 
-/** MLflow's v2 trace id: `tr-` and a uuid4 in hex (the client uses its OpenTelemetry id instead, in v3). */
-const newTraceId = () => `tr-${crypto.randomUUID().replace(/-/g, "")}`;
+/** MLflow's v2 trace id (request_id): a uuid4 in hex; v3 clients send their own `tr-` id. */
+const newTraceId = () => crypto.randomUUID().replace(/-/g, "");
 
 /**
  * StartTraceV3: the record the client sends when a trace has ended (EDIT, active experiment). It
@@ -288,3 +288,54 @@ export async function endTraceV2(
 }
 
 export { MAX_TAG_KEY, MAX_TAG_VALUE };
+
+// ---- the 2.x client's traces.json ----
+
+const b64hex = (v: unknown) => (typeof v === "string" && v ? Buffer.from(v, "base64").toString("hex") : "");
+
+/** A span of traces.json (MLflow's Span.to_dict): base64 ids, attributes as JSON text. */
+function spanFromDict(d: Record<string, unknown>): SpanInput | null {
+  const otelTraceId = b64hex(d.trace_id);
+  const spanId = b64hex(d.span_id);
+  if (otelTraceId.length !== 32 || spanId.length !== 16 || typeof d.name !== "string") return null;
+  const attrs = typeof d.attributes === "object" && d.attributes ? (d.attributes as Record<string, unknown>) : {};
+  const decode = (v: unknown) => {
+    if (typeof v !== "string") return v;
+    try {
+      return JSON.parse(v) as unknown;
+    } catch {
+      return v;
+    }
+  };
+  const status = (d.status ?? {}) as { code?: string; message?: string };
+  const code = status.code === "STATUS_CODE_ERROR" || status.code === "STATUS_CODE_OK" ? status.code : "STATUS_CODE_UNSET";
+  const end = d.end_time_unix_nano;
+  return {
+    otelTraceId,
+    spanId,
+    parentSpanId: b64hex(d.parent_span_id) || null,
+    name: d.name,
+    startTimeNs: BigInt(String(d.start_time_unix_nano ?? 0)),
+    endTimeNs: end === null || end === undefined ? null : BigInt(String(end)),
+    status: { code, message: status.message ?? "" },
+    attributes: Object.entries(attrs).map(([key, v]) => ({ key, value: encodeAnyValue(decode(v)) })),
+    events: (Array.isArray(d.events) ? (d.events as Record<string, unknown>[]) : []).map((e) => ({
+      name: String(e.name ?? ""),
+      time_unix_nano: String(e.time_unix_nano ?? 0),
+      attributes: Object.entries((e.attributes ?? {}) as Record<string, unknown>).map(([key, v]) => ({ key, value: encodeAnyValue(v) })),
+    })),
+  };
+}
+
+/**
+ * The spans of a 2.x client's trace, from the traces.json it uploaded to the trace's artifact
+ * location, stored like OTLP spans so the portal and search see them. The file stays the
+ * client's copy; spans in a form this does not read are left to it (0 is answered).
+ */
+export async function logTraceData(ctx: Ctx, traceId: string, data: unknown): Promise<LogSpansResult> {
+  const t = await findTrace(ctx, traceId, "EDIT");
+  const list = typeof data === "object" && data && Array.isArray((data as { spans?: unknown }).spans) ? ((data as { spans: Record<string, unknown>[] }).spans) : [];
+  const spans = list.map(spanFromDict).filter((s): s is SpanInput => s !== null);
+  if (spans.length !== list.length) return { traces: 0, spans: 0 };
+  return logSpans(ctx, String(t.experimentId), spans, { traceId: t.traceId });
+}

@@ -1,3 +1,5 @@
+import { pyJson } from "../py-json.ts";
+
 // Spans as OpenTelemetry defines them (trace.proto), in the form the read APIs answer with: OTLP
 // AnyValue attributes with proto field names (`string_value`, `kvlist_value` …), times in
 // nanoseconds as decimal strings, ids in hex (the wire turns them into base64, as proto JSON has
@@ -168,7 +170,8 @@ function textOf(content: unknown): string | null {
 /** The preview MLflow keeps of a request (role user) or response (role assistant): the last chat message of that role, or the JSON, cut to 1,000 characters. */
 export function preview(value: unknown, role: "user" | "assistant"): string | null {
   if (value === undefined || value === null) return null;
-  const text = typeof value === "string" ? value : JSON.stringify(value);
+  // Python's json.dumps spacing, as MLflow's server writes the preview
+  const text = typeof value === "string" ? value : pyJson(value);
   let obj: unknown = value;
   if (typeof value === "string") {
     try {
