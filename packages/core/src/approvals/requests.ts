@@ -1,3 +1,4 @@
+import { assessmentAggregates, modelTraceCounts, type AssessmentAggregate } from "../tracing/evidence.ts";
 import { Prisma, isUniqueViolation } from "@modelgate/db";
 import { type Ctx, actorName, actorUserId } from "../context.ts";
 import { recordAudit } from "../audit/record-audit.ts";
@@ -64,6 +65,11 @@ export interface RequestView {
   approve_blocked_reason?: string;
   /** The version's current stage. */
   current_stage: Stage;
+  /**
+   * GenAI evidence (the request page only): the traces produced with the version's logged model
+   * active and the valid feedback on them, per assessment name.
+   */
+  trace_evidence?: { logged_model_id: string; experiment_id: string; traces: number; assessed: number; aggregates: AssessmentAggregate[] };
 }
 
 const targetOf = (r: { targetKind: string; toStage: Stage | null; alias: string | null }): Target =>
@@ -111,7 +117,7 @@ function approverCheck(ctx: Ctx, level: ModelPermissionLevel | null, groups: Set
 }
 
 type RequestRow = Prisma.ApprovalRequestGetPayload<{ include: { decisions: true; version: { select: { version: true; currentStage: true } }; model: { select: { name: true } } } }>;
-const requestInclude = { decisions: { orderBy: { at: "asc" as const } }, version: { select: { version: true, currentStage: true } }, model: { select: { name: true } } };
+const requestInclude = { decisions: { orderBy: { at: "asc" as const } }, version: { select: { version: true, currentStage: true, loggedModelId: true } }, model: { select: { name: true } } };
 
 async function toRequestView(ctx: Ctx, r: RequestRow, level: ModelPermissionLevel | null, groups: Set<string>, policies: Awaited<ReturnType<typeof loadPolicies>>): Promise<RequestView> {
   const target = targetOf(r);
@@ -260,7 +266,16 @@ export async function getApprovalRequest(ctx: Ctx, input: { id: string }): Promi
     if (e instanceof DomainError && e.code === "RESOURCE_DOES_NOT_EXIST") throw notFound(`Approval request ${input.id} does not exist`);
     throw e;
   });
-  return toRequestView(ctx, r, v.model.level, await groupsOf(ctx), await loadPolicies(ctx.db, v.model.id));
+  const view = await toRequestView(ctx, r, v.model.level, await groupsOf(ctx), await loadPolicies(ctx.db, v.model.id));
+  const modelId = r.version.loggedModelId;
+  if (modelId) {
+    const model = await ctx.db.loggedModel.findUnique({ where: { id: modelId }, select: { experimentId: true } });
+    if (model) {
+      const [counts, aggregates] = await Promise.all([modelTraceCounts(ctx.db, modelId), assessmentAggregates(ctx.db, modelId)]);
+      view.trace_evidence = { logged_model_id: modelId, experiment_id: String(model.experimentId), ...counts, aggregates };
+    }
+  }
+  return view;
 }
 
 /** How Databricks' endpoints name a request: model, version and target (and optionally whose). */

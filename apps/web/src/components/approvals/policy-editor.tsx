@@ -176,12 +176,29 @@ function RuleEditor({ index, rule, groupNames, onChange, onRemove }: { index: nu
                 onChange={(items) => setGates({ required_tags: items.flatMap((s) => { const i = s.indexOf("="); return i > 0 ? [{ key: s.slice(0, i).trim(), value: s.slice(i + 1).trim() }] : []; }) })}
                 data-testid="rule-gate-tags"
               />
+              <TagsInput
+                label="Trace feedback (GenAI)"
+                description="name:min traces:min mean, e.g. correctness:50:0.8 — over the traces of the version's logged model"
+                size="xs"
+                value={(gates.assessments ?? []).map((a) => `${a.name}:${a.min_traces}${a.min_mean !== null ? `:${a.min_mean}` : ""}`)}
+                onChange={(items) => setGates({ assessments: items.flatMap(parseAssessmentGate) })}
+                data-testid="rule-gate-assessments"
+              />
             </SimpleGrid>
           </>
         )}
       </Stack>
     </Card>
   );
+}
+
+/** `name:min_traces[:min_mean]` → an assessment gate; anything else is dropped as the user types. */
+export function parseAssessmentGate(s: string): NonNullable<PolicyRule["gates"]["assessments"]> {
+  const [name, traces, mean] = s.split(":").map((p) => p.trim());
+  const minTraces = traces === undefined || traces === "" ? 1 : Number(traces);
+  const minMean = mean === undefined || mean === "" ? null : Number(mean);
+  if (!name || !Number.isInteger(minTraces) || minTraces < 1 || (minMean !== null && !Number.isFinite(minMean))) return [];
+  return [{ name, min_traces: minTraces, min_mean: minMean }];
 }
 
 /** What each target resolves to under the saved policy. */
@@ -222,6 +239,7 @@ function gatesText(rule: PolicyRule): string {
     ...(g.metric_filter ? [g.metric_filter] : []),
     ...(g.model_filter ? [`model: ${g.model_filter}${g.model_dataset ? ` on ${g.model_dataset}` : ""}`] : []),
     ...g.required_tags.map((t) => `${t.key}=${t.value}`),
+    ...(g.assessments ?? []).map((a) => `≥ ${a.min_traces} traces with ${a.name}${a.min_mean !== null ? ` mean ≥ ${a.min_mean}` : ""}`),
   ];
   return parts.length ? parts.join(", ") : "none";
 }

@@ -1,5 +1,5 @@
 "use client";
-import { Alert, Anchor, Breadcrumbs, Card, Group, List, Loader, SimpleGrid, Stack, Text, ThemeIcon, Title } from "@mantine/core";
+import { Alert, Anchor, Breadcrumbs, Card, Group, List, Loader, SimpleGrid, Stack, Table, Text, ThemeIcon, Title } from "@mantine/core";
 import { IconCheck, IconX } from "@tabler/icons-react";
 import type { RequestView } from "@modelgate/core";
 import { useQuery } from "@tanstack/react-query";
@@ -47,6 +47,7 @@ export function RequestPage({ id }: { id: string }) {
       </SimpleGrid>
       <RequestDiff request={r} />
       <LoggedModelEvidence name={r.model_name} version={r.version} />
+      {r.trace_evidence && <TraceEvidence e={r.trace_evidence} />}
       <SimpleGrid cols={{ base: 1, lg: 2 }}>
         <VersionSignature name={r.model_name} version={r.version} />
         <CommentsThread name={r.model_name} version={r.version} />
@@ -101,6 +102,46 @@ function GateResults({ r }: { r: RequestView }) {
         </List>
       )}
       {r.status === "OPEN" && r.gate_results.length > 0 && <Text size="xs" c="dimmed" mt="xs">Gates are checked again when the last approval comes in.</Text>}
+    </Card>
+  );
+}
+
+const fmt = (x: number | null) => (x === null ? "—" : String(Math.round(x * 1000) / 1000));
+
+/** The version's GenAI evidence: its logged model's traces and the reviewers' feedback on them. */
+function TraceEvidence({ e }: { e: NonNullable<RequestView["trace_evidence"]> }) {
+  const filter = `metadata.\`mlflow.modelId\` = '${e.logged_model_id}'`;
+  const href = `/experiments/${encodeURIComponent(e.experiment_id)}?tab=traces&filter=${encodeURIComponent(filter)}`;
+  return (
+    <Card withBorder data-testid="trace-evidence">
+      <Group justify="space-between" mb="xs">
+        <Text fw={600}>Trace evidence</Text>
+        <Anchor component={Link} href={href} size="sm" data-testid="trace-evidence-link">
+          {e.traces} traces of logged model {e.logged_model_id}
+        </Anchor>
+      </Group>
+      <Text size="sm" c="dimmed" mb="xs">{e.assessed} of {e.traces} traces carry assessments. Feedback per name, each trace counted once (yes/true = 1, no/false = 0):</Text>
+      {e.aggregates.length === 0 ? (
+        <Text size="sm" c="dimmed">No numeric feedback has been recorded on these traces.</Text>
+      ) : (
+        <Table aria-label="Trace evidence" verticalSpacing={4}>
+          <Table.Thead>
+            <Table.Tr><Table.Th>Feedback</Table.Th><Table.Th>Traces</Table.Th><Table.Th>Mean</Table.Th><Table.Th>Passing (≥ 0.5)</Table.Th><Table.Th>Min</Table.Th><Table.Th>Max</Table.Th></Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {e.aggregates.map((a) => (
+              <Table.Tr key={a.name} data-testid={`trace-evidence-${a.name}`}>
+                <Table.Td>{a.name}</Table.Td>
+                <Table.Td>{a.traces}</Table.Td>
+                <Table.Td>{fmt(a.mean)}</Table.Td>
+                <Table.Td>{a.passing} of {a.traces}</Table.Td>
+                <Table.Td>{fmt(a.min)}</Table.Td>
+                <Table.Td>{fmt(a.max)}</Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      )}
     </Card>
   );
 }
