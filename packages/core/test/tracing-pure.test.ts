@@ -73,22 +73,26 @@ describe("proto JSON", () => {
       parentSpanId: null,
       name: "root",
       kind: "SPAN_KIND_INTERNAL",
-      startTimeNs: 1700000000000000000n,
+      startTimeNs: 1700000000000000001n,
       endTimeNs: 1700000000500000000n,
       status: { code: "STATUS_CODE_OK", message: "" },
-      attributes: [{ key: "k", value: { string_value: "v" } }],
+      attributes: [{ key: "k", value: { string_value: "v" } }, { key: "n", value: { int_value: "9007199254740993" } }],
       events: [],
     });
-    const wire = JSON.parse(spanWireJson({ otelTraceId: "0af7651916cd43dd8448eb211c80319c", spanId: "b7ad6b7169203331", parentSpanId: "00f067aa0ba902b7", content }));
+    const text = spanWireJson({ otelTraceId: "0af7651916cd43dd8448eb211c80319c", spanId: "b7ad6b7169203331", parentSpanId: "00f067aa0ba902b7", content });
+    // 64-bit integers as bare digits, exact (MLflow's server writes int64 as JSON numbers)
+    expect(text).toContain('"start_time_unix_nano":1700000000000000001,"end_time_unix_nano":1700000000500000000');
+    expect(text).toContain('{"int_value":9007199254740993}');
+    const wire = JSON.parse(text);
     expect(wire).toEqual({
       trace_id: Buffer.from("0af7651916cd43dd8448eb211c80319c", "hex").toString("base64"),
       span_id: Buffer.from("b7ad6b7169203331", "hex").toString("base64"),
       parent_span_id: Buffer.from("00f067aa0ba902b7", "hex").toString("base64"),
       name: "root",
       kind: "SPAN_KIND_INTERNAL",
-      start_time_unix_nano: "1700000000000000000",
-      end_time_unix_nano: "1700000000500000000",
-      attributes: [{ key: "k", value: { string_value: "v" } }],
+      start_time_unix_nano: 1700000000000000000,
+      end_time_unix_nano: 1700000000500000000,
+      attributes: [{ key: "k", value: { string_value: "v" } }, { key: "n", value: { int_value: 9007199254740992 } }],
       status: { code: "STATUS_CODE_OK" },
     });
     expect(otelTraceIdOf("tr-0af7651916cd43dd8448eb211c80319c")).toBe("0af7651916cd43dd8448eb211c80319c");

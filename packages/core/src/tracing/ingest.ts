@@ -72,7 +72,9 @@ export async function logSpans(ctx: Ctx, experimentId: string, spans: readonly S
   const unique = new Map<string, { traceId: string; s: SpanInput; content: string }>();
   for (const s of spans) {
     const traceId = opts.traceId ?? traceIdOfSpan(s);
-    unique.set(`${traceId}/${s.spanId}`, { traceId, s, content: spanContent(s) });
+    // as MLflow's server does, every stored span names its MLflow trace
+    const named = s.attributes.some((a) => a.key === SPAN_ATTR.requestId) ? s : { ...s, attributes: [{ key: SPAN_ATTR.requestId, value: { string_value: traceId } }, ...s.attributes] };
+    unique.set(`${traceId}/${s.spanId}`, { traceId, s: named, content: spanContent(named) });
   }
   type Agg = { start: bigint; end: bigint | null; root?: SpanInput };
   const traces = new Map<string, Agg>();

@@ -102,20 +102,38 @@ export function attributeValue(attrs: readonly KeyValue[], key: string): unknown
   return v;
 }
 
-/** The stored content of a span: everything but its ids (the columns hold those). */
+const BIG = "\u0000n:";
+/** A 64-bit integer that must reach the JSON text as bare digits (JS numbers stop at 2^53). */
+const big = (digits: string) => `${BIG}${digits}\u0000`;
+const BIG_RE = /"\\u0000n:(-?\d+)\\u0000"/g;
+
+/** int_value members as bare digits, as MLflow's server writes int64 fields. */
+function withBareInts(v: AnyValue): AnyValue {
+  if ("int_value" in v) return { int_value: big(v.int_value) };
+  if ("array_value" in v) return { array_value: { values: v.array_value.values.map(withBareInts) } };
+  if ("kvlist_value" in v) return { kvlist_value: { values: v.kvlist_value.values.map((kv) => ({ key: kv.key, value: withBareInts(kv.value) })) } };
+  return v;
+}
+const attrsOut = (attrs: readonly KeyValue[]) => attrs.map((kv) => ({ key: kv.key, value: withBareInts(kv.value) }));
+
+/**
+ * The stored content of a span: everything but its ids (the columns hold those), written as
+ * MLflow's server answers it: times and int_value as JSON numbers (bare digits, exact), an unset
+ * status as {}.
+ */
 export function spanContent(s: SpanInput): string {
   const body: Record<string, unknown> = { name: s.name };
   if (s.traceState) body.trace_state = s.traceState;
   if (s.kind && s.kind !== "SPAN_KIND_UNSPECIFIED") body.kind = s.kind;
-  body.start_time_unix_nano = String(s.startTimeNs);
-  if (s.endTimeNs !== null) body.end_time_unix_nano = String(s.endTimeNs);
-  if (s.attributes.length) body.attributes = s.attributes;
-  if (s.events.length) body.events = s.events;
+  body.start_time_unix_nano = big(String(s.startTimeNs));
+  if (s.endTimeNs !== null) body.end_time_unix_nano = big(String(s.endTimeNs));
+  if (s.attributes.length) body.attributes = attrsOut(s.attributes);
+  if (s.events.length) body.events = s.events.map((e) => ({ name: e.name, time_unix_nano: big(e.time_unix_nano), ...(e.attributes.length ? { attributes: attrsOut(e.attributes) } : {}) }));
   const status: Record<string, string> = {};
   if (s.status.message) status.message = s.status.message;
   if (s.status.code !== "STATUS_CODE_UNSET") status.code = s.status.code;
   body.status = status;
-  return JSON.stringify(body);
+  return JSON.stringify(body).replace(BIG_RE, "$1");
 }
 
 const hexToBase64 = (hex: string) => Buffer.from(hex, "hex").toString("base64");
