@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Prisma } from "@modelgate/db";
+import type { Prisma } from "@modelgate/db";
 import { attributeValue, chatMessages, decodeAnyValue, encodeAnyValue, numericOf, otelTraceIdOf, parseTraceFilter, preview, protoDuration, protoTimestamp } from "../src/index.ts";
 import { spanContent, spanWireJson } from "../src/tracing/spans.ts";
 import { parseTraceOrderBy } from "../src/tracing/search.ts";
