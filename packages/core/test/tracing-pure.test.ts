@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Prisma } from "@modelgate/db";
 import { attributeValue, chatMessages, decodeAnyValue, encodeAnyValue, numericOf, otelTraceIdOf, parseTraceFilter, preview, protoDuration, protoTimestamp } from "../src/index.ts";
-import { spanContent, spanWireJson } from "../src/tracing/spans.ts";
+import { scrubSpan, spanContent } from "../src/tracing/spans.ts";
 import { parseTraceOrderBy } from "../src/tracing/search.ts";
 
 // The pure parts of tracing: AnyValue round trips, MLflow's previews, proto JSON times, the trace
@@ -66,11 +66,11 @@ describe("proto JSON", () => {
     expect(protoDuration(5)).toBe("0.005s");
   });
 
-  it("sends a stored span with base64 ids in front of its content", () => {
-    const content = spanContent({
+  it("stores a span as proto JSON with base64 ids, as it is sent back", () => {
+    const text = spanContent({
       otelTraceId: "0af7651916cd43dd8448eb211c80319c",
       spanId: "b7ad6b7169203331",
-      parentSpanId: null,
+      parentSpanId: "00f067aa0ba902b7",
       name: "root",
       kind: "SPAN_KIND_INTERNAL",
       startTimeNs: 1700000000000000001n,
@@ -79,7 +79,6 @@ describe("proto JSON", () => {
       attributes: [{ key: "k", value: { string_value: "v" } }, { key: "n", value: { int_value: "9007199254740993" } }],
       events: [],
     });
-    const text = spanWireJson({ otelTraceId: "0af7651916cd43dd8448eb211c80319c", spanId: "b7ad6b7169203331", parentSpanId: "00f067aa0ba902b7", content });
     // 64-bit integers as bare digits, exact (MLflow's server writes int64 as JSON numbers)
     expect(text).toContain('"start_time_unix_nano":1700000000000000001,"end_time_unix_nano":1700000000500000000');
     expect(text).toContain('{"int_value":9007199254740993}');
@@ -95,6 +94,10 @@ describe("proto JSON", () => {
       attributes: [{ key: "k", value: { string_value: "v" } }, { key: "n", value: { int_value: 9007199254740992 } }],
       status: { code: "STATUS_CODE_OK" },
     });
+    // NUL never reaches storage, so the integer markers stay unambiguous
+    const scrubbed = scrubSpan({ otelTraceId: "0af7651916cd43dd8448eb211c80319c", spanId: "b7ad6b7169203331", parentSpanId: null, name: "a\u0000b", startTimeNs: 1n, endTimeNs: null, status: { code: "STATUS_CODE_UNSET", message: "" }, attributes: [{ key: "k", value: { string_value: "\u0000n:5\u0000" } }], events: [] });
+    expect(scrubbed.name).toBe("a\uFFFDb");
+    expect(JSON.parse(spanContent(scrubbed)).attributes[0].value).toEqual({ string_value: "\uFFFDn:5\uFFFD" });
     expect(otelTraceIdOf("tr-0af7651916cd43dd8448eb211c80319c")).toBe("0af7651916cd43dd8448eb211c80319c");
     expect(otelTraceIdOf("0af7651916cd43dd8448eb211c80319c")).toBeNull();
   });

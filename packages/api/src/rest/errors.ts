@@ -48,8 +48,18 @@ export function toMlflowError(err: unknown): { code: ErrorCode; status: number; 
   // the database pool or a transaction ran out of time under load, or PostgreSQL broke a deadlock
   // (P2034): a retry can succeed (the mlflow client retries 503), and nothing was written
   if (e.code === "P2024" || e.code === "P2028" || e.code === "P2034") return { code: "TEMPORARILY_UNAVAILABLE", status: 503, message: "The server is busy; retry the request" };
+  // text PostgreSQL cannot store (NUL): core refuses it field by field; this catches any field
+  // that slips through, so it is the caller's 400 and the statement (or transaction) wrote nothing
+  if (isUnstorableText(err)) return { code: "INVALID_PARAMETER_VALUE", status: 400, message: "Text values must not contain NUL characters" };
   if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) {
     return { code: "BAD_REQUEST", status: e.statusCode, message: e.message ?? "Bad request" };
   }
   return { code: "INTERNAL_ERROR", status: 500, message: "Internal error" };
+}
+
+const UNSTORABLE = new Set(["22021", "22P05"]);
+function isUnstorableText(err: unknown): boolean {
+  const e = err as { code?: unknown; meta?: { code?: unknown }; cause?: { code?: unknown }; message?: unknown };
+  if (UNSTORABLE.has(String(e.code)) || UNSTORABLE.has(String(e.meta?.code)) || UNSTORABLE.has(String(e.cause?.code))) return true;
+  return typeof e.message === "string" && e.message.includes('invalid byte sequence for encoding "UTF8": 0x00');
 }

@@ -5,6 +5,7 @@ import type { DbOrTx } from "../audit/record-audit.ts";
 import { recordAudit } from "../audit/record-audit.ts";
 import { invalid, notFound } from "../errors.ts";
 import { findTrace } from "./access.ts";
+import { noNul, noNulInJson } from "./limits.ts";
 import { ASSESSMENT_COLUMNS, assessmentView, type AssessmentRow, type AssessmentView } from "./views.ts";
 
 // Feedback and expectations on a trace or one of its spans (assessments.proto), as
@@ -41,6 +42,12 @@ const newAssessmentId = () => `a-${crypto.randomUUID().replace(/-/g, "")}`;
 
 function checkInput(a: AssessmentInput) {
   if (!a.assessment_name) throw invalid("Missing value for required parameter 'assessment.assessment_name'.");
+  noNul("Assessment name", a.assessment_name);
+  noNul("Assessment source id", a.source?.source_id);
+  noNul("Assessment rationale", a.rationale);
+  noNul("Assessment overrides", a.overrides);
+  noNulInJson("Assessment value", a.feedback ? [a.feedback.value, a.feedback.error] : [a.expectation?.value, a.expectation?.serialized_value]);
+  noNulInJson("Assessment metadata", a.metadata);
   if (a.assessment_name.length > 250) throw invalid("Assessment name exceeds the limit of 250 characters");
   if (!a.source?.source_type || !a.source.source_id) throw invalid("An assessment must have a source with source_type and source_id");
   if (!(SOURCE_TYPES as readonly string[]).includes(a.source.source_type)) {
@@ -107,6 +114,10 @@ export async function updateAssessment(
 ): Promise<AssessmentView> {
   for (const p of input.paths) if (!(FIELDS as readonly string[]).includes(p)) throw invalid(`Invalid update_mask path '${p}'. Valid paths are ${FIELDS.join(", ")}`);
   if (!input.paths.length) throw invalid("update_mask must name at least one field");
+  noNul("Assessment name", input.assessment.assessment_name);
+  noNul("Assessment rationale", input.assessment.rationale);
+  noNulInJson("Assessment value", [input.assessment.feedback?.value, input.assessment.feedback?.error, input.assessment.expectation?.value]);
+  noNulInJson("Assessment metadata", input.assessment.metadata);
   const t = await findTrace(ctx, input.trace_id, "EDIT");
   const a = input.assessment;
   const row = await ctx.db.$transaction(async (tx) => {

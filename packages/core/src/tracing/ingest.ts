@@ -1,13 +1,13 @@
 import crypto from "node:crypto";
-import { Prisma } from "@modelgate/db";
+import { Prisma, sqlQuery } from "@modelgate/db";
 import type { Ctx } from "../context.ts";
 import { DomainError, invalid } from "../errors.ts";
 import { assertExperimentActive, loadExperiment } from "../tracking/experiments.ts";
 import { findTrace, traceArtifactLocation } from "./access.ts";
-import { SPAN_ATTR, attributeValue, encodeAnyValue, mlflowTraceId, preview, spanContent, type SpanInput } from "./spans.ts";
+import { SPAN_ATTR, attributeValue, encodeAnyValue, jsonWithBigInts, mlflowTraceId, preview, scrubSpan, spanBody, type SpanInput } from "./spans.ts";
 import { loadTraceRows, traceInfoV2View, traceInfoView, type TraceInfoV2View, type TraceInfoView } from "./views.ts";
 import { insertAssessments, type AssessmentInput } from "./assessments.ts";
-import { MAX_TAG_KEY, MAX_TAG_VALUE, checkEntries } from "./limits.ts";
+import { MAX_TAG_KEY, MAX_TAG_VALUE, checkEntries, noNul } from "./limits.ts";
 
 // Writing traces. Spans arrive over OTLP (one per request from the MLflow client, batches from
 // other SDKs) in any order and in any number of requests; the trace record (StartTraceV3) comes
@@ -69,69 +69,72 @@ export async function logSpans(ctx: Ctx, experimentId: string, spans: readonly S
   assertExperimentActive(exp);
 
   // the last copy of a span wins within a request (ON CONFLICT may touch a row once per statement)
-  const unique = new Map<string, { traceId: string; s: SpanInput; content: string }>();
-  for (const s of spans) {
+  const unique = new Map<string, { traceId: string; s: SpanInput }>();
+  for (const received of spans) {
+    const s = scrubSpan(received);
     const traceId = opts.traceId ?? traceIdOfSpan(s);
     // as MLflow's server does, every stored span names its MLflow trace
     const named = s.attributes.some((a) => a.key === SPAN_ATTR.requestId) ? s : { ...s, attributes: [{ key: SPAN_ATTR.requestId, value: { string_value: traceId } }, ...s.attributes] };
-    unique.set(`${traceId}/${s.spanId}`, { traceId, s: named, content: spanContent(named) });
+    unique.set(`${traceId}/${s.spanId}`, { traceId, s: named });
   }
   type Agg = { start: bigint; end: bigint | null; root?: SpanInput };
   const traces = new Map<string, Agg>();
-  const sp = { trace: [] as string[], id: [] as string[], parent: [] as (string | null)[], name: [] as string[], type: [] as (string | null)[], status: [] as string[], start: [] as string[], end: [] as (string | null)[], content: [] as string[] };
-  for (const { traceId, s, content } of unique.values()) {
+  const spanRows: unknown[] = [];
+  for (const { traceId, s } of unique.values()) {
     const a = traces.get(traceId) ?? { start: s.startTimeNs, end: null };
     if (s.startTimeNs < a.start) a.start = s.startTimeNs;
     if (s.endTimeNs !== null && (a.end === null || s.endTimeNs > a.end)) a.end = s.endTimeNs;
     if (s.parentSpanId === null) a.root = s;
     traces.set(traceId, a);
-    sp.trace.push(traceId);
-    sp.id.push(s.spanId);
-    sp.parent.push(s.parentSpanId);
-    sp.name.push(s.name);
-    sp.type.push(spanTypeOf(s));
-    sp.status.push(s.status.code.replace("STATUS_CODE_", ""));
-    sp.start.push(String(s.startTimeNs));
-    sp.end.push(s.endTimeNs === null ? null : String(s.endTimeNs));
-    sp.content.push(content);
+    // the content travels as JSON inside the parameter and is stored as its exact text
+    spanRows.push({ t: traceId, s: s.spanId, p: s.parentSpanId, n: s.name, y: spanTypeOf(s), st: s.status.code.replace("STATUS_CODE_", ""), a: String(s.startTimeNs), b: s.endTimeNs === null ? null : String(s.endTimeNs), c: spanBody(s) });
   }
-  const tr = { id: [] as string[], start: [] as string[], end: [] as (string | null)[], state: [] as (string | null)[], name: [] as (string | null)[], req: [] as (string | null)[], resp: [] as (string | null)[], loc: [] as string[] };
+  const traceRows: unknown[] = [];
   for (const [traceId, a] of traces) {
-    tr.id.push(traceId);
-    tr.start.push(String(a.start / 1_000_000n));
-    tr.end.push(a.end === null ? null : String(a.end / 1_000_000n));
-    tr.state.push(a.root ? stateOf(a.root.status.code) : null);
-    tr.name.push(a.root?.name ?? null);
-    tr.req.push(a.root ? preview(attributeValue(a.root.attributes, SPAN_ATTR.inputs), "user") : null);
-    tr.resp.push(a.root ? preview(attributeValue(a.root.attributes, SPAN_ATTR.outputs), "assistant") : null);
-    tr.loc.push(traceArtifactLocation(exp.artifactLocation, traceId));
+    traceRows.push({
+      t: traceId,
+      a: String(a.start / 1_000_000n),
+      b: a.end === null ? null : String(a.end / 1_000_000n),
+      st: a.root ? stateOf(a.root.status.code) : null,
+      n: a.root?.name ?? null,
+      rq: a.root ? preview(attributeValue(a.root.attributes, SPAN_ATTR.inputs), "user") : null,
+      rs: a.root ? preview(attributeValue(a.root.attributes, SPAN_ATTR.outputs), "assistant") : null,
+      l: traceArtifactLocation(exp.artifactLocation, traceId),
+    });
   }
-
-  const rows = await ctx.db.$queryRaw<{ conflicts: string[] | null; spans: number }[]>`
+  // One parameter, one statement, straight through the driver: a 100-span export is ~80 KB, and
+  // text[] parameters cost more to escape than the whole insert costs PostgreSQL.
+  const payload = jsonWithBigInts({ spans: spanRows, traces: traceRows });
+  const rows = await sqlQuery<{ conflicts: string[] | null; spans: number }>(ctx.db, Prisma.sql`
     WITH input AS (
-      SELECT * FROM unnest(${tr.id}::text[], ${tr.start}::bigint[], ${tr.end}::bigint[], ${tr.state}::text[], ${tr.name}::text[], ${tr.req}::text[], ${tr.resp}::text[], ${tr.loc}::text[])
-        AS x(trace_id, start_ms, end_ms, root_state, name, req, resp, loc)
+      SELECT * FROM json_to_recordset(${payload}::json -> 'traces') AS x(t text, a bigint, b bigint, st text, n text, rq text, rs text, l text)
     ),
     conflict AS (
-      SELECT t.trace_id FROM trace t JOIN input i ON i.trace_id = t.trace_id WHERE t.experiment_id <> ${exp.id}
+      SELECT tr.trace_id FROM trace tr JOIN input i ON i.t = tr.trace_id WHERE tr.experiment_id <> ${exp.id}::int
+    ),
+    sp AS (
+      SELECT * FROM json_to_recordset(${payload}::json -> 'spans') AS x(t text, s text, p text, n text, y text, st text, a bigint, b bigint, c json)
+    ),
+    -- the bytes of spans this request replaces (every CTE sees the table as it was before the statement)
+    old AS (
+      SELECT o.trace_id, sum(octet_length(o.content))::bigint AS bytes FROM trace_span o JOIN sp ON o.trace_id = sp.t AND o.span_id = sp.s GROUP BY o.trace_id
     ),
     s AS (
       INSERT INTO trace_span (trace_id, span_id, parent_span_id, name, span_type, status, start_time_ns, end_time_ns, content)
-      SELECT * FROM unnest(${sp.trace}::text[], ${sp.id}::text[], ${sp.parent}::text[], ${sp.name}::text[], ${sp.type}::text[], ${sp.status}::text[],
-                           ${sp.start}::bigint[], ${sp.end}::bigint[], ${sp.content}::text[])
+      SELECT sp.t, sp.s, sp.p, sp.n, sp.y, sp.st, sp.a, sp.b, sp.c::text FROM sp
       WHERE NOT EXISTS (SELECT 1 FROM conflict)
       ON CONFLICT (trace_id, span_id) DO UPDATE SET parent_span_id = EXCLUDED.parent_span_id, name = EXCLUDED.name, span_type = EXCLUDED.span_type,
         status = EXCLUDED.status, start_time_ns = EXCLUDED.start_time_ns, end_time_ns = EXCLUDED.end_time_ns, content = EXCLUDED.content
-      RETURNING trace_id, (xmax = 0) AS inserted, length(content) AS bytes
+      RETURNING trace_id, (xmax = 0) AS inserted, octet_length(content) AS bytes
     ),
     added AS (
-      SELECT trace_id, count(*) FILTER (WHERE inserted)::int AS n, sum(bytes)::bigint AS bytes FROM s GROUP BY trace_id
+      SELECT s.trace_id, count(*) FILTER (WHERE s.inserted)::int AS n, sum(s.bytes)::bigint - COALESCE(min(old.bytes), 0) AS bytes
+      FROM s LEFT JOIN old ON old.trace_id = s.trace_id GROUP BY s.trace_id
     ),
     t AS (
       INSERT INTO trace (trace_id, experiment_id, request_time, execution_duration, state, name, request_preview, response_preview, span_count, size_bytes, created_at)
-      SELECT i.trace_id, ${exp.id}, i.start_ms, i.end_ms - i.start_ms, COALESCE(i.root_state, 'IN_PROGRESS'), i.name, i.req, i.resp,
-             COALESCE(a.n, 0), COALESCE(a.bytes, 0), ${nowMs()}
-      FROM input i LEFT JOIN added a ON a.trace_id = i.trace_id
+      SELECT i.t, ${exp.id}::int, i.a, i.b - i.a, COALESCE(i.st, 'IN_PROGRESS'), i.n, i.rq, i.rs, COALESCE(ad.n, 0), COALESCE(ad.bytes, 0), ${nowMs()}::bigint
+      FROM input i LEFT JOIN added ad ON ad.trace_id = i.t
       WHERE NOT EXISTS (SELECT 1 FROM conflict)
       ON CONFLICT (trace_id) DO UPDATE SET
         request_time = LEAST(trace.request_time, EXCLUDED.request_time),
@@ -149,12 +152,12 @@ export async function logSpans(ctx: Ctx, experimentId: string, spans: readonly S
     ),
     g AS (
       INSERT INTO trace_tag (trace_id, key, value)
-      SELECT t.trace_id, k.key, CASE k.key WHEN ${TRACE_KEYS.spansLocation} THEN ${SPANS_IN_STORE} ELSE i.loc END
-      FROM t JOIN input i ON i.trace_id = t.trace_id CROSS JOIN (VALUES (${TRACE_KEYS.spansLocation}), (${TRACE_KEYS.artifactLocation})) AS k(key)
+      SELECT t.trace_id, k.key, CASE k.key WHEN ${TRACE_KEYS.spansLocation}::text THEN ${SPANS_IN_STORE}::text ELSE i.l END
+      FROM t JOIN input i ON i.t = t.trace_id CROSS JOIN (VALUES (${TRACE_KEYS.spansLocation}::text), (${TRACE_KEYS.artifactLocation}::text)) AS k(key)
       WHERE t.created
       ON CONFLICT DO NOTHING
     )
-    SELECT (SELECT array_agg(trace_id) FROM conflict) AS conflicts, (SELECT count(*)::int FROM s) AS spans`;
+    SELECT (SELECT array_agg(trace_id) FROM conflict) AS conflicts, (SELECT count(*)::int FROM s) AS spans`, { prepare: true });
   const r = rows[0]!;
   if (r.conflicts?.length) {
     throw invalid(`Trace ${r.conflicts.map((c) => `'${c}'`).join(", ")} belongs to another experiment; its spans cannot be logged to experiment ${exp.id}`);
@@ -202,6 +205,10 @@ export async function startTraceV3(ctx: Ctx, input: TraceRecordInput): Promise<T
 
 async function writeRecord(ctx: Ctx, input: TraceRecordInput, api: "v2" | "v3") {
   const traceId = input.trace_id || newTraceId();
+  noNul("Trace id", traceId);
+  noNul("client_request_id", input.client_request_id);
+  noNul("request_preview", input.request_preview);
+  noNul("response_preview", input.response_preview);
   if (traceId.length > 64) throw invalid(`Trace id '${traceId}' is longer than 64 characters`);
   const state = checkState(input.state || "STATE_UNSPECIFIED");
   const tags = checkEntries("tag", input.tags ?? {});

@@ -5,12 +5,25 @@ import { invalid } from "../errors.ts";
 export const MAX_TAG_KEY = 250;
 export const MAX_TAG_VALUE = 8000;
 
+/** PostgreSQL text cannot hold NUL; MLflow's tracking fields refuse it the same way. */
+export function noNul(what: string, value: string | undefined | null) {
+  if (value && value.includes("\u0000")) throw invalid(`${what} must not contain NUL characters`);
+}
+
+/** Every string inside a JSON value (an assessment's value, metadata) free of NUL. */
+export function noNulInJson(what: string, value: unknown) {
+  if (value === undefined || value === null) return;
+  if (JSON.stringify(value).includes("\\u0000")) throw invalid(`${what} must not contain NUL characters`);
+}
+
 export function checkKey(what: string, key: string) {
   if (!key) throw invalid(`A trace ${what} key must be a non-empty string`);
+  noNul(`Trace ${what} key`, key);
   if (key.length > MAX_TAG_KEY) throw invalid(`Trace ${what} key '${key.slice(0, 40)}…' has length ${key.length}, which exceeds the limit of ${MAX_TAG_KEY}`);
 }
 
 export function checkValue(what: string, key: string, value: string) {
+  noNul(`Trace ${what} '${key.replace(/\u0000/g, "")}'`, value);
   if (value.length > MAX_TAG_VALUE) throw invalid(`Trace ${what} '${key}' has a value of length ${value.length}, which exceeds the limit of ${MAX_TAG_VALUE}`);
 }
 

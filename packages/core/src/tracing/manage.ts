@@ -18,6 +18,7 @@ export async function setTraceTag(ctx: Ctx, input: { trace_id: string; key: stri
 }
 
 export async function deleteTraceTag(ctx: Ctx, input: { trace_id: string; key: string }): Promise<void> {
+  checkKey("tag", input.key);
   const t = await findTrace(ctx, input.trace_id, "EDIT");
   const n = await ctx.db.$executeRaw`DELETE FROM trace_tag WHERE trace_id = ${t.traceId} AND key = ${input.key}`;
   if (!n) throw notFound(`No trace tag with key '${input.key}' for trace with ID '${t.traceId}'`);

@@ -4,7 +4,6 @@ import { invalid } from "../errors.ts";
 import { readableExperimentsSql } from "../auth/permissions.ts";
 import { findTrace, traceNotFound } from "./access.ts";
 import { TRACE_KEYS } from "./ingest.ts";
-import { otelTraceIdOf, spanWireJson } from "./spans.ts";
 import { loadTraceRows, traceInfoV2View, traceInfoView, type TraceInfoV2View, type TraceInfoView, type TraceRow } from "./views.ts";
 
 // Reading traces: the record alone (GetTraceInfoV3, v2's GetTraceInfo), or with its spans
@@ -57,11 +56,10 @@ function expectedSpans(row: TraceRow): number | null {
 /** All spans are in: as many as the client counted, or (when it did not count) at least one. */
 export const isComplete = (row: TraceRow, spans: number) => spans > 0 && spans >= (expectedSpans(row) ?? 1);
 
-/** A Trace message (trace_info and spans) as proto JSON bytes, spans spliced in as stored. */
+/** A Trace message (trace_info and spans) as proto JSON, the spans spliced in as stored. */
 function traceJson(row: TraceRow, spans: readonly SpanRow[]): string {
   const info = toWireJson(traceInfoView(row));
-  const otel = otelTraceIdOf(row.trace_id);
-  const spanJson = spans.map((s) => spanWireJson({ otelTraceId: otel ?? "0".repeat(32), spanId: s.span_id, parentSpanId: s.parent_span_id, content: s.content }));
+  const spanJson = spans.map((s) => s.content);
   return `{"trace_info":${info}${spanJson.length ? `,"spans":[${spanJson.join(",")}]` : ""}}`;
 }
 

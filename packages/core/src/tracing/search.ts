@@ -5,6 +5,7 @@ import { readableExperimentsSql } from "../auth/permissions.ts";
 import { cleanKey, listItems, parseComparisons, pySet, quotedValue, type RawComparison } from "../tracking/search/comparisons.ts";
 import { splitOrderBy } from "../tracking/search/order-by.ts";
 import { decodePageToken, encodePageToken } from "../tracking/search/page-token.ts";
+import { noNul } from "./limits.ts";
 import { TRACE_COLUMNS, traceInfoV2View, traceInfoView, type TraceInfoV2View, type TraceInfoView, type TraceRow } from "./views.ts";
 
 // search_traces (SearchTracesV3, v2's SearchTraces): MLflow's trace filter language
@@ -40,6 +41,7 @@ function op(c: RawComparison, valid: readonly string[]): string {
 function str(c: RawComparison, what: string): string {
   const v = c.value.kind === "list" ? undefined : quotedValue(c.value);
   if (v === undefined) throw invalid(`Expected a quoted string value for ${what}. Got value ${c.value.raw}`);
+  noNul(`The filter value for ${what}`, v);
   return v;
 }
 
@@ -49,6 +51,7 @@ function compareText(sql: Prisma.Sql, c: RawComparison, ops: readonly string[], 
   if (o === "IN" || o === "NOT IN") {
     if (c.value.kind !== "list") throw invalid(`Expected a list of quoted strings for ${o} on ${what}. Got value ${c.value.raw}`);
     const items = listItems(c.value);
+    items.forEach((i) => noNul(`The filter value for ${what}`, i));
     return o === "IN" ? Prisma.sql`${sql} = ANY(${items}::text[])` : Prisma.sql`NOT (${sql} = ANY(${items}::text[]))`;
   }
   const v = str(c, what);

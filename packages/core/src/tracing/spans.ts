@@ -55,6 +55,30 @@ export const SPAN_ATTR = {
   outputs: "mlflow.spanOutputs",
 } as const;
 
+/** NUL cannot be stored in PostgreSQL text: received spans carry U+FFFD in its place. */
+const NUL = /\u0000/g;
+export const scrubNul = (x: string) => (x.includes("\u0000") ? x.replace(NUL, "\uFFFD") : x);
+
+function scrubValue(v: AnyValue): AnyValue {
+  if ("string_value" in v) return v.string_value.includes("\u0000") ? { string_value: scrubNul(v.string_value) } : v;
+  if ("array_value" in v) return { array_value: { values: v.array_value.values.map(scrubValue) } };
+  if ("kvlist_value" in v) return { kvlist_value: { values: scrubAttrs(v.kvlist_value.values) } };
+  return v;
+}
+const scrubAttrs = (attrs: readonly KeyValue[]): KeyValue[] => attrs.map((kv) => ({ key: scrubNul(kv.key), value: scrubValue(kv.value) }));
+
+/** A span with every string free of NUL (names, attribute keys and values, events, status). */
+export function scrubSpan(s: SpanInput): SpanInput {
+  return {
+    ...s,
+    name: scrubNul(s.name),
+    ...(s.traceState ? { traceState: scrubNul(s.traceState) } : {}),
+    status: { code: s.status.code, message: scrubNul(s.status.message) },
+    attributes: scrubAttrs(s.attributes),
+    events: s.events.map((e) => ({ name: scrubNul(e.name), time_unix_nano: e.time_unix_nano, attributes: scrubAttrs(e.attributes) })),
+  };
+}
+
 /** An AnyValue as a plain JSON value (kvlists become objects, ints become numbers where exact). */
 export function decodeAnyValue(v: AnyValue | undefined): unknown {
   if (!v) return null;
@@ -117,12 +141,23 @@ function withBareInts(v: AnyValue): AnyValue {
 const attrsOut = (attrs: readonly KeyValue[]) => attrs.map((kv) => ({ key: kv.key, value: withBareInts(kv.value) }));
 
 /**
- * The stored content of a span: everything but its ids (the columns hold those), written as
- * MLflow's server answers it: times and int_value as JSON numbers (bare digits, exact), an unset
- * status as {}.
+ * The stored content of a span: the span as proto JSON (opentelemetry.proto.trace.v1.Span), ids
+ * in base64 as proto JSON has bytes, written as MLflow's server answers it: times and int_value as
+ * JSON numbers (bare digits, exact), an unset status as {}. The read APIs send it as stored: a
+ * 2,000-span trace is not parsed to be answered.
  */
 export function spanContent(s: SpanInput): string {
-  const body: Record<string, unknown> = { name: s.name };
+  return jsonWithBigInts(spanBody(s));
+}
+
+/** JSON text of `v`, where values made by big() become bare digits. */
+export const jsonWithBigInts = (v: unknown): string => JSON.stringify(v).replace(BIG_RE, "$1");
+
+/** A span's stored content as an object (64-bit integers marked by big()); spanContent writes it. */
+export function spanBody(s: SpanInput): Record<string, unknown> {
+  const body: Record<string, unknown> = { trace_id: hexToBase64(s.otelTraceId), span_id: hexToBase64(s.spanId) };
+  if (s.parentSpanId) body.parent_span_id = hexToBase64(s.parentSpanId);
+  body.name = s.name;
   if (s.traceState) body.trace_state = s.traceState;
   if (s.kind && s.kind !== "SPAN_KIND_UNSPECIFIED") body.kind = s.kind;
   body.start_time_unix_nano = big(String(s.startTimeNs));
@@ -133,19 +168,9 @@ export function spanContent(s: SpanInput): string {
   if (s.status.message) status.message = s.status.message;
   if (s.status.code !== "STATUS_CODE_UNSET") status.code = s.status.code;
   body.status = status;
-  return JSON.stringify(body).replace(BIG_RE, "$1");
+  return body;
 }
 
-const hexToBase64 = (hex: string) => Buffer.from(hex, "hex").toString("base64");
-
-/**
- * A stored span as proto JSON (opentelemetry.proto.trace.v1.Span): the ids as base64 bytes, then
- * the stored content. Built by concatenation: a 2,000-span trace is not parsed to be sent.
- */
-export function spanWireJson(row: { otelTraceId: string; spanId: string; parentSpanId: string | null; content: string }): string {
-  const parent = row.parentSpanId ? `"parent_span_id":"${hexToBase64(row.parentSpanId)}",` : "";
-  return `{"trace_id":"${hexToBase64(row.otelTraceId)}","span_id":"${hexToBase64(row.spanId)}",${parent}${row.content.slice(1)}`;
-}
 
 /** MLflow's trace id for an OpenTelemetry trace id. */
 export const mlflowTraceId = (otelTraceIdHex: string) => `tr-${otelTraceIdHex}`;
@@ -155,6 +180,8 @@ export function otelTraceIdOf(traceId: string): string | null {
   const m = /^tr-([0-9a-f]{32})$/.exec(traceId);
   return m ? m[1]! : null;
 }
+
+const hexToBase64 = (hex: string) => Buffer.from(hex, "hex").toString("base64");
 
 // ---- previews (mlflow/tracing/utils/truncation.py) ----
 
