@@ -17,7 +17,7 @@ export interface TraceAccess {
 
 export async function findTrace(ctx: Ctx, traceId: string, needed: PermissionLevel): Promise<TraceAccess> {
   // no stored id holds NUL (PostgreSQL text cannot), so such an id names nothing
-  if (traceId.includes("\u0000") || traceId.length > 64) throw traceNotFound(traceId.replace(/\u0000/g, "\\0"));
+  if (traceId.includes("\u0000") || traceId.length > 64) throw traceNotFound(traceId.replaceAll("\u0000", "\\0"));
   const rows = await ctx.db.$queryRaw<{ experiment_id: number; owner_id: string | null; grant_level: string | null; artifact_location: string }[]>`
     SELECT t.experiment_id, e.owner_id::text AS owner_id, e.artifact_location, ${grantSql(ctx.actor)} AS grant_level
     FROM trace t JOIN experiment e ON e.id = t.experiment_id WHERE t.trace_id = ${traceId}`;

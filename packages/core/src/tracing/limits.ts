@@ -23,7 +23,7 @@ export function checkKey(what: string, key: string) {
 }
 
 export function checkValue(what: string, key: string, value: string) {
-  noNul(`Trace ${what} '${key.replace(/\u0000/g, "")}'`, value);
+  noNul(`Trace ${what} '${key.replaceAll("\u0000", "")}'`, value);
   if (value.length > MAX_TAG_VALUE) throw invalid(`Trace ${what} '${key}' has a value of length ${value.length}, which exceeds the limit of ${MAX_TAG_VALUE}`);
 }
 

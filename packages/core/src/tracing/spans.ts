@@ -56,8 +56,7 @@ export const SPAN_ATTR = {
 } as const;
 
 /** NUL cannot be stored in PostgreSQL text: received spans carry U+FFFD in its place. */
-const NUL = /\u0000/g;
-export const scrubNul = (x: string) => (x.includes("\u0000") ? x.replace(NUL, "\uFFFD") : x);
+export const scrubNul = (x: string) => (x.includes("\u0000") ? x.replaceAll("\u0000", "\uFFFD") : x);
 
 function scrubValue(v: AnyValue): AnyValue {
   if ("string_value" in v) return v.string_value.includes("\u0000") ? { string_value: scrubNul(v.string_value) } : v;
