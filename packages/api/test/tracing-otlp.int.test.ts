@@ -341,18 +341,17 @@ describe.each(["protobuf", "json"] as const)("hand-built OTLP (%s)", (encoding) 
     ]);
   });
 
-  // 64-bit integers travel as marked strings turned into bare digits; a caller's string in that
-  // form must stay a string (NUL never reaches storage, so the marker is unambiguous).
-  it("a string value that looks like the internal big-integer marker stays a string (NUL stored as U+FFFD)", async () => {
+  // 64-bit integers are written as bare digits; a caller's string must stay a string, NUL included.
+  it("a string value with NUL characters that looks like an integer marker stays that string", async () => {
     const marker = "\u0000n:5\u0000";
     const t = simpleTrace({ childAttrs: [sAttr("s", marker)] });
     expect((await send(t.spans)).status).toBe(200);
     const got = await getTrace(owner, t.mlflowId);
     expect(got.status, got.raw).toBe(200);
-    expect(attr(got.body.trace.spans[1], "s")).toEqual({ string_value: "\uFFFDn:5\uFFFD" });
+    expect(attr(got.body.trace.spans[1], "s")).toEqual({ string_value: marker });
   });
 
-  // PostgreSQL text cannot hold NUL (22021): received spans carry U+FFFD in its place.
+  // PostgreSQL text columns cannot hold NUL (22021): span names and previews carry U+FFFD in its place.
   it.each([
     ["the root span's name", (t: ReturnType<typeof simpleTrace>) => [{ ...t.root, name: "a\u0000b" }, t.child]],
     ["a child span's name", (t: ReturnType<typeof simpleTrace>) => [t.root, { ...t.child, name: "a\u0000b" }]],

@@ -15,6 +15,7 @@ CREATE TABLE "trace" (
     "run_id" VARCHAR(32),
     "model_id" VARCHAR(34),
     "span_count" INTEGER NOT NULL DEFAULT 0,
+    "spans_location" TEXT NOT NULL DEFAULT 'TRACKING_STORE',
     "size_bytes" BIGINT NOT NULL DEFAULT 0,
     "created_at" BIGINT NOT NULL,
 
@@ -88,9 +89,6 @@ CREATE TABLE "trace_run_link" (
 
 -- CreateIndex
 CREATE INDEX "trace_experiment_id_request_time_trace_id_idx" ON "trace"("experiment_id", "request_time" DESC, "trace_id");
-
--- CreateIndex
-CREATE INDEX "trace_experiment_id_client_request_id_idx" ON "trace"("experiment_id", "client_request_id");
 
 -- CreateIndex
 CREATE INDEX "trace_run_id_idx" ON "trace"("run_id");

@@ -3,8 +3,8 @@ import { Prisma, sqlQuery } from "@modelgate/db";
 import type { Ctx } from "../context.ts";
 import { DomainError, invalid } from "../errors.ts";
 import { assertExperimentActive, loadExperiment } from "../tracking/experiments.ts";
-import { findTrace, traceArtifactLocation } from "./access.ts";
-import { SPAN_ATTR, attributeValue, encodeAnyValue, jsonWithBigInts, mlflowTraceId, preview, scrubSpan, spanBody, type SpanInput } from "./spans.ts";
+import { findTrace } from "./access.ts";
+import { SPAN_ATTR, attributeValue, encodeAnyValue, mlflowTraceId, preview, scrubNul, spanContent, type SpanInput } from "./spans.ts";
 import { loadTraceRows, traceInfoV2View, traceInfoView, type TraceInfoV2View, type TraceInfoView } from "./views.ts";
 import { insertAssessments, type AssessmentInput } from "./assessments.ts";
 import { MAX_TAG_KEY, MAX_TAG_VALUE, checkEntries, noNul } from "./limits.ts";
@@ -35,8 +35,10 @@ function stateOf(code: SpanInput["status"]["code"]): "OK" | "ERROR" {
 
 function spanTypeOf(s: SpanInput): string | null {
   const t = attributeValue(s.attributes, SPAN_ATTR.spanType);
-  return typeof t === "string" && t ? t : null;
+  return typeof t === "string" && t ? scrubNul(t) : null;
 }
+
+const scrubbed = (x: string | null) => (x === null ? null : scrubNul(x));
 
 /** The MLflow trace id of a span: its mlflow.traceRequestId attribute, else `tr-<otel trace id>`. */
 export function traceIdOfSpan(s: SpanInput): string {
@@ -71,7 +73,8 @@ export async function logSpans(ctx: Ctx, experimentId: string, spans: readonly S
   // the last copy of a span wins within a request (ON CONFLICT may touch a row once per statement)
   const unique = new Map<string, { traceId: string; s: SpanInput }>();
   for (const received of spans) {
-    const s = scrubSpan(received);
+    // the name is a column too: PostgreSQL text cannot hold NUL (the content keeps it, escaped)
+    const s = received.name.includes("\u0000") ? { ...received, name: scrubNul(received.name) } : received;
     const traceId = opts.traceId ?? traceIdOfSpan(s);
     // as MLflow's server does, every stored span names its MLflow trace
     const named = s.attributes.some((a) => a.key === SPAN_ATTR.requestId) ? s : { ...s, attributes: [{ key: SPAN_ATTR.requestId, value: { string_value: traceId } }, ...s.attributes] };
@@ -80,6 +83,10 @@ export async function logSpans(ctx: Ctx, experimentId: string, spans: readonly S
   type Agg = { start: bigint; end: bigint | null; root?: SpanInput };
   const traces = new Map<string, Agg>();
   const spanRows: unknown[] = [];
+  // the spans' content, end to end, as one bytea parameter that each row takes its slice of:
+  // neither escaped by the driver nor parsed by PostgreSQL
+  const contents: Buffer[] = [];
+  let offset = 1;
   for (const { traceId, s } of unique.values()) {
     const a = traces.get(traceId) ?? { start: s.startTimeNs, end: null };
     if (s.startTimeNs < a.start) a.start = s.startTimeNs;
@@ -87,7 +94,10 @@ export async function logSpans(ctx: Ctx, experimentId: string, spans: readonly S
     if (s.parentSpanId === null) a.root = s;
     traces.set(traceId, a);
     // the content travels as JSON inside the parameter and is stored as its exact text
-    spanRows.push({ t: traceId, s: s.spanId, p: s.parentSpanId, n: s.name, y: spanTypeOf(s), st: s.status.code.replace("STATUS_CODE_", ""), a: String(s.startTimeNs), b: s.endTimeNs === null ? null : String(s.endTimeNs), c: spanBody(s) });
+    const content = Buffer.from(spanContent(s));
+    spanRows.push({ t: traceId, s: s.spanId, p: s.parentSpanId, n: s.name, y: spanTypeOf(s), st: s.status.code.replace("STATUS_CODE_", ""), a: String(s.startTimeNs), b: s.endTimeNs === null ? null : String(s.endTimeNs), o: offset, l: content.length });
+    contents.push(content);
+    offset += content.length;
   }
   const traceRows: unknown[] = [];
   for (const [traceId, a] of traces) {
@@ -97,31 +107,36 @@ export async function logSpans(ctx: Ctx, experimentId: string, spans: readonly S
       b: a.end === null ? null : String(a.end / 1_000_000n),
       st: a.root ? stateOf(a.root.status.code) : null,
       n: a.root?.name ?? null,
-      rq: a.root ? preview(attributeValue(a.root.attributes, SPAN_ATTR.inputs), "user") : null,
-      rs: a.root ? preview(attributeValue(a.root.attributes, SPAN_ATTR.outputs), "assistant") : null,
-      l: traceArtifactLocation(exp.artifactLocation, traceId),
+      rq: a.root ? scrubbed(preview(attributeValue(a.root.attributes, SPAN_ATTR.inputs), "user")) : null,
+      rs: a.root ? scrubbed(preview(attributeValue(a.root.attributes, SPAN_ATTR.outputs), "assistant")) : null,
     });
   }
-  // One parameter, one statement, straight through the driver: a 100-span export is ~80 KB, and
-  // text[] parameters cost more to escape than the whole insert costs PostgreSQL.
-  const payload = jsonWithBigInts({ spans: spanRows, traces: traceRows });
-  const rows = await sqlQuery<{ conflicts: string[] | null; spans: number }>(ctx.db, Prisma.sql`
+  // One statement straight through the driver: a 100-span export is ~80 KB, and text[] parameters
+  // cost more to escape than the whole insert costs PostgreSQL.
+  const spanJson = JSON.stringify(spanRows);
+  const traceJson = JSON.stringify(traceRows);
+  const blob = Buffer.concat(contents);
+  const rows = await sqlQuery<{ conflicts: string[] | null; spans: number; traces: number }>(ctx.db, Prisma.sql`
     WITH input AS (
-      SELECT * FROM json_to_recordset(${payload}::json -> 'traces') AS x(t text, a bigint, b bigint, st text, n text, rq text, rs text, l text)
+      SELECT * FROM json_to_recordset(${traceJson}::json) AS x(t text, a bigint, b bigint, st text, n text, rq text, rs text)
     ),
+    -- LATERAL … LIMIT 1 (which the planner cannot flatten into a join): one index probe per row of
+    -- the request, whatever the tables' sizes; a join here is planned as a scan of the whole table
     conflict AS (
-      SELECT tr.trace_id FROM trace tr JOIN input i ON i.t = tr.trace_id WHERE tr.experiment_id <> ${exp.id}::int
+      SELECT x.trace_id FROM input i, LATERAL (SELECT tr.trace_id FROM trace tr WHERE tr.trace_id = i.t AND tr.experiment_id <> ${exp.id}::int LIMIT 1) x
     ),
     sp AS (
-      SELECT * FROM json_to_recordset(${payload}::json -> 'spans') AS x(t text, s text, p text, n text, y text, st text, a bigint, b bigint, c json)
+      SELECT x.*, convert_from(substring(${blob}::bytea FROM x.o FOR x.l), 'UTF8') AS c
+      FROM json_to_recordset(${spanJson}::json) AS x(t text, s text, p text, n text, y text, st text, a bigint, b bigint, o int, l int)
     ),
     -- the bytes of spans this request replaces (every CTE sees the table as it was before the statement)
     old AS (
-      SELECT o.trace_id, sum(octet_length(o.content))::bigint AS bytes FROM trace_span o JOIN sp ON o.trace_id = sp.t AND o.span_id = sp.s GROUP BY o.trace_id
+      SELECT sp.t AS trace_id, sum(o.bytes)::bigint AS bytes
+      FROM sp, LATERAL (SELECT octet_length(x.content) AS bytes FROM trace_span x WHERE x.trace_id = sp.t AND x.span_id = sp.s LIMIT 1) o GROUP BY sp.t
     ),
     s AS (
       INSERT INTO trace_span (trace_id, span_id, parent_span_id, name, span_type, status, start_time_ns, end_time_ns, content)
-      SELECT sp.t, sp.s, sp.p, sp.n, sp.y, sp.st, sp.a, sp.b, sp.c::text FROM sp
+      SELECT sp.t, sp.s, sp.p, sp.n, sp.y, sp.st, sp.a, sp.b, sp.c FROM sp
       WHERE NOT EXISTS (SELECT 1 FROM conflict)
       ON CONFLICT (trace_id, span_id) DO UPDATE SET parent_span_id = EXCLUDED.parent_span_id, name = EXCLUDED.name, span_type = EXCLUDED.span_type,
         status = EXCLUDED.status, start_time_ns = EXCLUDED.start_time_ns, end_time_ns = EXCLUDED.end_time_ns, content = EXCLUDED.content
@@ -148,16 +163,9 @@ export async function logSpans(ctx: Ctx, experimentId: string, spans: readonly S
         span_count = trace.span_count + EXCLUDED.span_count,
         size_bytes = trace.size_bytes + EXCLUDED.size_bytes
       WHERE trace.experiment_id = EXCLUDED.experiment_id
-      RETURNING trace_id, (xmax = 0) AS created
-    ),
-    g AS (
-      INSERT INTO trace_tag (trace_id, key, value)
-      SELECT t.trace_id, k.key, CASE k.key WHEN ${TRACE_KEYS.spansLocation}::text THEN ${SPANS_IN_STORE}::text ELSE i.l END
-      FROM t JOIN input i ON i.t = t.trace_id CROSS JOIN (VALUES (${TRACE_KEYS.spansLocation}::text), (${TRACE_KEYS.artifactLocation}::text)) AS k(key)
-      WHERE t.created
-      ON CONFLICT DO NOTHING
+      RETURNING trace_id
     )
-    SELECT (SELECT array_agg(trace_id) FROM conflict) AS conflicts, (SELECT count(*)::int FROM s) AS spans`, { prepare: true });
+    SELECT (SELECT array_agg(trace_id) FROM conflict) AS conflicts, (SELECT count(*)::int FROM s) AS spans, (SELECT count(*)::int FROM t) AS traces`, { prepare: true });
   const r = rows[0]!;
   if (r.conflicts?.length) {
     throw invalid(`Trace ${r.conflicts.map((c) => `'${c}'`).join(", ")} belongs to another experiment; its spans cannot be logged to experiment ${exp.id}`);
@@ -216,19 +224,18 @@ async function writeRecord(ctx: Ctx, input: TraceRecordInput, api: "v2" | "v3") 
   if (!Number.isFinite(input.request_time_ms)) throw invalid("request_time must be set");
   const exp = await loadExperiment(ctx, input.experiment_id, "EDIT");
   assertExperimentActive(exp);
-  const loc = traceArtifactLocation(exp.artifactLocation, traceId);
-  // v3 traces keep their spans here; v2 clients upload them as an artifact
-  if (api === "v3") tags[TRACE_KEYS.spansLocation] = SPANS_IN_STORE;
-  tags[TRACE_KEYS.artifactLocation] = loc;
+  // v3 traces keep their spans here; v2 clients upload them as an artifact (the two tags that say
+  // so are derived from spans_location when the trace is read)
+  const spansLocation = api === "v3" ? SPANS_IN_STORE : "ARTIFACT_REPO";
   const runId = metadata[TRACE_KEYS.sourceRun] || null;
   const modelId = metadata[TRACE_KEYS.modelId] || null;
   const duration = input.execution_duration_ms ?? null;
 
   return ctx.db.$transaction(async (tx) => {
     const written = await tx.$queryRaw<{ trace_id: string }[]>`
-      INSERT INTO trace (trace_id, experiment_id, client_request_id, request_time, execution_duration, state, request_preview, response_preview, run_id, model_id, created_at)
+      INSERT INTO trace (trace_id, experiment_id, client_request_id, request_time, execution_duration, state, request_preview, response_preview, run_id, model_id, spans_location, created_at)
       VALUES (${traceId}, ${exp.id}, ${input.client_request_id || null}, ${input.request_time_ms}, ${duration}, ${state},
-              ${input.request_preview ?? null}, ${input.response_preview ?? null}, ${runId}, ${modelId}, ${nowMs()})
+              ${input.request_preview ?? null}, ${input.response_preview ?? null}, ${runId}, ${modelId}, ${spansLocation}, ${nowMs()})
       ON CONFLICT (trace_id) DO UPDATE SET
         client_request_id = COALESCE(EXCLUDED.client_request_id, trace.client_request_id),
         request_time = EXCLUDED.request_time,

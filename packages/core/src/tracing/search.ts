@@ -59,6 +59,12 @@ function compareText(sql: Prisma.Sql, c: RawComparison, ops: readonly string[], 
   return Prisma.sql`${sql} ${Prisma.raw(o === "=" ? "=" : o === "!=" ? "<>" : o)} ${v}`;
 }
 
+/** The tags every trace answers with but does not store (views.ts TRACE_COLUMNS). */
+const DERIVED_TAGS: Record<string, Prisma.Sql> = {
+  "mlflow.trace.spansLocation": Prisma.sql`(CASE WHEN t.spans_location = 'TRACKING_STORE' THEN 'TRACKING_STORE' END)`,
+  "mlflow.artifactLocation": Prisma.sql`((SELECT rtrim(e2.artifact_location, '/') FROM experiment e2 WHERE e2.id = t.experiment_id) || '/traces/' || t.trace_id || '/artifacts')`,
+};
+
 function clause(c: RawComparison): Prisma.Sql {
   const dot = c.identifier.indexOf(".");
   const prefix = dot < 0 ? "attribute" : c.identifier.slice(0, dot);
@@ -95,6 +101,12 @@ function clause(c: RawComparison): Prisma.Sql {
     }
     case "tag":
     case "metadata": {
+      const derived = entity === "tag" ? DERIVED_TAGS[key] : undefined;
+      if (derived) {
+        // not stored as rows (views.ts derives them); a stored tag of that key wins, as in the view
+        const value = Prisma.sql`COALESCE((SELECT x.value FROM trace_tag x WHERE x.trace_id = t.trace_id AND x.key = ${key}), ${derived})`;
+        return compareText(value, c, TAG_OPS, entity);
+      }
       const table = Prisma.raw(entity === "tag" ? "trace_tag" : "trace_metadata");
       if (c.comparator === "!=") {
         return Prisma.sql`EXISTS (SELECT 1 FROM ${table} x WHERE x.trace_id = t.trace_id AND x.key = ${key} AND x.value <> ${str(c, entity)})`;

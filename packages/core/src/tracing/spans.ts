@@ -55,28 +55,8 @@ export const SPAN_ATTR = {
   outputs: "mlflow.spanOutputs",
 } as const;
 
-/** NUL cannot be stored in PostgreSQL text: received spans carry U+FFFD in its place. */
+/** NUL cannot be stored in PostgreSQL text columns: a span's name and type carry U+FFFD in its place. */
 export const scrubNul = (x: string) => (x.includes("\u0000") ? x.replaceAll("\u0000", "\uFFFD") : x);
-
-function scrubValue(v: AnyValue): AnyValue {
-  if ("string_value" in v) return v.string_value.includes("\u0000") ? { string_value: scrubNul(v.string_value) } : v;
-  if ("array_value" in v) return { array_value: { values: v.array_value.values.map(scrubValue) } };
-  if ("kvlist_value" in v) return { kvlist_value: { values: scrubAttrs(v.kvlist_value.values) } };
-  return v;
-}
-const scrubAttrs = (attrs: readonly KeyValue[]): KeyValue[] => attrs.map((kv) => ({ key: scrubNul(kv.key), value: scrubValue(kv.value) }));
-
-/** A span with every string free of NUL (names, attribute keys and values, events, status). */
-export function scrubSpan(s: SpanInput): SpanInput {
-  return {
-    ...s,
-    name: scrubNul(s.name),
-    ...(s.traceState ? { traceState: scrubNul(s.traceState) } : {}),
-    status: { code: s.status.code, message: scrubNul(s.status.message) },
-    attributes: scrubAttrs(s.attributes),
-    events: s.events.map((e) => ({ name: scrubNul(e.name), time_unix_nano: e.time_unix_nano, attributes: scrubAttrs(e.attributes) })),
-  };
-}
 
 /** An AnyValue as a plain JSON value (kvlists become objects, ints become numbers where exact). */
 export function decodeAnyValue(v: AnyValue | undefined): unknown {
@@ -125,51 +105,46 @@ export function attributeValue(attrs: readonly KeyValue[], key: string): unknown
   return v;
 }
 
-const BIG = "\u0000n:";
-/** A 64-bit integer that must reach the JSON text as bare digits (JS numbers stop at 2^53). */
-const big = (digits: string) => `${BIG}${digits}\u0000`;
-const BIG_RE = /"\\u0000n:(-?\d+)\\u0000"/g;
+const q = JSON.stringify;
 
-/** int_value members as bare digits, as MLflow's server writes int64 fields. */
-function withBareInts(v: AnyValue): AnyValue {
-  if ("int_value" in v) return { int_value: big(v.int_value) };
-  if ("array_value" in v) return { array_value: { values: v.array_value.values.map(withBareInts) } };
-  if ("kvlist_value" in v) return { kvlist_value: { values: v.kvlist_value.values.map((kv) => ({ key: kv.key, value: withBareInts(kv.value) })) } };
-  return v;
+/** An AnyValue as proto JSON text, int_value as bare digits (exact beyond 2^53, as MLflow's server writes int64). */
+function anyJson(v: AnyValue): string {
+  if ("string_value" in v) return `{"string_value":${q(v.string_value)}}`;
+  if ("int_value" in v) return `{"int_value":${/^-?\d+$/.test(v.int_value) ? v.int_value : q(v.int_value)}}`;
+  if ("bool_value" in v) return `{"bool_value":${v.bool_value ? "true" : "false"}}`;
+  if ("double_value" in v) return `{"double_value":${q(v.double_value)}}`;
+  if ("bytes_value" in v) return `{"bytes_value":${q(v.bytes_value)}}`;
+  if ("array_value" in v) return `{"array_value":{"values":[${v.array_value.values.map(anyJson).join(",")}]}}`;
+  if ("kvlist_value" in v) return `{"kvlist_value":{"values":${attrsJson(v.kvlist_value.values)}}}`;
+  return "{}";
 }
-const attrsOut = (attrs: readonly KeyValue[]) => attrs.map((kv) => ({ key: kv.key, value: withBareInts(kv.value) }));
+const attrsJson = (attrs: readonly KeyValue[]) => `[${attrs.map((kv) => `{"key":${q(kv.key)},"value":${anyJson(kv.value)}}`).join(",")}]`;
 
 /**
  * The stored content of a span: the span as proto JSON (opentelemetry.proto.trace.v1.Span), ids
  * in base64 as proto JSON has bytes, written as MLflow's server answers it: times and int_value as
- * JSON numbers (bare digits, exact), an unset status as {}. The read APIs send it as stored: a
- * 2,000-span trace is not parsed to be answered.
+ * JSON numbers (bare digits, exact), an unset status as {}. Written as text directly (no object
+ * is built to be stringified); the read APIs send it as stored: a 2,000-span trace is not parsed
+ * to be answered.
  */
 export function spanContent(s: SpanInput): string {
-  return jsonWithBigInts(spanBody(s));
+  let out = `{"trace_id":"${hexToBase64(s.otelTraceId)}","span_id":"${hexToBase64(s.spanId)}"`;
+  if (s.parentSpanId) out += `,"parent_span_id":"${hexToBase64(s.parentSpanId)}"`;
+  out += `,"name":${q(s.name)}`;
+  if (s.traceState) out += `,"trace_state":${q(s.traceState)}`;
+  if (s.kind && s.kind !== "SPAN_KIND_UNSPECIFIED") out += `,"kind":${q(s.kind)}`;
+  out += `,"start_time_unix_nano":${s.startTimeNs}`;
+  if (s.endTimeNs !== null) out += `,"end_time_unix_nano":${s.endTimeNs}`;
+  if (s.attributes.length) out += `,"attributes":${attrsJson(s.attributes)}`;
+  if (s.events.length) {
+    const events = s.events.map((e) => `{"name":${q(e.name)},"time_unix_nano":${/^\d+$/.test(e.time_unix_nano) ? e.time_unix_nano : "0"}${e.attributes.length ? `,"attributes":${attrsJson(e.attributes)}` : ""}}`);
+    out += `,"events":[${events.join(",")}]`;
+  }
+  const status: string[] = [];
+  if (s.status.message) status.push(`"message":${q(s.status.message)}`);
+  if (s.status.code !== "STATUS_CODE_UNSET") status.push(`"code":"${s.status.code}"`);
+  return `${out},"status":{${status.join(",")}}}`;
 }
-
-/** JSON text of `v`, where values made by big() become bare digits. */
-export const jsonWithBigInts = (v: unknown): string => JSON.stringify(v).replace(BIG_RE, "$1");
-
-/** A span's stored content as an object (64-bit integers marked by big()); spanContent writes it. */
-export function spanBody(s: SpanInput): Record<string, unknown> {
-  const body: Record<string, unknown> = { trace_id: hexToBase64(s.otelTraceId), span_id: hexToBase64(s.spanId) };
-  if (s.parentSpanId) body.parent_span_id = hexToBase64(s.parentSpanId);
-  body.name = s.name;
-  if (s.traceState) body.trace_state = s.traceState;
-  if (s.kind && s.kind !== "SPAN_KIND_UNSPECIFIED") body.kind = s.kind;
-  body.start_time_unix_nano = big(String(s.startTimeNs));
-  if (s.endTimeNs !== null) body.end_time_unix_nano = big(String(s.endTimeNs));
-  if (s.attributes.length) body.attributes = attrsOut(s.attributes);
-  if (s.events.length) body.events = s.events.map((e) => ({ name: e.name, time_unix_nano: big(e.time_unix_nano), ...(e.attributes.length ? { attributes: attrsOut(e.attributes) } : {}) }));
-  const status: Record<string, string> = {};
-  if (s.status.message) status.message = s.status.message;
-  if (s.status.code !== "STATUS_CODE_UNSET") status.code = s.status.code;
-  body.status = status;
-  return body;
-}
-
 
 /** MLflow's trace id for an OpenTelemetry trace id. */
 export const mlflowTraceId = (otelTraceIdHex: string) => `tr-${otelTraceIdHex}`;
