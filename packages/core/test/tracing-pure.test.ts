@@ -145,8 +145,8 @@ describe("the trace filter language", () => {
   });
 
   it("orders by MLflow's attributes, newest first as the tie-break", () => {
-    expect((parseTraceOrderBy(["timestamp_ms ASC"]) as Prisma.Sql).sql).toBe("t.request_time ASC NULLS LAST, t.request_time DESC, t.trace_id ASC");
-    expect((parseTraceOrderBy(["trace.execution_time_ms DESC"]) as Prisma.Sql).sql).toMatch(/^t\.execution_duration DESC/);
+    expect((parseTraceOrderBy(["timestamp_ms ASC"]) as Prisma.Sql).sql).toBe("t.request_time ASC, t.request_time DESC, t.trace_id ASC");
+    expect((parseTraceOrderBy(["trace.execution_time_ms DESC"]) as Prisma.Sql).sql).toMatch(/^t\.execution_duration DESC NULLS LAST, /);
     expect(() => parseTraceOrderBy(["tags.env"])).toThrow(/Invalid order_by entity/);
     expect(() => parseTraceOrderBy(["timestamp_ms sideways"])).toThrow(/Invalid ordering key/);
   });
