@@ -7,7 +7,7 @@
 // every span, when they all fit).
 import crypto from "node:crypto";
 import fs from "node:fs";
-import { chromium, type Browser } from "@playwright/test";
+import { chromium, type Browser, type Request } from "@playwright/test";
 import { withPg } from "../lib/database.ts";
 import { createExperiment, errorOf } from "../lib/mlflow-http.ts";
 import { exportRequest, traceSpans } from "../lib/otlp-payloads.ts";
@@ -107,7 +107,7 @@ async function run(ctx: TracingContext): Promise<Row[]> {
 
     const load = async (): Promise<Load> => {
       let data: { endMs: number; bytes: number } | null = null;
-      const onFinished = (req: import("@playwright/test").Request) => {
+      const onFinished = (req: Request) => {
         if (!req.url().includes("/api/trpc/") || !req.url().includes("tracing.get")) return;
         const t = req.timing();
         void req

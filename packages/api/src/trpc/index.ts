@@ -9,6 +9,7 @@ import { registryRouter } from "./routers/registry.ts";
 import { servingRouter } from "./routers/serving.ts";
 import { tokensRouter } from "./routers/tokens.ts";
 import { trackingRouter } from "./routers/tracking.ts";
+import { tracingRouter } from "./routers/tracing.ts";
 import { usersRouter } from "./routers/users.ts";
 import { webhooksRouter } from "./routers/webhooks.ts";
 
@@ -20,6 +21,7 @@ export const appRouter = router({
   audit: auditRouter,
   tracking: trackingRouter,
   loggedModels: loggedModelsRouter,
+  tracing: tracingRouter,
   registry: registryRouter,
   approvals: approvalsRouter,
   webhooks: webhooksRouter,

@@ -21,3 +21,4 @@ export {
   type SpanEvent,
   type SpanStatusCode,
 } from "./spans.ts";
+export { listTraces, countTraces, getTraceDetail, getSpanDetail, decodeSpan, spanTree, chatOf, recordReview, reviseReview, getTraceRetention, getModelTraceEvidence, type PortalTrace, type PortalSpan, type PortalSpanSummary, type SpanSummaryRow, type PortalSpanEvent, type ChatTurn, type TraceDetail, type ReviewValue, type ModelTraceEvidence } from "./portal.ts";

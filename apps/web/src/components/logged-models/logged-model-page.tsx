@@ -6,6 +6,7 @@ import Link from "next/link";
 import { KeyValueCard } from "@/components/shared/key-value-card";
 import { notifyAndRefresh, notifyError } from "@/components/shared/notify";
 import { TagsCard } from "@/components/registry/tags-card";
+import { ModelTracesCard } from "@/components/tracing/model-traces-card";
 import { ArtifactsBrowser } from "@/components/tracking/artifacts-browser";
 import { loggedModelSource, RegisterModelButton } from "@/components/tracking/register-model";
 import { useTRPC } from "@/lib/trpc";
@@ -56,6 +57,7 @@ export function LoggedModelPage({ modelId }: { modelId: string }) {
         </Card>
         <KeyValueCard scroll title={`Parameters (${m.data.params?.length ?? 0})`} testId="logged-model-params" rows={(m.data.params ?? []).map((p) => [p.key, p.value])} empty="No parameters logged with this model." />
       </SimpleGrid>
+      <ModelTracesCard experimentId={info.experiment_id} modelId={info.model_id} />
       <Title order={4} mt="sm">Files</Title>
       <ArtifactsBrowser root={{ kind: "model", modelId: info.model_id }} preselect="MLmodel" />
     </Stack>

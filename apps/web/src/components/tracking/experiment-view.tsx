@@ -5,6 +5,7 @@ import Link from "next/link";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { LoggedModelsTable } from "@/components/logged-models/models-table";
 import { PageHeader } from "@/components/shell/page-header";
+import { TracesTable } from "@/components/tracing/traces-table";
 import { useTRPC } from "@/lib/trpc";
 import { PermissionsPanel } from "./permissions-panel";
 import { RunsTable } from "./runs-table";
@@ -14,11 +15,15 @@ export function ExperimentView({ experimentId }: { experimentId: string }) {
   const experiment = useQuery(trpc.tracking.experiments.get.queryOptions({ experiment_id: experimentId }));
   const access = useQuery(trpc.tracking.experiments.myAccess.queryOptions({ experiment_id: experimentId })).data;
   const level = access?.level ?? null;
-  // the tab is in the URL (?tab=models), so a logged model's page can link back to its list
+  // the tab is in the URL (?tab=models), so a logged model's page can link back to its list; the
+  // Traces tab keeps its filter there too (?tab=traces&filter=…), so runs and models can link to theirs
   const router = useRouter();
   const pathname = usePathname();
-  const tab = useSearchParams().get("tab") ?? "runs";
+  const search = useSearchParams();
+  const tab = search.get("tab") ?? "runs";
+  const traceFilter = tab === "traces" ? (search.get("filter") ?? "") : "";
   const onTab = (value: string | null) => router.replace(value && value !== "runs" ? `${pathname}?tab=${value}` : pathname, { scroll: false });
+  const onTraceFilter = (filter: string) => router.replace(`${pathname}?${new URLSearchParams({ tab: "traces", ...(filter ? { filter } : {}) }).toString()}`, { scroll: false });
   if (experiment.error) return <Alert color="red" title="Experiment unavailable">{experiment.error.message}</Alert>;
   const x = experiment.data;
   return (
@@ -46,6 +51,7 @@ export function ExperimentView({ experimentId }: { experimentId: string }) {
         <Tabs.List mb="sm">
           <Tabs.Tab value="runs">Runs</Tabs.Tab>
           <Tabs.Tab value="models" data-testid="tab-models">Models</Tabs.Tab>
+          <Tabs.Tab value="traces" data-testid="tab-traces">Traces</Tabs.Tab>
           {access?.canManage && <Tabs.Tab value="permissions">Permissions</Tabs.Tab>}
         </Tabs.List>
         <Tabs.Panel value="runs">
@@ -53,6 +59,9 @@ export function ExperimentView({ experimentId }: { experimentId: string }) {
         </Tabs.Panel>
         <Tabs.Panel value="models">
           <LoggedModelsTable experimentId={experimentId} />
+        </Tabs.Panel>
+        <Tabs.Panel value="traces">
+          <TracesTable experimentId={experimentId} filter={traceFilter} onFilter={onTraceFilter} canEdit={access?.canEdit ?? false} canManage={access?.canManage ?? false} />
         </Tabs.Panel>
         {access?.canManage && (
           <Tabs.Panel value="permissions">

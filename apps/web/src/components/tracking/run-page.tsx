@@ -7,6 +7,7 @@ import Link from "next/link";
 import { useState } from "react";
 import { RunModelsCard } from "@/components/logged-models/run-models-card";
 import { KeyValueCard } from "@/components/shared/key-value-card";
+import { RunTracesCard } from "@/components/tracing/run-traces-card";
 import { notifyError } from "@/components/shared/notify";
 import { useTRPC } from "@/lib/trpc";
 import { ArtifactsBrowser } from "./artifacts-browser";
@@ -84,6 +85,7 @@ function RunOverview({ run }: { run: RunView }) {
         <KeyValueCard scroll title="Tags" testId="run-tags" rows={userTags(run.data.tags).map((t) => [t.key, t.value])} empty="No tags." />
       </SimpleGrid>
       <RunModelsCard run={run} />
+      <RunTracesCard experimentId={run.info.experiment_id} runId={run.info.run_id} />
       <SimpleGrid cols={{ base: 1, lg: 2 }}>
         <KeyValueCard scroll title={`Parameters (${params.length})`} testId="run-params" rows={params.map((p) => [p.key, p.value])} empty="No parameters logged." />
         <KeyValueCard
