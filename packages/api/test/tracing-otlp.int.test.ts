@@ -259,10 +259,9 @@ describe("concurrent exports and encodings on the wire", () => {
     expect(await traceRow(db, t.mlflowId)).toMatchObject({ span_count: 2 });
   });
 
-  // Gzip (Content-Encoding: gzip, what OTEL_EXPORTER_OTLP_COMPRESSION=gzip makes the SDKs send) is
-  // not decoded: the body is read as protobuf and refused. MLflow 3.6 answers the same 400
-  // ("Invalid OpenTelemetry protobuf format"). A 4xx, never a 5xx, and nothing written.
-  it("a gzip-compressed body is refused with 400 (as MLflow), nothing written", async () => {
+  // Gzip (Content-Encoding: gzip: the OpenTelemetry Collector's default, OTEL_EXPORTER_OTLP_COMPRESSION=gzip
+  // in the SDKs) is inflated before it is read. MLflow 3.6 refuses it (400); Modelgate stores it.
+  it("a gzip-compressed body is inflated and stored, in both encodings", async () => {
     const exp = await owner.experiment();
     const t = simpleTrace();
     const r = await app.inject({
@@ -271,8 +270,30 @@ describe("concurrent exports and encodings on the wire", () => {
       headers: { ...owner.headers, "x-mlflow-experiment-id": exp, "content-type": "application/x-protobuf", "content-encoding": "gzip" },
       payload: zlib.gzipSync(otlpProtobuf(t.spans)),
     });
-    expect(r.statusCode).toBeGreaterThanOrEqual(400);
-    expect(r.statusCode).toBeLessThan(500);
+    expect(r.statusCode, r.body).toBe(200);
+    expect(await traceRow(db, t.mlflowId)).toMatchObject({ span_count: 2 });
+    const j = simpleTrace();
+    const rj = await app.inject({
+      method: "POST",
+      url: "/v1/traces",
+      headers: { ...owner.headers, "x-mlflow-experiment-id": exp, "content-type": "application/json", "content-encoding": "gzip" },
+      payload: zlib.gzipSync(JSON.stringify(otlpJson(j.spans))),
+    });
+    expect(rj.statusCode, rj.body).toBe(200);
+    expect(await traceRow(db, j.mlflowId)).toMatchObject({ span_count: 2 });
+  });
+
+  it("a corrupt or unknown compression is a 4xx, and a body that inflates past the limit is 413; nothing written", async () => {
+    const exp = await owner.experiment();
+    const t = simpleTrace();
+    const send = (encoding: string, payload: Buffer) =>
+      app.inject({ method: "POST", url: "/v1/traces", headers: { ...owner.headers, "x-mlflow-experiment-id": exp, "content-type": "application/x-protobuf", "content-encoding": encoding }, payload });
+    const corrupt = await send("gzip", Buffer.from("not gzip at all"));
+    expect(corrupt.statusCode).toBe(400);
+    expect((await send("br", otlpProtobuf(t.spans))).statusCode).toBe(415);
+    // a small compressed body that inflates past TRACE_BODY_LIMIT (a "zip bomb") is stopped at the limit
+    const bomb = await send("gzip", zlib.gzipSync(Buffer.alloc(TRACE_BODY_LIMIT + 1024)));
+    expect(bomb.statusCode).toBe(413);
     expect(await traceRow(db, t.mlflowId)).toBeNull();
   });
 });

@@ -4,6 +4,7 @@ import { useTestDatabase } from "@modelgate/db/test-db";
 import type { Db } from "@modelgate/db";
 import {
   configureTracking,
+  modelTraceCounts,
   createLoggedModel,
   createUser,
   encodeAnyValue,
@@ -257,5 +258,13 @@ describe("tracing tRPC", () => {
     expect(ev).toMatchObject({ traces: 2, assessed: 2, aggregates: [{ name: "correctness", traces: 2, mean: 0.5, passing: 1 }] });
     expect(await caller.tracing.count({ experiment_ids: [experiment_id], filter: `metadata.\`mlflow.modelId\` = '${model_id}'` })).toBe(2);
     await expect(stranger.caller.tracing.modelEvidence({ model_id })).rejects.toMatchObject({ code: "NOT_FOUND" });
+
+    // the stranger's own experiment holds a trace made with this model: the owner, who cannot
+    // read that experiment, does not see it counted (approval gates count every trace of the model)
+    const { experiment_id: theirs } = await stranger.caller.tracking.experiments.create({ name: unique("elsewhere") });
+    const t3 = await chatTrace(stranger.ctx, theirs, { metadata: { "mlflow.modelId": model_id } });
+    await stranger.caller.tracing.createAssessment({ trace_id: t3.traceId, kind: "feedback", name: "correctness", value: "no" });
+    expect(await caller.tracing.modelEvidence({ model_id })).toMatchObject({ traces: 2, aggregates: [{ name: "correctness", traces: 2, mean: 0.5 }] });
+    expect(await modelTraceCounts(ctx.db, model_id)).toEqual({ traces: 3, assessed: 3 });
   });
 });

@@ -386,6 +386,7 @@ export interface ModelTraceEvidence {
 /** The traces produced with a logged model active, and their feedback per name (READ on the model). */
 export async function getModelTraceEvidence(ctx: Ctx, modelId: string): Promise<ModelTraceEvidence> {
   const m = await findLoggedModel(ctx, modelId, "READ");
-  const [counts, aggregates] = await Promise.all([modelTraceCounts(ctx.db, m.id), assessmentAggregates(ctx.db, m.id)]);
+  // the card counts only traces the viewer could open
+  const [counts, aggregates] = await Promise.all([modelTraceCounts(ctx.db, m.id, ctx), assessmentAggregates(ctx.db, m.id, undefined, ctx)]);
   return { ...counts, aggregates };
 }

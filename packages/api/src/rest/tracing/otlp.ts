@@ -1,3 +1,4 @@
+import zlib from "node:zlib";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { logSpans, type SpanInput } from "@modelgate/core";
 import type { Db } from "@modelgate/db";
@@ -27,17 +28,34 @@ export function sendOtlpError(req: FastifyRequest, reply: FastifyReply, status: 
   return reply.code(status).type(PROTOBUF).send(encodeStatus(code, message));
 }
 
+function parseJson(body: Buffer): unknown {
+  if (!body.length) return {};
+  try {
+    return JSON.parse(body.toString("utf8"));
+  } catch {
+    throw new OtlpError("Malformed JSON in request body");
+  }
+}
+
+/** The body as sent (identity) or inflated (gzip), never larger than the limit once inflated. */
+function inflated(body: Buffer, encoding: string | string[] | undefined, limit: number): Buffer {
+  const e = (Array.isArray(encoding) ? encoding.join(",") : (encoding ?? "")).trim().toLowerCase();
+  if (e === "" || e === "identity") return body;
+  if (e !== "gzip") throw Object.assign(new OtlpError(`Unsupported Content-Encoding '${e}': send gzip or none`), { statusCode: 415 });
+  try {
+    return zlib.gunzipSync(body, { maxOutputLength: limit });
+  } catch (err) {
+    if ((err as { code?: string }).code === "ERR_BUFFER_TOO_LARGE") throw Object.assign(new OtlpError(`The inflated request body is larger than the limit of ${limit} bytes (TRACE_BODY_LIMIT)`), { statusCode: 413 });
+    throw new OtlpError("The gzip-compressed body could not be inflated");
+  }
+}
+
 export function registerOtlpRoutes(app: FastifyInstance, opts: { db: Db; bodyLimit: number }) {
   app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser(PROTOBUF, { parseAs: "buffer", bodyLimit: opts.bodyLimit }, (_req, body, done) => done(null, body));
-    scope.addContentTypeParser(JSON_TYPE, { parseAs: "string", bodyLimit: opts.bodyLimit }, (_req, body, done) => {
-      try {
-        done(null, JSON.parse(body as string));
-      } catch {
-        done(new OtlpError("Malformed JSON in request body"), undefined);
-      }
-    });
+    // both encodings arrive as bytes: a body may be gzip-compressed (Content-Encoding: gzip, the
+    // OpenTelemetry Collector's default) and is inflated before it is read
+    scope.addContentTypeParser([PROTOBUF, JSON_TYPE], { parseAs: "buffer", bodyLimit: opts.bodyLimit }, (_req, body, done) => done(null, body));
     scope.addContentTypeParser("*", { parseAs: "buffer", bodyLimit: opts.bodyLimit }, (req, _body, done) =>
       done(Object.assign(new OtlpError(`Invalid Content-Type: ${req.headers["content-type"] ?? "(none)"}. Expected: ${PROTOBUF} or ${JSON_TYPE}`), { statusCode: 415 }), undefined),
     );
@@ -52,9 +70,10 @@ export function registerOtlpRoutes(app: FastifyInstance, opts: { db: Db; bodyLim
     scope.post(OTLP_TRACES_PATH, { config: { errors: "otlp" }, bodyLimit: opts.bodyLimit }, async (req, reply) => {
       const experimentId = req.headers[EXPERIMENT_HEADER];
       if (typeof experimentId !== "string" || !experimentId) throw new OtlpError(`Missing the ${EXPERIMENT_HEADER} header: the experiment to log the spans to`);
-      if (req.body === undefined) throw new OtlpError("The request has no body");
-      const spans: SpanInput[] = Buffer.isBuffer(req.body) ? decodeProtobuf(req.body) : decodeJson(req.body);
-      if (!spans.length && Buffer.isBuffer(req.body) && req.body.length > 0) throw new OtlpError("Invalid OpenTelemetry protobuf format - no spans found");
+      if (!Buffer.isBuffer(req.body)) throw new OtlpError("The request has no body");
+      const body = inflated(req.body, req.headers["content-encoding"], opts.bodyLimit);
+      const spans: SpanInput[] = wantsJson(req) ? decodeJson(parseJson(body)) : decodeProtobuf(body);
+      if (!spans.length && !wantsJson(req) && body.length > 0) throw new OtlpError("Invalid OpenTelemetry protobuf format - no spans found");
       await logSpans(ctxOf(req, opts.db), experimentId, spans);
       if (wantsJson(req)) return reply.type(JSON_TYPE).send("{}");
       return reply.type(PROTOBUF).send(EMPTY_RESPONSE_PROTOBUF);
