@@ -116,7 +116,7 @@ export async function logSpans(ctx: Ctx, experimentId: string, spans: readonly S
   const spanJson = JSON.stringify(spanRows);
   const traceJson = JSON.stringify(traceRows);
   const blob = Buffer.concat(contents);
-  const rows = await sqlQuery<{ conflicts: string[] | null; spans: number; traces: number }>(ctx.db, Prisma.sql`
+  const rows = await sqlQuery<{ conflicts: string[] | null; traces: number }>(ctx.db, Prisma.sql`
     WITH input AS (
       SELECT * FROM json_to_recordset(${traceJson}::json) AS x(t text, a bigint, b bigint, st text, n text, rq text, rs text)
     ),
@@ -129,9 +129,10 @@ export async function logSpans(ctx: Ctx, experimentId: string, spans: readonly S
       SELECT x.*, convert_from(substring(${blob}::bytea FROM x.o FOR x.l), 'UTF8') AS c
       FROM json_to_recordset(${spanJson}::json) AS x(t text, s text, p text, n text, y text, st text, a bigint, b bigint, o int, l int)
     ),
-    -- the bytes of spans this request replaces (every CTE sees the table as it was before the statement)
+    -- the spans this request replaces, and their bytes (every CTE sees the table as it was before
+    -- the statement): what the trace's span_count and size_bytes grow by is the difference
     old AS (
-      SELECT sp.t AS trace_id, sum(o.bytes)::bigint AS bytes
+      SELECT sp.t AS trace_id, count(*)::int AS n, sum(o.bytes)::bigint AS bytes
       FROM sp, LATERAL (SELECT octet_length(x.content) AS bytes FROM trace_span x WHERE x.trace_id = sp.t AND x.span_id = sp.s LIMIT 1) o GROUP BY sp.t
     ),
     s AS (
@@ -140,11 +141,10 @@ export async function logSpans(ctx: Ctx, experimentId: string, spans: readonly S
       WHERE NOT EXISTS (SELECT 1 FROM conflict)
       ON CONFLICT (trace_id, span_id) DO UPDATE SET parent_span_id = EXCLUDED.parent_span_id, name = EXCLUDED.name, span_type = EXCLUDED.span_type,
         status = EXCLUDED.status, start_time_ns = EXCLUDED.start_time_ns, end_time_ns = EXCLUDED.end_time_ns, content = EXCLUDED.content
-      RETURNING trace_id, (xmax = 0) AS inserted, octet_length(content) AS bytes
     ),
     added AS (
-      SELECT s.trace_id, count(*) FILTER (WHERE s.inserted)::int AS n, sum(s.bytes)::bigint - COALESCE(min(old.bytes), 0) AS bytes
-      FROM s LEFT JOIN old ON old.trace_id = s.trace_id GROUP BY s.trace_id
+      SELECT sp.t AS trace_id, (count(*) - COALESCE(min(old.n), 0))::int AS n, (sum(sp.l) - COALESCE(min(old.bytes), 0))::bigint AS bytes
+      FROM sp LEFT JOIN old ON old.trace_id = sp.t GROUP BY sp.t
     ),
     t AS (
       INSERT INTO trace (trace_id, experiment_id, request_time, execution_duration, state, name, request_preview, response_preview, span_count, size_bytes, created_at)
@@ -165,12 +165,12 @@ export async function logSpans(ctx: Ctx, experimentId: string, spans: readonly S
       WHERE trace.experiment_id = EXCLUDED.experiment_id
       RETURNING trace_id
     )
-    SELECT (SELECT array_agg(trace_id) FROM conflict) AS conflicts, (SELECT count(*)::int FROM s) AS spans, (SELECT count(*)::int FROM t) AS traces`, { prepare: true });
+    SELECT (SELECT array_agg(trace_id) FROM conflict) AS conflicts, (SELECT count(*)::int FROM t) AS traces`, { prepare: true });
   const r = rows[0]!;
   if (r.conflicts?.length) {
     throw invalid(`Trace ${r.conflicts.map((c) => `'${c}'`).join(", ")} belongs to another experiment; its spans cannot be logged to experiment ${exp.id}`);
   }
-  return { traces: traces.size, spans: r.spans };
+  return { traces: traces.size, spans: unique.size };
 }
 
 // ---- the trace record (StartTraceV3, and v2's StartTrace/EndTrace) ----
