@@ -254,6 +254,22 @@ test("traces are listed live, filtered, read span by span, assessed, and linked 
   await expect(fb.getByTestId("assessment-value")).toHaveText("yes");
   await expect(fb.getByTestId("assessment-rationale")).toHaveText("Cites the 30-day refund policy correctly.");
   await expect(fb).toContainText("human · admin");
+
+  // an expectation, then revised by its author
+  const form = page.getByTestId("assessment-form");
+  await form.locator("label", { hasText: /^Expectation$/ }).click();
+  await page.getByTestId("assessment-name").fill("expected_answer");
+  await form.locator("label", { hasText: /^Text$/ }).click();
+  await page.getByTestId("assessment-text").fill("30 days");
+  await page.getByTestId("assessment-submit").click();
+  const ex = page.getByTestId("assessment-row-expected_answer");
+  await expect(ex.getByTestId("assessment-value")).toHaveText("30 days");
+  await page.getByTestId("assessment-edit-expected_answer").click();
+  await page.getByTestId("assessment-edit-text").fill("30 days, full refund");
+  await page.getByTestId("assessment-edit-rationale").fill("The policy page says full refund.");
+  await page.getByTestId("assessment-edit-save").click();
+  await expect(ex.getByTestId("assessment-value")).toHaveText("30 days, full refund");
+  await expect(ex.getByTestId("assessment-rationale")).toHaveText("The policy page says full refund.");
   await shot(page, "tracing-08-feedback");
 
   // ---- the feedback as a column of the table, and as a filter ----

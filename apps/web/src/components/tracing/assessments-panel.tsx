@@ -1,6 +1,6 @@
 "use client";
-import { ActionIcon, Badge, Button, Card, Checkbox, Group, NumberInput, SegmentedControl, Stack, Table, Text, Textarea, TextInput, Tooltip } from "@mantine/core";
-import { IconTrash } from "@tabler/icons-react";
+import { ActionIcon, Badge, Button, Card, Checkbox, Group, Modal, NumberInput, SegmentedControl, Stack, Table, Text, Textarea, TextInput, Tooltip } from "@mantine/core";
+import { IconPencil, IconTrash } from "@tabler/icons-react";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import type { AssessmentRow, PortalSpanSummary } from "@modelgate/core";
 import { useState } from "react";
@@ -32,6 +32,7 @@ export function AssessmentsPanel({
   const queryClient = useQueryClient();
   const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.tracing.pathKey() });
   const remove = useMutation(trpc.tracing.deleteAssessment.mutationOptions({ onSuccess: notifyAndRefresh("Assessment deleted", refresh), onError: notifyError }));
+  const [editing, setEditing] = useState<AssessmentRow | null>(null);
   const spanName = new Map(spans.map((s) => [s.span_id, s.name]));
   const sorted = [...assessments].sort((a, b) => b.create_time - a.create_time);
   return (
@@ -58,7 +59,14 @@ export function AssessmentsPanel({
                   <Text size="xs" c="dimmed">{formatDateTime(a.create_time)}</Text>
                   {!a.valid && <Badge size="xs" color="gray" variant="light">overridden</Badge>}
                 </Table.Td>
-                <Table.Td w={36} style={{ verticalAlign: "top" }}>
+                <Table.Td w={64} style={{ verticalAlign: "top", whiteSpace: "nowrap" }}>
+                  {canEdit && a.source_type === "HUMAN" && a.source_id === viewer && (
+                    <Tooltip label="Edit your assessment">
+                      <ActionIcon variant="subtle" aria-label={`Edit assessment ${a.name}`} onClick={() => setEditing(a)} data-testid={`assessment-edit-${a.name}`}>
+                        <IconPencil size={14} />
+                      </ActionIcon>
+                    </Tooltip>
+                  )}
                   {canEdit && a.source_type === "HUMAN" && a.source_id === viewer && (
                     <Tooltip label="Delete your assessment">
                       <ActionIcon variant="subtle" color="red" aria-label={`Delete assessment ${a.name}`} loading={remove.isPending && remove.variables?.assessment_id === a.assessment_id} onClick={() => remove.mutate({ trace_id: traceId, assessment_id: a.assessment_id })}>
@@ -73,7 +81,41 @@ export function AssessmentsPanel({
         </Table>
       )}
       {canEdit ? <AssessmentForm traceId={traceId} selected={selected} onDone={refresh} /> : <Text size="xs" c="dimmed">You need edit permission on the experiment to add feedback.</Text>}
+      {editing && <EditAssessment traceId={traceId} assessment={editing} onClose={() => setEditing(null)} onDone={refresh} />}
     </Card>
+  );
+}
+
+/** Revises one's own feedback or expectation: its value (of the same type) and its rationale. */
+function EditAssessment({ traceId, assessment: a, onClose, onDone }: { traceId: string; assessment: AssessmentRow; onClose: () => void; onDone: () => Promise<unknown> }) {
+  const trpc = useTRPC();
+  const initialType: ValueType = typeof a.value === "number" ? "number" : a.value === "yes" || a.value === "no" || typeof a.value === "boolean" ? "yesno" : "text";
+  const [yesno, setYesno] = useState(a.value === true || a.value === "yes" ? "yes" : "no");
+  const [num, setNum] = useState<number | string>(typeof a.value === "number" ? a.value : "");
+  const [text, setText] = useState(typeof a.value === "string" ? a.value : a.value === null || a.value === undefined ? "" : JSON.stringify(a.value));
+  const [rationale, setRationale] = useState(a.rationale ?? "");
+  const update = useMutation(trpc.tracing.updateAssessment.mutationOptions({ onSuccess: notifyAndRefresh((_r, v) => `${v.kind === "feedback" ? "Feedback" : "Expectation"} ${a.name} updated`, onDone) }));
+  const value = initialType === "yesno" ? (typeof a.value === "boolean" ? yesno === "yes" : yesno) : initialType === "number" ? (typeof num === "number" ? num : undefined) : text.trim() || undefined;
+
+  function onSubmit(e: FormSubmit) {
+    e.preventDefault();
+    if (value === undefined) return;
+    update.mutate({ trace_id: traceId, assessment_id: a.assessment_id, kind: a.kind, value, rationale: rationale.trim() || null }, { onSuccess: onClose });
+  }
+  return (
+    <Modal opened onClose={onClose} title={`Edit ${a.kind} ${a.name}`} size="md">
+      <Stack component="form" onSubmit={onSubmit} gap="xs" data-testid="assessment-edit-form">
+        {initialType === "yesno" && <SegmentedControl size="xs" value={yesno} onChange={setYesno} data={[{ value: "yes", label: "yes" }, { value: "no", label: "no" }]} aria-label="Value" data-testid="assessment-edit-yesno" />}
+        {initialType === "number" && <NumberInput size="xs" label="Value" value={num} onChange={setNum} decimalScale={6} data-testid="assessment-edit-number" />}
+        {initialType === "text" && <TextInput size="xs" label="Value" value={text} onChange={(e) => setText(e.currentTarget.value)} data-testid="assessment-edit-text" />}
+        <Textarea size="xs" label="Rationale" autosize minRows={2} maxRows={6} value={rationale} onChange={(e) => setRationale(e.currentTarget.value)} data-testid="assessment-edit-rationale" />
+        {update.error && <Text size="xs" c="red">{update.error.message}</Text>}
+        <Group justify="flex-end">
+          <Button variant="default" size="xs" onClick={onClose}>Cancel</Button>
+          <Button type="submit" size="xs" disabled={value === undefined} loading={update.isPending} data-testid="assessment-edit-save">Save</Button>
+        </Group>
+      </Stack>
+    </Modal>
   );
 }
 
