@@ -1,5 +1,6 @@
 // The bench's concurrent clients: N worker threads, driven in lock-step (prepare, then send).
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
+import { askWorker, tsxWorkers } from "./tsx-worker.ts";
 import type { Endpoint } from "./mlflow-http.ts";
 import type { FromWorker, LoadSpec, SeedSpec, ToWorker } from "./worker-protocol.ts";
 
@@ -19,28 +20,13 @@ export class ClientPool {
   private prepared: Reply<"prepared">[] = [];
 
   constructor(readonly size: number) {
-    // tsx's hooks do not reach worker threads on Node 20 (neither inherited nor via --import in
-    // execArgv): each worker registers them itself before importing the TypeScript worker
-    const boot = `import(${JSON.stringify(import.meta.resolve("tsx/esm/api"))}).then((t) => { t.register(); return import(${JSON.stringify(new URL("../client-worker.ts", import.meta.url).href)}); });`;
-    this.workers = Array.from({ length: size }, () => new Worker(boot, { eval: true }));
+    this.workers = tsxWorkers(new URL("../client-worker.ts", import.meta.url), size);
   }
 
   private ask<K extends FromWorker["type"]>(worker: Worker, msg: ToWorker, expect: K): Promise<Reply<K>> {
-    return new Promise((resolve, reject) => {
-      const onMessage = (reply: FromWorker) => {
-        worker.off("error", onError);
-        if (reply.type === expect) resolve(reply as Reply<K>);
-        else reject(new Error(`client answered ${reply.type}, expected ${expect}`));
-      };
-      const onError = (e: Error) => {
-        worker.off("message", onMessage);
-        reject(e);
-      };
-      worker.once("message", onMessage);
-      worker.once("error", onError);
-      worker.postMessage(msg);
-    });
+    return askWorker<FromWorker, K>(worker, msg, expect, "client");
   }
+
 
   /** Builds each client's bodies (outside the clock); send() can then replay them to any target. */
   async prepare(specs: LoadSpec[]): Promise<void> {

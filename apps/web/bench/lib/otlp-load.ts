@@ -3,7 +3,8 @@
 // node:http socket with one request in flight, as an OTLP/HTTP exporter's BatchSpanProcessor sends:
 // POST /v1/traces, application/x-protobuf, a batch of spans built beforehand (new trace ids written
 // into it before each send). Every answer must be 200; latencies come back per thread.
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
+import { askWorker, tsxWorkers } from "./tsx-worker.ts";
 
 export interface OtlpTarget {
   /** Base URL of the server (POST <url>/v1/traces). */
@@ -45,27 +46,13 @@ export class OtlpLoad {
     readonly threads: number,
     readonly clients: number,
   ) {
-    // tsx's hooks do not reach worker threads on Node 20: each worker registers them itself (as in client-pool.ts)
-    const boot = `import(${JSON.stringify(import.meta.resolve("tsx/esm/api"))}).then((t) => { t.register(); return import(${JSON.stringify(new URL("../otlp-client-worker.ts", import.meta.url).href)}); });`;
-    this.workers = Array.from({ length: threads }, () => new Worker(boot, { eval: true }));
+    this.workers = tsxWorkers(new URL("../otlp-client-worker.ts", import.meta.url), threads);
   }
 
   private ask<T extends FromOtlpWorker["type"]>(w: Worker, msg: ToOtlpWorker, expect: T): Promise<Extract<FromOtlpWorker, { type: T }>> {
-    return new Promise((resolve, reject) => {
-      const onMessage = (reply: FromOtlpWorker) => {
-        w.off("error", onError);
-        if (reply.type === expect) resolve(reply as Extract<FromOtlpWorker, { type: T }>);
-        else reject(new Error(`OTLP worker answered ${reply.type}, expected ${expect}`));
-      };
-      const onError = (e: Error) => {
-        w.off("message", onMessage);
-        reject(e);
-      };
-      w.once("message", onMessage);
-      w.once("error", onError);
-      w.postMessage(msg);
-    });
+    return askWorker<FromOtlpWorker, T>(w, msg, expect, "OTLP worker");
   }
+
 
   /** Each client builds `variants` bodies of `traces` × `spansPerTrace` spans (outside the clock). */
   async prepare(traces: number, spansPerTrace: number, variants: number): Promise<void> {

@@ -40,14 +40,19 @@ async function waitReady(url: string, child: ChildProcess, name: string, log: ()
   throw new Error(`${name} was not ready after ${timeoutMs / 1000}s:\n${log()}`);
 }
 
-/** `ipc`: only for the bench's own scripts, which exit when the channel closes (Next.js reacts to process.send). */
-async function startChild(name: string, script: string, env: Record<string, string>, logDir: string, ipc: boolean): Promise<ChildServer> {
+/**
+ * A server under test on a free port, its output in `<logDir>/<name>.log`, ready once /health
+ * answers. `ipc`: only for the bench's own scripts, which exit when the channel closes (Next.js
+ * reacts to process.send). A `.mjs` script (the compiled server) runs on plain node, others under tsx.
+ */
+export async function startChild(name: string, script: string, env: Record<string, string>, logDir: string, ipc: boolean): Promise<ChildServer> {
   const port = await freePort();
   const logFile = path.join(logDir, `${name}.log`);
   const out = fs.openSync(logFile, "a");
   // BENCH_CHILD_NODE_ARGS: extra node flags for the servers under test (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof")
   const extra = (process.env.BENCH_CHILD_NODE_ARGS ?? "").split(" ").filter(Boolean);
-  const child = spawn(process.execPath, [...extra, "--import", import.meta.resolve("tsx"), script], {
+  const loader = script.endsWith(".mjs") ? [] : ["--import", import.meta.resolve("tsx")];
+  const child = spawn(process.execPath, [...extra, ...loader, script], {
     cwd: repoRoot,
     env: { ...process.env, ...env, PORT: String(port) },
     stdio: ipc ? ["ignore", out, out, "ipc"] : ["ignore", out, out],
@@ -59,7 +64,7 @@ async function startChild(name: string, script: string, env: Record<string, stri
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     child.kill("SIGTERM");
-    const killer = setTimeout(() => child.kill("SIGKILL"), 15_000);
+    const killer = setTimeout(() => child.kill("SIGKILL"), 20_000);
     await exited;
     clearTimeout(killer);
   };

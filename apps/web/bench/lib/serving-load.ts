@@ -3,7 +3,8 @@
 // an async loop over its own keep-alive node:http socket with one request in flight, sending
 // prepared single-row bodies and checking every answer (status, and the prediction against the
 // model's own predict()). Latencies come back as a Float64Array per thread.
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
+import { askWorker, tsxWorkers } from "./tsx-worker.ts";
 
 export interface LoadTarget {
   /** Full URL of the scoring route. */
@@ -53,27 +54,13 @@ export class ServingLoad {
     readonly threads: number,
     readonly clients: number,
   ) {
-    // tsx's hooks do not reach worker threads on Node 20: each worker registers them itself (as in client-pool.ts)
-    const boot = `import(${JSON.stringify(import.meta.resolve("tsx/esm/api"))}).then((t) => { t.register(); return import(${JSON.stringify(new URL("../serving-client-worker.ts", import.meta.url).href)}); });`;
-    this.workers = Array.from({ length: threads }, () => new Worker(boot, { eval: true }));
+    this.workers = tsxWorkers(new URL("../serving-client-worker.ts", import.meta.url), threads);
   }
 
   private ask<T extends FromLoadWorker["type"]>(w: Worker, msg: ToLoadWorker, expect: T): Promise<Extract<FromLoadWorker, { type: T }>> {
-    return new Promise((resolve, reject) => {
-      const onMessage = (reply: FromLoadWorker) => {
-        w.off("error", onError);
-        if (reply.type === expect) resolve(reply as Extract<FromLoadWorker, { type: T }>);
-        else reject(new Error(`load worker answered ${reply.type}, expected ${expect}`));
-      };
-      const onError = (e: Error) => {
-        w.off("message", onMessage);
-        reject(e);
-      };
-      w.once("message", onMessage);
-      w.once("error", onError);
-      w.postMessage(msg);
-    });
+    return askWorker<FromLoadWorker, T>(w, msg, expect, "load worker");
   }
+
 
   /** Hands each thread its share of the clients and the bodies they cycle through (outside the clock). */
   async prepare(spec: ServingLoadSpec): Promise<void> {

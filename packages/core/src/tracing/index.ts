@@ -4,7 +4,7 @@ export { searchTraces, searchTracesV2, searchTraceRows, parseTraceFilter, SEARCH
 export { setTraceTag, deleteTraceTag, deleteTraces, linkTracesToRun, setTraceRetention, purgeExpiredTraces, MAX_RETENTION_DAYS, type PurgeResult } from "./manage.ts";
 export { createAssessment, getAssessment, updateAssessment, deleteAssessment, numericOf, SOURCE_TYPES, type AssessmentInput, type AssessmentField } from "./assessments.ts";
 export { assessmentAggregates, modelTraceCounts, type AssessmentAggregate } from "./evidence.ts";
-export { findTrace, traceNotFound, traceArtifactLocation } from "./access.ts";
+export { findTrace, traceNotFound } from "./access.ts";
 export { loadTraceRows, traceInfoView, assessmentView, protoTimestamp, protoDuration, type TraceInfoView, type TraceInfoV2View, type AssessmentView, type AssessmentRow, type TraceRow } from "./views.ts";
 export {
   decodeAnyValue,

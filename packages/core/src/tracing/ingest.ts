@@ -7,21 +7,18 @@ import { findTrace } from "./access.ts";
 import { SPAN_ATTR, attributeValue, encodeAnyValue, mlflowTraceId, preview, scrubNul, spanContent, type SpanInput } from "./spans.ts";
 import { loadTraceRows, traceInfoV2View, traceInfoView, type TraceInfoV2View, type TraceInfoView } from "./views.ts";
 import { insertAssessments, type AssessmentInput } from "./assessments.ts";
-import { MAX_TAG_KEY, MAX_TAG_VALUE, checkEntries, noNul } from "./limits.ts";
+import { checkEntries, noNul } from "./limits.ts";
 
 // Writing traces. Spans arrive over OTLP (one per request from the MLflow client, batches from
 // other SDKs) in any order and in any number of requests; the trace record (StartTraceV3) comes
 // once, at the end. Whichever arrives first creates the trace; the rest merge into it. Each write
 // is one statement, so a request is kept whole or not at all.
 
-/** MLflow's keys on a trace (TraceTagKey / TraceMetadataKey). */
+/** MLflow's metadata keys on a trace that Modelgate reads (TraceMetadataKey); the tags it answers with are views.ts DERIVED_TAGS. */
 export const TRACE_KEYS = {
-  spansLocation: "mlflow.trace.spansLocation",
-  artifactLocation: "mlflow.artifactLocation",
   sourceRun: "mlflow.sourceRun",
   modelId: "mlflow.modelId",
   sizeStats: "mlflow.trace.sizeStats",
-  traceName: "mlflow.traceName",
 } as const;
 export const SPANS_IN_STORE = "TRACKING_STORE";
 
@@ -303,7 +300,6 @@ export async function endTraceV2(
   return traceInfoV2View(row);
 }
 
-export { MAX_TAG_KEY, MAX_TAG_VALUE };
 
 // ---- the 2.x client's traces.json ----
 

@@ -3,7 +3,7 @@ import { invalid, notFound } from "../errors.ts";
 import { recordAudit } from "../audit/record-audit.ts";
 import { assertExperimentActive, loadExperiment } from "../tracking/experiments.ts";
 import { findRun } from "../tracking/run-access.ts";
-import { findTrace, traceNotFound } from "./access.ts";
+import { findTrace } from "./access.ts";
 import { checkKey, checkValue } from "./limits.ts";
 
 // Changing traces after the fact: tags, deletion (by ids or by age), links to runs, and the
@@ -135,5 +135,3 @@ export async function purgeExpiredTraces(ctx: Ctx, opts: { now?: number; batch?:
   }
   return out;
 }
-
-export { traceNotFound };

@@ -1,7 +1,7 @@
 import { Prisma } from "@modelgate/db";
 import { actorName, type Ctx } from "../context.ts";
-import { invalid, notFound } from "../errors.ts";
-import { levelAtLeast, readableExperimentsSql } from "../auth/permissions.ts";
+import { notFound } from "../errors.ts";
+import { levelAtLeast } from "../auth/permissions.ts";
 import { loadExperiment } from "../tracking/experiments.ts";
 import { findLoggedModel } from "../tracking/logged-models/access.ts";
 import type { PermissionLevel } from "../tracking/types.ts";
@@ -9,7 +9,7 @@ import { findTrace } from "./access.ts";
 import { createAssessment, updateAssessment, type AssessmentInput } from "./assessments.ts";
 import { assessmentAggregates, modelTraceCounts, type AssessmentAggregate } from "./evidence.ts";
 import type { SpanRow } from "./read.ts";
-import { parseTraceFilter, searchTraceRows, type SearchTracesInput } from "./search.ts";
+import { searchTraceRows, traceScope, type SearchTracesInput } from "./search.ts";
 import { SPAN_ATTR, attributeValue, chatMessages, decodeAnyValue, type KeyValue, type SpanEvent } from "./spans.ts";
 import { loadTraceRows, type AssessmentRow, type AssessmentView, type TraceRow } from "./views.ts";
 
@@ -67,12 +67,7 @@ export async function listTraces(ctx: Ctx, input: SearchTracesInput): Promise<{ 
 
 /** How many traces of the experiments match a filter (only readable experiments count). */
 export async function countTraces(ctx: Ctx, input: { experiment_ids: readonly string[]; filter?: string | undefined }): Promise<number> {
-  const ids = input.experiment_ids.map((id) => {
-    if (!/^\d{1,10}$/.test(id)) throw invalid(`Invalid experiment id '${id}'`);
-    return Number(id);
-  });
-  if (!ids.length) throw invalid("At least one experiment id must be given");
-  const conds = [Prisma.sql`t.experiment_id = ANY(${ids}::int[])`, readableExperimentsSql(ctx), ...parseTraceFilter(input.filter)];
+  const conds = traceScope(ctx, input.experiment_ids, input.filter);
   const [r] = await ctx.db.$queryRaw<{ n: number }[]>`
     SELECT count(*)::int AS n FROM trace t JOIN experiment e ON e.id = t.experiment_id WHERE ${Prisma.join(conds, " AND ")}`;
   return r?.n ?? 0;

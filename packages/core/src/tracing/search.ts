@@ -6,7 +6,7 @@ import { cleanKey, listItems, parseComparisons, pySet, quotedValue, type RawComp
 import { splitOrderBy } from "../tracking/search/order-by.ts";
 import { decodePageToken, encodePageToken } from "../tracking/search/page-token.ts";
 import { noNul } from "./limits.ts";
-import { TRACE_COLUMNS, traceInfoV2View, traceInfoView, type TraceInfoV2View, type TraceInfoView, type TraceRow } from "./views.ts";
+import { DERIVED_TAGS, TRACE_COLUMNS, traceInfoV2View, traceInfoView, type TraceInfoV2View, type TraceInfoView, type TraceRow } from "./views.ts";
 
 // search_traces (SearchTracesV3, v2's SearchTraces): MLflow's trace filter language
 // (SearchTraceUtils) compiled to one SQL statement over the readable experiments asked for.
@@ -58,12 +58,6 @@ function compareText(sql: Prisma.Sql, c: RawComparison, ops: readonly string[], 
   if (o === "RLIKE") return Prisma.sql`${sql} ~ ${v}`;
   return Prisma.sql`${sql} ${Prisma.raw(o === "=" ? "=" : o === "!=" ? "<>" : o)} ${v}`;
 }
-
-/** The tags every trace answers with but does not store (views.ts TRACE_COLUMNS). */
-const DERIVED_TAGS: Record<string, Prisma.Sql> = {
-  "mlflow.trace.spansLocation": Prisma.sql`(CASE WHEN t.spans_location = 'TRACKING_STORE' THEN 'TRACKING_STORE' END)`,
-  "mlflow.artifactLocation": Prisma.sql`((SELECT rtrim(e2.artifact_location, '/') FROM experiment e2 WHERE e2.id = t.experiment_id) || '/traces/' || t.trace_id || '/artifacts')`,
-};
 
 function clause(c: RawComparison): Prisma.Sql {
   const dot = c.identifier.indexOf(".");
@@ -190,22 +184,29 @@ export interface SearchTracesPage<T> {
   next_page_token?: string;
 }
 
-/** The rows of one page: filters and order applied in SQL, tags/metadata/assessments folded in. */
-export async function searchTraceRows(ctx: Ctx, input: SearchTracesInput): Promise<{ rows: TraceRow[]; next?: string }> {
-  if (!input.experiment_ids.length) throw invalid("At least one experiment id must be given");
-  const ids = input.experiment_ids.map((id) => {
+/**
+ * The conditions of a search over trace alias t joined to experiment e: the experiments asked
+ * for that the actor may read, and the filter.
+ */
+export function traceScope(ctx: Pick<Ctx, "actor">, experimentIds: readonly string[], filter: string | undefined): Prisma.Sql[] {
+  if (!experimentIds.length) throw invalid("At least one experiment id must be given");
+  const ids = experimentIds.map((id) => {
     if (!/^\d{1,10}$/.test(id)) throw invalid(`Invalid experiment id '${id}'`);
     return Number(id);
   });
-  const max = input.max_results ?? SEARCH_TRACES_DEFAULT;
-  if (!Number.isInteger(max) || max < 1 || max > SEARCH_TRACES_MAX) throw invalid(`Invalid value ${max} for parameter 'max_results' supplied. It must be at most ${SEARCH_TRACES_MAX}.`);
-  const where = parseTraceFilter(input.filter);
-  const order = parseTraceOrderBy(input.order_by ?? []);
-  const offset = decodePageToken(input.page_token);
   // one experiment (the usual search) as `=`: PostgreSQL 15 reads an index in order only then, so a
   // broad filter stops after a page of matches instead of sorting all of them
   const inExperiments = ids.length === 1 ? Prisma.sql`t.experiment_id = ${ids[0]}::int` : Prisma.sql`t.experiment_id = ANY(${ids}::int[])`;
-  const conds = [inExperiments, readableExperimentsSql(ctx), ...where];
+  return [inExperiments, readableExperimentsSql(ctx), ...parseTraceFilter(filter)];
+}
+
+/** The rows of one page: filters and order applied in SQL, tags/metadata/assessments folded in. */
+export async function searchTraceRows(ctx: Ctx, input: SearchTracesInput): Promise<{ rows: TraceRow[]; next?: string }> {
+  const max = input.max_results ?? SEARCH_TRACES_DEFAULT;
+  if (!Number.isInteger(max) || max < 1 || max > SEARCH_TRACES_MAX) throw invalid(`Invalid value ${max} for parameter 'max_results' supplied. It must be at most ${SEARCH_TRACES_MAX}.`);
+  const conds = traceScope(ctx, input.experiment_ids, input.filter);
+  const order = parseTraceOrderBy(input.order_by ?? []);
+  const offset = decodePageToken(input.page_token);
   const rows = await ctx.db.$queryRaw<TraceRow[]>`
     SELECT ${TRACE_COLUMNS} FROM (
       SELECT t.* FROM trace t JOIN experiment e ON e.id = t.experiment_id

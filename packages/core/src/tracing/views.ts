@@ -100,12 +100,20 @@ export interface AssessmentRow {
 export const ASSESSMENT_COLUMNS = Prisma.sql`a.assessment_id, a.trace_id, a.span_id, a.name, a.kind, a.value, a.serialized_value, a.error,
   a.source_type, a.source_id, a.rationale, a.metadata, a.overrides, a.valid, a.create_time::float8 AS create_time, a.last_update_time::float8 AS last_update_time`;
 
+/**
+ * The two tags MLflow's server sets on every trace, as SQL over trace alias t: derived from the
+ * trace's spans_location and experiment, not stored as rows (a stored tag of the same key wins).
+ * Search compares against the same expressions.
+ */
+export const DERIVED_TAGS: Readonly<Record<string, Prisma.Sql>> = {
+  "mlflow.artifactLocation": Prisma.sql`((SELECT rtrim(e2.artifact_location, '/') FROM experiment e2 WHERE e2.id = t.experiment_id) || '/traces/' || t.trace_id || '/artifacts')`,
+  "mlflow.trace.spansLocation": Prisma.sql`(CASE WHEN t.spans_location = 'TRACKING_STORE' THEN 'TRACKING_STORE' END)`,
+};
+
 /** The columns of a trace row with its tags, metadata and assessments folded in (alias t). */
 export const TRACE_COLUMNS = Prisma.sql`t.trace_id, t.experiment_id, t.client_request_id, t.request_time, t.execution_duration, t.state,
   t.request_preview, t.response_preview, t.name, t.run_id, t.model_id, t.span_count, t.size_bytes,
-  -- the two tags MLflow's server sets on every trace, derived (not stored); stored tags win
-  jsonb_build_object('mlflow.artifactLocation', (SELECT rtrim(e.artifact_location, '/') FROM experiment e WHERE e.id = t.experiment_id) || '/traces/' || t.trace_id || '/artifacts')
-    || CASE WHEN t.spans_location = 'TRACKING_STORE' THEN jsonb_build_object('mlflow.trace.spansLocation', 'TRACKING_STORE') ELSE '{}'::jsonb END
+  jsonb_strip_nulls(jsonb_build_object(${Prisma.join(Object.entries(DERIVED_TAGS).map(([k, v]) => Prisma.sql`${Prisma.raw(`'${k}'`)}, ${v}`), ", ")}))
     || COALESCE((SELECT jsonb_object_agg(g.key, g.value) FROM trace_tag g WHERE g.trace_id = t.trace_id), '{}'::jsonb) AS tags,
   (SELECT jsonb_object_agg(m.key, m.value) FROM trace_metadata m WHERE m.trace_id = t.trace_id) AS metadata,
   (SELECT jsonb_agg(to_jsonb(x) ORDER BY x.create_time, x.assessment_id) FROM (SELECT ${ASSESSMENT_COLUMNS} FROM trace_assessment a WHERE a.trace_id = t.trace_id) x) AS assessments`;

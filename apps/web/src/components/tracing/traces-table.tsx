@@ -8,7 +8,7 @@ import { useEffect, useMemo, useRef, useState } from "react";
 import { notifyAndRefresh, notifyError } from "@/components/shared/notify";
 import { useTRPC } from "@/lib/trpc";
 import { assessmentNames } from "./format";
-import { TraceFilter } from "./trace-filter";
+import { RunFilter } from "@/components/tracking/run-filter";
 import { TraceRetention } from "./trace-retention";
 import { selectColumn, traceColumns, type TraceColumnMeta, type TraceSortKey } from "./traces-columns";
 
@@ -94,7 +94,7 @@ export function TracesTable({ experimentId, filter, onFilter, canEdit, canManage
   return (
     <Card withBorder p="sm" data-testid="traces">
       <Group align="flex-start" mb="sm" gap="sm">
-        <TraceFilter value={filter} onApply={onFilter} serverError={list.error?.message} />
+        <RunFilter target="traces" value={filter} onApply={onFilter} serverError={list.error?.message} />
         <Group mt={25} gap="xs">
           <TraceRetention experimentId={experimentId} canManage={canManage} />
         </Group>

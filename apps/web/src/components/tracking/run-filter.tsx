@@ -3,16 +3,17 @@ import { Button, Group, TextInput } from "@mantine/core";
 import { useDebouncedValue } from "@mantine/hooks";
 import { IconFilter } from "@tabler/icons-react";
 import { useQuery } from "@tanstack/react-query";
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import type { FormSubmit } from "@/lib/format";
 import { useTRPC } from "@/lib/trpc";
 
-/** What the box filters: runs, or an experiment's logged models (the same language, other keys). */
-export type FilterTarget = "runs" | "models";
+/** What the box filters: runs, an experiment's logged models or its traces (the same language, other keys). */
+export type FilterTarget = "runs" | "models" | "traces";
 
 const TEXT: Record<FilterTarget, { label: string; search: string; example: string; testId: string }> = {
   runs: { label: "Filter runs", search: "Run search", example: "metrics.rmse < 1 and params.model = 'tree'", testId: "run-filter" },
   models: { label: "Filter models", search: "Model search", example: "metrics.accuracy > 0.9 and params.alpha = '0.1'", testId: "model-filter" },
+  traces: { label: "Filter traces", search: "Trace search", example: "tags.env = 'prod' AND trace.execution_time_ms > 500", testId: "trace-filter" },
 };
 
 /**
@@ -22,11 +23,14 @@ const TEXT: Record<FilterTarget, { label: string; search: string; example: strin
 export function RunFilter({ value, onApply, serverError, target = "runs" }: { value: string; onApply: (filter: string) => void; serverError?: string | undefined; target?: FilterTarget }) {
   const trpc = useTRPC();
   const [draft, setDraft] = useState(value);
+  // a new filter from outside (a link with ?filter=) replaces what is in the box
+  useEffect(() => setDraft(value), [value]);
   const [debounced] = useDebouncedValue(draft.trim(), 300);
-  // one of the two parsers, by target (the other query stays disabled)
+  // one of the parsers, by target (the other queries stay disabled)
   const runCheck = useQuery({ ...trpc.tracking.runs.validateFilter.queryOptions({ filter: debounced }), enabled: target === "runs" && debounced !== "" });
   const modelCheck = useQuery({ ...trpc.loggedModels.validateFilter.queryOptions({ filter: debounced }), enabled: target === "models" && debounced !== "" });
-  const check = target === "runs" ? runCheck : modelCheck;
+  const traceCheck = useQuery({ ...trpc.tracing.validateFilter.queryOptions({ filter: debounced }), enabled: target === "traces" && debounced !== "" });
+  const check = { runs: runCheck, models: modelCheck, traces: traceCheck }[target];
   const text = TEXT[target];
   // only a verdict on what is in the box now counts; a stale one must not block Enter
   const current = debounced === draft.trim() && !check.isPlaceholderData;

@@ -187,7 +187,7 @@ export function registerTraceRoutes(app: FastifyInstance, db: Db) {
     // a FieldMask in proto JSON is one string of lowerCamelCase paths ("assessmentName,feedback")
     const raw = typeof mask === "string" ? mask.split(",") : Array.isArray((mask as WireInput | undefined)?.paths) ? (mask as { paths: string[] }).paths : missing("update_mask");
     const paths = raw.map((p) => p.trim().replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)).filter(Boolean);
-    return { assessment: await updateAssessment(ctx, { trace_id: traceIdParam(req), assessment_id: pathParam(req, "assessment_id"), assessment: assessmentOf({ ...a, source: a.source ?? { source_type: "HUMAN", source_id: "-" } }), paths }) };
+    return { assessment: await updateAssessment(ctx, { trace_id: traceIdParam(req), assessment_id: pathParam(req, "assessment_id"), assessment: assessmentOf(a), paths }) };
   }, MLFLOW_V3_PREFIXES);
   mlflowRoute(app, db, "DELETE", "/traces/:trace_id/assessments/:assessment_id", ({ ctx, req }) => deleteAssessment(ctx, traceIdParam(req), pathParam(req, "assessment_id")), MLFLOW_V3_PREFIXES);
 
