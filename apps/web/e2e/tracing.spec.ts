@@ -301,6 +301,23 @@ test("traces are listed live, filtered, read span by span, assessed, and linked 
   await expect(page.getByTestId("traces-count")).toHaveText("1 trace");
   expect(await rowIds(page)).toEqual([bigId]);
 
+  // ---- the same feedback as evidence on a promotion request for the model's registered version ----
+  const ready = await request.patch(`/api/2.0/mlflow/logged-models/${modelId}`, { headers: BASIC(), data: { status: "LOGGED_MODEL_READY" } });
+  expect(ready.status(), await ready.text()).toBe(200);
+  const agentName = `e2e-agent-${suffix}`;
+  await api.post("registered-models/create", { name: agentName });
+  await api.post("model-versions/create", { name: agentName, source: `models:/${modelId}`, model_id: modelId });
+  const { request: promotion } = await api.post("transition-requests/create", { name: agentName, version: "1", stage: "Production" });
+  await page.goto(`/approvals/${promotion.id}`);
+  const evidence = page.getByTestId("trace-evidence");
+  await expect(evidence.getByTestId("trace-evidence-link")).toHaveText(`1 trace of logged model ${modelId}`);
+  const row = evidence.getByTestId("trace-evidence-correctness");
+  await expect(row.locator("td").nth(0)).toHaveText("correctness");
+  await expect(row.locator("td").nth(2)).toHaveText("1");
+  await expect(row.locator("td").nth(3)).toHaveText("1 of 1");
+  await evidence.scrollIntoViewIfNeeded();
+  await shot(page, "tracing-13-request-evidence");
+
   // ---- deleting traces (with confirmation) ----
   await page.goto(`/experiments/${experimentId}?tab=traces`);
   await page.getByRole("checkbox", { name: `Select trace ${devId}` }).check();

@@ -117,7 +117,7 @@ function TraceEvidence({ e }: { e: NonNullable<RequestView["trace_evidence"]> })
       <Group justify="space-between" mb="xs">
         <Text fw={600}>Trace evidence</Text>
         <Anchor component={Link} href={href} size="sm" data-testid="trace-evidence-link">
-          {e.traces} traces of logged model {e.logged_model_id}
+          {e.traces} {e.traces === 1 ? "trace" : "traces"} of logged model {e.logged_model_id}
         </Anchor>
       </Group>
       <Text size="sm" c="dimmed" mb="xs">{e.assessed} of {e.traces} traces carry assessments. Feedback per name, each trace counted once (yes/true = 1, no/false = 0):</Text>
